@@ -1,0 +1,87 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "AutomationHub",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "HubCore", targets: ["HubCore"]),
+        .library(name: "HubPostgres", targets: ["HubPostgres"]),
+        .library(name: "HubRedis", targets: ["HubRedis"]),
+        .library(name: "HubTestSupport", targets: ["HubTestSupport"]),
+        .executable(name: "hubctl", targets: ["HubCLI"]),
+        .executable(name: "hub-bench", targets: ["HubBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C shims: the only places that see libpq and hiredis headers.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+
+        // Shared plumbing for the drivers: thread-backed serial executors, socket polling.
+        .target(name: "HubDriverSupport", swiftSettings: upcoming),
+
+        // Drivers: Swift clients on the C libraries. No C type escapes their public API.
+        .target(
+            name: "HubPostgres",
+            dependencies: ["CLibPQ", "HubDriverSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "HubRedis",
+            dependencies: ["CHiredis", "HubDriverSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
+
+        // The library every executable and other Swift service links.
+        .target(
+            name: "HubCore",
+            dependencies: [
+                "HubPostgres", "HubRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+
+        // Executables: argument parsing and wiring only.
+        .executableTarget(
+            name: "HubCLI",
+            dependencies: ["HubCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "HubBench",
+            dependencies: [
+                "HubCore", "CLibPQ", "CHiredis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcoming
+        ),
+
+        // Test helpers: local services, scratch databases, waiting helpers.
+        .target(name: "HubTestSupport", swiftSettings: upcoming),
+
+        .testTarget(name: "HubPostgresTests", dependencies: ["HubPostgres", "HubTestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "HubRedisTests", dependencies: ["HubRedis", "HubTestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubTestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "HubCLITests", dependencies: ["HubCore", "HubTestSupport"], swiftSettings: upcoming),
+    ],
+    swiftLanguageModes: [.v6]
+)

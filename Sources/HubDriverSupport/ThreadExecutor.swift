@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A serial executor backed by one dedicated OS thread.
+///
+/// Each C connection (libpq, hiredis) is owned by an actor whose `unownedExecutor` is one of these,
+/// so the blocking C calls the actor makes run on this thread and never on Swift's cooperative
+/// thread pool. Jobs run in FIFO order. The thread exits after ``shutdown()`` once its queue drains.
+public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    private var jobs: [UnownedJob] = []
+    private var jobsHead = 0
+    private var stopping = false
+    private var parked = false
+    private let name: String
+
+    /// Starts the thread.
+    /// - Parameter name: the thread's name, shown in debuggers and `top -H` (at most 15 bytes are kept).
+    public init(name: String) {
+        self.name = name
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        jobs.reserveCapacity(16)
+        let thread = Thread { [self] in self.run() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    deinit {
+        pthread_cond_destroy(&condition)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        pthread_mutex_lock(&mutex)
+        jobs.append(unowned)
+        let wake = parked
+        pthread_mutex_unlock(&mutex)
+        if wake { pthread_cond_signal(&condition) }
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Asks the thread to exit once the jobs already queued have run.
+    public func shutdown() {
+        pthread_mutex_lock(&mutex)
+        stopping = true
+        pthread_mutex_unlock(&mutex)
+        pthread_cond_signal(&condition)
+    }
+
+    private func run() {
+        let executor = asUnownedSerialExecutor()
+        var batch: [UnownedJob] = []
+        batch.reserveCapacity(16)
+        while true {
+            pthread_mutex_lock(&mutex)
+            while jobs.isEmpty && !stopping {
+                parked = true
+                pthread_cond_wait(&condition, &mutex)
+                parked = false
+            }
+            if jobs.isEmpty && stopping {
+                pthread_mutex_unlock(&mutex)
+                return
+            }
+            swap(&batch, &jobs)
+            pthread_mutex_unlock(&mutex)
+            for job in batch { job.runSynchronously(on: executor) }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+}

@@ -1,0 +1,360 @@
+import CLibPQ
+import Foundation
+import HubDriverSupport
+
+/// One libpq connection, owned by an actor that runs on its own thread.
+///
+/// Every blocking libpq call happens on that thread (the actor's executor is a ``ThreadExecutor``),
+/// never on Swift's cooperative pool. Most code uses a ``PostgresPool`` rather than connections
+/// directly. A connection that the server closed while it was idle (a restart) is replaced with a
+/// new one before the next statement is sent; one lost inside a transaction or during a statement
+/// reports `.connectionClosed` instead, because the outcome of that work is unknown.
+public actor PostgresConnection {
+    /// How this connection reaches the server.
+    public let configuration: PostgresConfiguration
+    private let executor: ThreadExecutor
+    private var handle: OpaquePointer?
+    private let canceller = QueryCanceller()
+    private let transactionFlag = AtomicFlag()
+    private var generation: UInt64 = 0
+
+    /// How many times the connection was re-established after the server dropped it.
+    public private(set) var reconnectCount = 0
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    /// Whether the last statement left a transaction open (readable from any thread; used by the pool).
+    nonisolated var isInTransaction: Bool { transactionFlag.value }
+
+    private init(configuration: PostgresConfiguration, threadName: String) {
+        self.configuration = configuration
+        self.executor = ThreadExecutor(name: threadName)
+    }
+
+    isolated deinit {
+        if let handle { PQfinish(handle) }
+        canceller.release()
+        executor.shutdown()
+    }
+
+    /// Opens a connection.
+    /// - Throws: ``PostgresError`` `.connectionFailed` or `.authenticationFailed` with a one-line
+    ///   message naming the server and what to check.
+    public static func connect(_ configuration: PostgresConfiguration, threadName: String = "hub-pg") async throws -> PostgresConnection {
+        let connection = PostgresConnection(configuration: configuration, threadName: threadName)
+        try await connection.open()
+        return connection
+    }
+
+    /// Closes the libpq connection now. Later statements reconnect.
+    public func close() {
+        canceller.set(nil)
+        if let handle { PQfinish(handle) }
+        handle = nil
+        transactionFlag.value = false
+    }
+
+    private func open() throws {
+        let parameters = configuration.connectionParameters
+        let connection: OpaquePointer? = withCStringArrays(parameters.map(\.0), parameters.map(\.1)) { keywords, values in
+            PQconnectdbParams(keywords, values, 0)
+        }
+        guard let connection else {
+            throw PostgresError(.connectionFailed, "cannot allocate a PostgreSQL connection (out of memory)")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let raw = String(cString: PQerrorMessage(connection))
+            PQfinish(connection)
+            throw Self.connectError(raw, configuration: configuration)
+        }
+        // libpq prints notices (and the server's goodbye on a restart) to stderr by default; the
+        // errors that matter reach callers as PostgresError instead.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        handle = connection
+        canceller.set(PQgetCancel(connection))
+        transactionFlag.value = false
+    }
+
+    static func connectError(_ raw: String, configuration: PostgresConfiguration) -> PostgresError {
+        let line = raw.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+        if line.contains("password authentication failed") || line.contains("no password supplied")
+            || line.contains("authentication failed") {
+            return PostgresError(.authenticationFailed, "PostgreSQL at \(configuration.endpoint) rejected the login: \(line)",
+                                 hint: "check the user and password in HUB_DATABASE_URL")
+        }
+        if line.contains("does not exist") {
+            return PostgresError(.connectionFailed, "cannot connect to PostgreSQL at \(configuration.endpoint): \(line)",
+                                 hint: "check the database and user names in HUB_DATABASE_URL")
+        }
+        return PostgresError(.connectionFailed, "cannot connect to PostgreSQL at \(configuration.endpoint): \(line)",
+                             hint: "is the server running? start it (scripts/hub-services start) or fix HUB_DATABASE_URL")
+    }
+
+    // MARK: Statements
+
+    /// Runs one statement with bound parameters and returns its rows.
+    ///
+    /// Cancelling the calling task sends a cancel request to the server; the statement stops and
+    /// `CancellationError` is thrown.
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresResult {
+        try Task.checkCancellation()
+        try ensureUsable()
+        generation &+= 1
+        let token = generation
+        let canceller = self.canceller
+        return try await withTaskCancellationHandler {
+            canceller.begin(token)
+            defer { canceller.end() }
+            return try run(query)
+        } onCancel: {
+            canceller.cancel(token)
+        }
+    }
+
+    /// Runs a statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) async throws -> Int {
+        try await self.query(query).affectedRows
+    }
+
+    /// Runs a SQL script of several statements with no parameters (simple query protocol).
+    ///
+    /// For migrations and fixed DDL only: it takes no values, so nothing can be pasted into it.
+    public func executeScript(_ script: StaticOrFileSQL) async throws {
+        try Task.checkCancellation()
+        try ensureUsable()
+        guard let handle else { throw closedError() }
+        let result = PQexec(handle, script.text)
+        defer { PQclear(result) }
+        _ = try makeResult(result, handle: handle)
+    }
+
+    /// Rolls back an open transaction, ignoring cancellation (used on error paths).
+    func rollbackIfOpen() {
+        guard let handle, transactionFlag.value, PQstatus(handle) == CONNECTION_OK else { return }
+        let result = PQexec(handle, "ROLLBACK")
+        PQclear(result)
+        transactionFlag.value = PQtransactionStatus(handle) != PQTRANS_IDLE
+    }
+
+    private func run(_ query: PostgresQuery) throws -> PostgresResult {
+        guard let handle else { throw closedError() }
+        let sql = query.sql
+        let bindings = query.bindings
+        let result: OpaquePointer?
+        if bindings.isEmpty {
+            result = PQexecParams(handle, sql, 0, nil, nil, nil, nil, 0)
+        } else {
+            result = try Self.withParameterArrays(bindings) { count, types, values, lengths, formats in
+                PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
+            }
+        }
+        defer { PQclear(result) }
+        return try makeResult(result, handle: handle)
+    }
+
+    /// Builds the C arrays for `PQexecParams` from the binds, keeping all bytes alive for the call.
+    private static func withParameterArrays<R>(
+        _ bindings: [PostgresBind],
+        _ body: (Int32, UnsafePointer<Oid>, UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<Int32>, UnsafePointer<Int32>) -> R
+    ) throws -> R {
+        var buffer: [UInt8] = []
+        var offsets: [Int] = []
+        var types: [Oid] = []
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        offsets.reserveCapacity(bindings.count)
+        types.reserveCapacity(bindings.count)
+        lengths.reserveCapacity(bindings.count)
+        formats.reserveCapacity(bindings.count)
+        for (i, bind) in bindings.enumerated() {
+            types.append(bind.type.oid)
+            formats.append(bind.format.rawValue)
+            guard let bytes = bind.bytes else {
+                offsets.append(-1)
+                lengths.append(0)
+                continue
+            }
+            if bind.format == .text, bytes.contains(0) {
+                throw PostgresError(.invalidParameter, "parameter $\(i + 1) contains a NUL byte, which PostgreSQL text cannot store",
+                                    hint: "send binary data as Data (bytea)")
+            }
+            offsets.append(buffer.count)
+            lengths.append(Int32(bytes.count))
+            buffer.append(contentsOf: bytes)
+            buffer.append(0)
+        }
+        return buffer.withUnsafeBufferPointer { raw in
+            let base = UnsafeRawPointer(raw.baseAddress!).assumingMemoryBound(to: CChar.self)
+            let values: [UnsafePointer<CChar>?] = offsets.map { $0 < 0 ? nil : base + $0 }
+            return body(Int32(bindings.count), types, values, lengths, formats)
+        }
+    }
+
+    private func makeResult(_ result: OpaquePointer?, handle: OpaquePointer) throws -> PostgresResult {
+        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
+        transactionFlag.value = {
+            let t = PQtransactionStatus(handle)
+            return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE
+        }()
+        switch status {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
+            return Self.copyResult(result!)
+        default:
+            throw serverError(result, handle: handle)
+        }
+    }
+
+    private func serverError(_ result: OpaquePointer?, handle: OpaquePointer) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            guard let result, let p = PQresultErrorField(result, code) else { return nil }
+            return String(cString: p)
+        }
+        let sqlState = field(Int32(UInt8(ascii: "C")))
+        if PQstatus(handle) == CONNECTION_BAD {
+            transactionFlag.value = false
+            return PostgresError(.connectionClosed,
+                                 "the connection to PostgreSQL at \(configuration.endpoint) was lost while a statement ran (server restarted or stopped?); its outcome is unknown",
+                                 sqlState: sqlState, hint: "retry; the next statement reconnects")
+        }
+        let message = field(Int32(UInt8(ascii: "M")))
+            ?? String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        if sqlState == SQLState.queryCanceled, Task.isCancelled {
+            return PostgresError(.cancelled, "the statement was cancelled", sqlState: sqlState)
+        }
+        return PostgresError(
+            sqlState == SQLState.queryCanceled ? .cancelled : .server,
+            message,
+            sqlState: sqlState,
+            detail: field(Int32(UInt8(ascii: "D"))),
+            hint: field(Int32(UInt8(ascii: "H"))),
+            constraint: field(Int32(UInt8(ascii: "n"))),
+            table: field(Int32(UInt8(ascii: "t")))
+        )
+    }
+
+    private static func copyResult(_ result: OpaquePointer) -> PostgresResult {
+        let rows = Int(PQntuples(result))
+        let fields = Int(PQnfields(result))
+        var columns: [PostgresResult.Column] = []
+        columns.reserveCapacity(fields)
+        for f in 0..<fields {
+            columns.append(.init(name: String(cString: PQfname(result, Int32(f))), type: PostgresType(oid: PQftype(result, Int32(f)))))
+        }
+        var storage: [UInt8] = []
+        var cells: [(offset: Int32, length: Int32)] = []
+        cells.reserveCapacity(rows * fields)
+        for r in 0..<rows {
+            for f in 0..<fields {
+                if PQgetisnull(result, Int32(r), Int32(f)) != 0 {
+                    cells.append((0, -1))
+                    continue
+                }
+                let length = Int(PQgetlength(result, Int32(r), Int32(f)))
+                cells.append((Int32(storage.count), Int32(length)))
+                if length > 0, let value = PQgetvalue(result, Int32(r), Int32(f)) {
+                    value.withMemoryRebound(to: UInt8.self, capacity: length) { p in
+                        storage.append(contentsOf: UnsafeBufferPointer(start: p, count: length))
+                    }
+                }
+            }
+        }
+        let tag = String(cString: PQcmdStatus(result))
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresResult(columns: columns, storage: storage, cells: cells, rowCount: rows, affectedRows: affected, commandTag: tag)
+    }
+
+    // MARK: Health
+
+    /// Makes sure there is a live connection before a statement is sent: reconnects when the server
+    /// closed an idle connection, but refuses when a transaction was open (its work is gone).
+    private func ensureUsable() throws {
+        guard let handle else {
+            try open()
+            return
+        }
+        if PQstatus(handle) == CONNECTION_OK && !Self.serverClosed(handle) { return }
+        let wasInTransaction = transactionFlag.value
+        close()
+        if wasInTransaction {
+            throw PostgresError(.connectionClosed,
+                                "the connection to PostgreSQL at \(configuration.endpoint) was lost inside a transaction; the server rolled it back",
+                                hint: "retry the whole transaction")
+        }
+        try open()
+        reconnectCount += 1
+    }
+
+    /// Looks at an idle connection's socket without blocking: data waiting on an idle connection is
+    /// either a notice or the server saying goodbye; consume it and report whether the link is gone.
+    private static func serverClosed(_ handle: OpaquePointer) -> Bool {
+        let fd = PQsocket(handle)
+        guard fd >= 0 else { return true }
+        for _ in 0..<4 {
+            switch SocketWait.readable(fd, timeoutMilliseconds: 0) {
+            case .timeout: return PQstatus(handle) != CONNECTION_OK
+            case .failed: return true
+            case .readable:
+                if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK { return true }
+            }
+        }
+        return PQstatus(handle) != CONNECTION_OK
+    }
+
+    private func closedError() -> PostgresError {
+        PostgresError(.connectionClosed, "the PostgreSQL connection is closed")
+    }
+
+    // MARK: Notifications
+
+    /// Blocks this connection's thread delivering notifications until `stop` is set or the link breaks.
+    func runNotificationLoop(stop: AtomicFlag, deliver: (PostgresNotification) -> Void) -> PostgresError? {
+        while !stop.value {
+            guard let handle, PQstatus(handle) == CONNECTION_OK else {
+                return PostgresError(.connectionClosed, "the LISTEN connection to PostgreSQL at \(configuration.endpoint) was lost",
+                                     hint: "listen again; notifications sent meanwhile were missed, so re-read the state from the tables")
+            }
+            let fd = PQsocket(handle)
+            switch SocketWait.readable(fd, timeoutMilliseconds: 200) {
+            case .timeout: continue
+            case .failed:
+                close()
+                continue
+            case .readable:
+                if PQconsumeInput(handle) == 0 { close(); continue }
+            }
+            while let notify = PQnotifies(handle) {
+                let n = notify.pointee
+                deliver(PostgresNotification(channel: String(cString: n.relname), payload: String(cString: n.extra), processID: Int(n.be_pid)))
+                PQfreemem(notify)
+            }
+        }
+        close()
+        return nil
+    }
+}
+
+/// SQL text that is fixed by the program (a literal or a migration file), never built from values.
+public struct StaticOrFileSQL: Sendable, ExpressibleByStringLiteral {
+    let text: String
+    /// A literal script.
+    public init(stringLiteral value: StaticString) { text = "\(value)" }
+    /// The contents of a migration file.
+    public static func file(contents: String) -> StaticOrFileSQL { StaticOrFileSQL(text: contents) }
+    private init(text: String) { self.text = text }
+}
+
+/// Calls `body` with NULL-terminated C string arrays for `PQconnectdbParams`.
+private func withCStringArrays<R>(_ keys: [String], _ values: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let keyCopies = keys.map { strdup($0) }
+    let valueCopies = values.map { strdup($0) }
+    defer {
+        keyCopies.forEach { free($0) }
+        valueCopies.forEach { free($0) }
+    }
+    let k: [UnsafePointer<CChar>?] = keyCopies.map { UnsafePointer($0) } + [nil]
+    let v: [UnsafePointer<CChar>?] = valueCopies.map { UnsafePointer($0) } + [nil]
+    return body(k, v)
+}
