@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "HubCore",
             dependencies: [
-                "HubPostgres", "HubRedis",
+                "HubPostgres", "HubRedis", "HubDriverSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -63,7 +63,7 @@ let package = Package(
         // Executables: argument parsing and wiring only.
         .executableTarget(
             name: "HubCLI",
-            dependencies: ["HubCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["HubCore", "HubPostgres", "HubRedis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: upcoming
         ),
         .executableTarget(

@@ -76,18 +76,23 @@ public actor PostgresConnection {
     }
 
     static func connectError(_ raw: String, configuration: PostgresConfiguration) -> PostgresError {
-        let line = raw.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        var line = raw.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: " ")
+        // libpq says 'connection to server at "h", port p failed: FATAL:  …'; the endpoint is named by us.
+        if let range = line.range(of: #"^connection to server (at|on) .*? failed: "#, options: .regularExpression) {
+            line.removeSubrange(range)
+        }
+        line = line.replacingOccurrences(of: "FATAL:  ", with: "")
         if line.contains("password authentication failed") || line.contains("no password supplied")
             || line.contains("authentication failed") {
-            return PostgresError(.authenticationFailed, "PostgreSQL at \(configuration.endpoint) rejected the login: \(line)",
+            return PostgresError(.authenticationFailed, "login rejected by \(configuration.endpoint): \(line)",
                                  hint: "check the user and password in HUB_DATABASE_URL")
         }
         if line.contains("does not exist") {
-            return PostgresError(.connectionFailed, "cannot connect to PostgreSQL at \(configuration.endpoint): \(line)",
+            return PostgresError(.connectionFailed, "cannot connect to \(configuration.endpoint): \(line)",
                                  hint: "check the database and user names in HUB_DATABASE_URL")
         }
-        return PostgresError(.connectionFailed, "cannot connect to PostgreSQL at \(configuration.endpoint): \(line)",
+        return PostgresError(.connectionFailed, "cannot connect to \(configuration.endpoint): \(line)",
                              hint: "is the server running? start it (scripts/hub-services start) or fix HUB_DATABASE_URL")
     }
 
@@ -129,6 +134,20 @@ public actor PostgresConnection {
         let result = PQexec(handle, script.text)
         defer { PQclear(result) }
         _ = try makeResult(result, handle: handle)
+    }
+
+    /// Runs `body` inside `BEGIN … COMMIT` on this connection; if `body` throws (or the task is
+    /// cancelled) the transaction is rolled back and the error rethrown.
+    public nonisolated func withTransaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await query("BEGIN")
+        do {
+            let value = try await body(self)
+            try await query("COMMIT")
+            return value
+        } catch {
+            await rollbackIfOpen()
+            throw error
+        }
     }
 
     /// Rolls back an open transaction, ignoring cancellation (used on error paths).

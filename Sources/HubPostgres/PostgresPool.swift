@@ -66,15 +66,7 @@ public final class PostgresPool: Sendable {
     /// transaction is rolled back and the error rethrown.
     public func withTransaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            try await connection.query("BEGIN")
-            do {
-                let value = try await body(connection)
-                try await connection.query("COMMIT")
-                return value
-            } catch {
-                await connection.rollbackIfOpen()
-                throw error
-            }
+            try await connection.withTransaction(body)
         }
     }
 

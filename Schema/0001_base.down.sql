@@ -1,0 +1,2 @@
+DROP TABLE activity_log;
+DROP TABLE system_config;

@@ -1,0 +1,85 @@
+import Foundation
+import HubDriverSupport
+
+/// The hub's effective configuration: command-line flags over the environment over a `.env` file in
+/// the working directory over the defaults of ``HubSetting``.
+///
+/// Nothing here ever prints a secret: ``redactedValue(_:)`` masks passwords, keys and the password
+/// part of URLs.
+public struct HubConfiguration: Sendable {
+    /// Where a value came from.
+    public enum Source: String, Sendable {
+        case flag, environment, dotEnv = ".env", defaultValue = "default"
+    }
+
+    private var values: [String: (value: String, source: Source)]
+
+    /// Assembles the configuration.
+    /// - Parameters:
+    ///   - environment: the process environment (only `HUB_` variables are read).
+    ///   - dotEnvPath: the `.env` file to read; nil to skip. A missing file is not an error.
+    ///   - overrides: values from command-line flags, keyed by variable name.
+    /// - Throws: ``HubError`` `.configuration` for a malformed `.env` file.
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        dotEnvPath: String? = ".env",
+        overrides: [String: String] = [:]
+    ) throws {
+        var values: [String: (String, Source)] = [:]
+        for setting in HubSetting.all {
+            if let value = setting.defaultValue { values[setting.name] = (value, .defaultValue) }
+        }
+        if let dotEnvPath {
+            for (key, value) in try DotEnv.load(path: dotEnvPath) where key.hasPrefix("HUB_") {
+                values[key] = (value, .dotEnv)
+            }
+        }
+        for (key, value) in environment where key.hasPrefix("HUB_") { values[key] = (value, .environment) }
+        for (key, value) in overrides { values[key] = (value, .flag) }
+        self.values = values
+    }
+
+    /// The value of `setting`, or nil when nothing sets it.
+    public func value(_ setting: HubSetting) -> String? { values[setting.name]?.value }
+
+    /// Where the value of `setting` came from.
+    public func source(_ setting: HubSetting) -> Source? { values[setting.name]?.source }
+
+    /// The value of a required setting.
+    /// - Throws: ``HubError`` `.configuration` saying how to set it.
+    public func require(_ setting: HubSetting) throws -> String {
+        guard let value = value(setting), !value.isEmpty else {
+            throw HubError(.configuration,
+                "\(setting.name) is not set: put it in the environment or in .env (scripts/setup writes one for the local services), or pass the matching flag")
+        }
+        return value
+    }
+
+    /// An integer setting within `range`.
+    /// - Throws: ``HubError`` `.configuration` naming the variable and the accepted range.
+    public func integer(_ setting: HubSetting, in range: ClosedRange<Int>) throws -> Int {
+        let text = try require(setting)
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw HubError(.configuration, "\(setting.name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+
+    /// The PostgreSQL URL (required).
+    public func databaseURL() throws -> String { try require(.databaseURL) }
+    /// The Redis URL.
+    public func redisURL() throws -> String { try require(.redisURL) }
+
+    /// The value of `setting` safe to print: secrets masked, URLs with their password masked.
+    public func redactedValue(_ setting: HubSetting) -> String? {
+        guard let value = value(setting) else { return nil }
+        return Self.redact(value, secret: setting.isSecret)
+    }
+
+    /// Masks `value` when it is a secret; a URL keeps everything but its password.
+    public static func redact(_ value: String, secret: Bool) -> String {
+        guard secret else { return value }
+        if value.contains("://"), let url = try? ServiceURL(parsing: value) { return url.redacted }
+        return value.isEmpty ? "" : "***"
+    }
+}

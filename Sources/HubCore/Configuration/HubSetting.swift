@@ -1,0 +1,52 @@
+/// A configuration variable the hub understands: its name, default, meaning and whether it is secret.
+///
+/// The list in ``HubSetting/all`` is the configuration reference (`hubctl config` prints it with
+/// the effective values, secrets redacted; `Docs/configuration.md` describes it).
+public struct HubSetting: Sendable, Hashable {
+    /// The environment variable name.
+    public var name: String
+    /// The value used when nothing sets it (nil = required or unset).
+    public var defaultValue: String?
+    /// What it controls.
+    public var summary: String
+    /// Whether its value must never be shown (passwords, keys, URLs with passwords).
+    public var isSecret: Bool
+
+    public static let databaseURL = HubSetting(name: "HUB_DATABASE_URL", defaultValue: nil,
+        summary: "PostgreSQL URL: postgres://user:password@host:port/database[?sslmode=…]", isSecret: true)
+    public static let redisURL = HubSetting(name: "HUB_REDIS_URL", defaultValue: "redis://127.0.0.1:6379/0",
+        summary: "Redis URL: redis://[:password@]host:port/db", isSecret: true)
+    public static let databasePoolSize = HubSetting(name: "HUB_DATABASE_POOL_SIZE", defaultValue: "8",
+        summary: "PostgreSQL connections per process", isSecret: false)
+    public static let redisPoolSize = HubSetting(name: "HUB_REDIS_POOL_SIZE", defaultValue: "4",
+        summary: "Redis connections per process (subscriptions use their own)", isSecret: false)
+    public static let logLevel = HubSetting(name: "HUB_LOG_LEVEL", defaultValue: "info",
+        summary: "trace, debug, info, notice, warning, error or critical", isSecret: false)
+    public static let renderStream = HubSetting(name: "HUB_RENDER_STREAM", defaultValue: "render:queue",
+        summary: "Redis stream that carries render dispatch signals", isSecret: false)
+    public static let consumerGroup = HubSetting(name: "HUB_CONSUMER_GROUP", defaultValue: "ae-workers",
+        summary: "consumer group of the render workers", isSecret: false)
+    public static let leaseSeconds = HubSetting(name: "HUB_LEASE_SECONDS", defaultValue: "30",
+        summary: "how long a claim lasts without a heartbeat", isSecret: false)
+    public static let hunterIntervalSeconds = HubSetting(name: "HUB_HUNTER_INTERVAL_SECONDS", defaultValue: "60",
+        summary: "Zombie Hunter period", isSecret: false)
+    public static let renderBackend = HubSetting(name: "HUB_RENDER_BACKEND", defaultValue: "preview",
+        summary: "nexrender, aerender, command or preview", isSecret: false)
+    public static let outputDirectory = HubSetting(name: "HUB_OUTPUT_DIR", defaultValue: ".hub/output",
+        summary: "where renders are written", isSecret: false)
+    public static let serverAddress = HubSetting(name: "HUB_SERVER_ADDRESS", defaultValue: "127.0.0.1:8080",
+        summary: "hub-server listen address", isSecret: false)
+    public static let dashboardUsername = HubSetting(name: "HUB_DASHBOARD_USERNAME", defaultValue: nil,
+        summary: "Basic Auth user of hub-server", isSecret: false)
+    public static let dashboardPassword = HubSetting(name: "HUB_DASHBOARD_PASSWORD", defaultValue: nil,
+        summary: "Basic Auth password of hub-server", isSecret: true)
+    public static let apiKeys = HubSetting(name: "HUB_API_KEYS", defaultValue: nil,
+        summary: "comma-separated API keys accepted by hub-server", isSecret: true)
+
+    /// Every known setting, in documentation order.
+    public static let all: [HubSetting] = [
+        databaseURL, redisURL, databasePoolSize, redisPoolSize, logLevel, renderStream, consumerGroup,
+        leaseSeconds, hunterIntervalSeconds, renderBackend, outputDirectory, serverAddress,
+        dashboardUsername, dashboardPassword, apiKeys,
+    ]
+}

@@ -1,0 +1,77 @@
+import Foundation
+import HubPostgres
+import HubRedis
+
+/// The health of a hub process's dependencies, in the seed 002 §8.1 shape: an overall status and
+/// one entry per component.
+public struct HealthReport: Sendable, Codable {
+    /// One dependency's state.
+    public struct Component: Sendable, Codable {
+        /// `postgres`, `redis` or `schema`.
+        public var name: String
+        /// `ok` or `error`.
+        public var status: String
+        /// Where it is (redacted).
+        public var address: String
+        /// A version, or what is wrong and what to do.
+        public var detail: String
+        /// Round-trip time of the check in milliseconds.
+        public var latencyMs: Double?
+    }
+
+    /// `healthy` when every component is ok, otherwise `unhealthy`.
+    public var status: String
+    /// The components.
+    public var components: [Component]
+    /// When the report was made.
+    public var checkedAt: Date
+
+    /// Checks PostgreSQL (reachable, version), the schema version, and Redis (PING, version).
+    public static func collect(_ clients: HubClients, program: String) async -> HealthReport {
+        var components: [Component] = []
+        let database = clients.database.configuration
+        var started = ContinuousClock.now
+        do {
+            let rows = try await clients.database.query("SELECT current_setting('server_version')")
+            components.append(Component(name: "postgres", status: "ok", address: database.endpoint,
+                                        detail: "PostgreSQL " + (try rows[0].decode(String.self, at: 0)), latencyMs: ms(since: started)))
+            do {
+                try await SchemaGuard.verify(clients.database, program: program)
+                components.append(Component(name: "schema", status: "ok", address: database.database ?? "",
+                                            detail: "version \(HubSchema.expectedVersion)", latencyMs: nil))
+            } catch {
+                components.append(Component(name: "schema", status: "error", address: database.database ?? "",
+                                            detail: String(describing: error), latencyMs: nil))
+            }
+        } catch {
+            components.append(Component(name: "postgres", status: "error", address: database.endpoint,
+                                        detail: String(describing: error), latencyMs: nil))
+        }
+        started = ContinuousClock.now
+        do {
+            _ = try await clients.redis.ping()
+            let info = try await clients.redis.send("INFO", "server").string ?? ""
+            let version = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("redis_version:") }
+                .map { "Redis " + $0.dropFirst("redis_version:".count) } ?? "Redis"
+            components.append(Component(name: "redis", status: "ok", address: clients.redis.configuration.address,
+                                        detail: version, latencyMs: ms(since: started)))
+        } catch {
+            components.append(Component(name: "redis", status: "error", address: clients.redis.configuration.address,
+                                        detail: String(describing: error), latencyMs: nil))
+        }
+        let healthy = components.allSatisfy { $0.status == "ok" }
+        return HealthReport(status: healthy ? "healthy" : "unhealthy", components: components, checkedAt: Date())
+    }
+
+    private static func ms(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return (Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15).rounded(toPlaces: 2)
+    }
+}
+
+extension Double {
+    fileprivate func rounded(toPlaces places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (self * scale).rounded() / scale
+    }
+}

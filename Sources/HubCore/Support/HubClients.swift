@@ -1,0 +1,42 @@
+import HubPostgres
+import HubRedis
+import Logging
+
+/// The PostgreSQL pool and Redis client of one hub process, built from its configuration.
+///
+/// Connections open lazily: creating this never touches the network, so a command that only needs
+/// PostgreSQL works while Redis is down, and the first statement reports an unreachable server
+/// with a clear error.
+public final class HubClients: Sendable {
+    /// The configuration the clients were built from.
+    public let configuration: HubConfiguration
+    /// The PostgreSQL pool (the source of truth).
+    public let database: PostgresPool
+    /// The Redis client (dispatch signals and live events).
+    public let redis: RedisClient
+
+    /// Builds the clients.
+    /// - Throws: ``HubError`` `.configuration` for a missing or malformed URL or pool size.
+    public init(configuration: HubConfiguration, logger: Logger = Logger(label: "hub")) throws {
+        self.configuration = configuration
+        do {
+            let poolSize = try configuration.integer(.databasePoolSize, in: 1...200)
+            database = PostgresPool(configuration: try PostgresConfiguration(url: try configuration.databaseURL()), maxConnections: poolSize)
+        } catch let error as PostgresError {
+            throw HubError(.configuration, "HUB_DATABASE_URL: \(error.message)" + (error.hint.map { " — \($0)" } ?? ""))
+        }
+        do {
+            var redisConfiguration = try RedisConfiguration(url: try configuration.redisURL())
+            redisConfiguration.poolSize = try configuration.integer(.redisPoolSize, in: 1...64)
+            redis = RedisClient(configuration: redisConfiguration, logger: logger)
+        } catch let error as RedisError {
+            throw HubError(.configuration, "HUB_REDIS_URL: \(error.message)" + (error.hint.map { " — \($0)" } ?? ""))
+        }
+    }
+
+    /// Closes every connection.
+    public func shutdown() async {
+        await database.close()
+        await redis.close()
+    }
+}
