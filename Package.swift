@@ -63,7 +63,11 @@ let package = Package(
         // Executables: argument parsing and wiring only.
         .executableTarget(
             name: "HubCLI",
-            dependencies: ["HubCore", "HubPostgres", "HubRedis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "HubCore", "HubPostgres", "HubRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .executableTarget(

@@ -26,14 +26,23 @@ enum CommandRunner {
                 try command.run()
             }
             exit(HubExitCode.success)
-        } catch let error as ValidationError {
-            FileHandle.standardError.write(Data("\(program): error: \(error.message)\n".utf8))
-            exit(HubExitCode.usage)
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
-        } catch {
+        } catch let error where error is HubError || error is PostgresError || error is RedisError {
             FileHandle.standardError.write(Data("\(program): error: \(describe(error))\n".utf8))
             exit(exitStatus(for: error))
+        } catch {
+            // Errors of the argument parser itself: help requests, validation failures.
+            switch Root.exitCode(for: error) {
+            case .success:
+                Root.exit(withError: error)
+            case .validationFailure:
+                FileHandle.standardError.write(Data((Root.fullMessage(for: error) + "\n").utf8))
+                exit(HubExitCode.usage)
+            default:
+                FileHandle.standardError.write(Data("\(program): error: \(describe(error))\n".utf8))
+                exit(HubExitCode.failure)
+            }
         }
     }
 

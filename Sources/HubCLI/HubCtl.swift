@@ -53,6 +53,7 @@ struct GlobalOptions: ParsableArguments {
 @main
 enum HubCtlMain {
     static func main() async {
+        HubLogging.bootstrap()
         await CommandRunner.run(HubCtl.self, program: "hubctl")
     }
 }

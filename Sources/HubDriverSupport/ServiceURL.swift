@@ -39,6 +39,14 @@ public struct ServiceURL: Sendable, Equatable, CustomStringConvertible {
         }
         var rest = Substring(text[schemeEnd.upperBound...])
 
+        // The user info ends at the last '@', so a password with an unencoded '/', '?', '#' or '@'
+        // is still taken whole (and never ends up in a message about the host, port or path).
+        var userInfo: Substring?
+        if let at = rest.lastIndex(of: "@") {
+            userInfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+        }
+
         var queryText: Substring = ""
         if let q = rest.firstIndex(of: "?") {
             queryText = rest[rest.index(after: q)...]
@@ -55,9 +63,7 @@ public struct ServiceURL: Sendable, Equatable, CustomStringConvertible {
 
         user = nil
         password = nil
-        if let at = authority.lastIndex(of: "@") {
-            let userInfo = authority[..<at]
-            authority = authority[authority.index(after: at)...]
+        if let userInfo {
             if let colon = userInfo.firstIndex(of: ":") {
                 let u = try Self.decode(userInfo[..<colon], part: "user name")
                 user = u.isEmpty ? nil : u

@@ -96,10 +96,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// The keyword/value pairs handed to `PQconnectdbParams`.
     var connectionParameters: [(String, String)] {
         var parameters: [(String, String)] = []
-        if let host {
-            // A numeric address goes in hostaddr too so libpq does not resolve it.
-            parameters.append(("host", host))
-        }
+        if let host { parameters.append(("host", host)) }
         if let port { parameters.append(("port", String(port))) }
         if let user { parameters.append(("user", user)) }
         if let password { parameters.append(("password", password)) }

@@ -101,7 +101,8 @@ public actor PostgresConnection {
     /// Runs one statement with bound parameters and returns its rows.
     ///
     /// Cancelling the calling task sends a cancel request to the server; the statement stops and
-    /// `CancellationError` is thrown.
+    /// ``PostgresError`` `.cancelled` is thrown (`CancellationError` when the task was cancelled
+    /// before the statement was sent).
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresResult {
         try Task.checkCancellation()

@@ -44,10 +44,10 @@ extension PostgresPool {
         return PostgresNotifications(stream: stream)
     }
 
-    /// `LISTEN`s on `channels` for the duration of `body`, then closes the connection.
+    /// `LISTEN`s on `channels` for the duration of `body`; the connection closes when `body`
+    /// returns (within the listener's 200 ms poll interval).
     public func withListener<T>(_ channels: [String], _ body: (PostgresNotifications) async throws -> T) async throws -> T {
         let notifications = try await listen(to: channels)
-        defer { _ = notifications }
         return try await body(notifications)
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 
-/// Reads `.env` files: `KEY=VALUE` lines, optional `export `, `#` comments, blank lines, and values
-/// in single quotes (taken literally) or double quotes (with `\n`, `\"`, `\\` escapes).
+/// Reads `.env` files: `KEY=VALUE` lines, optional `export `, `#` comment lines, blank lines, and
+/// values that are bare (a ` #` starts a trailing comment), in single quotes (taken literally), or in
+/// double quotes (`\n` and `\t` are newline and tab; a backslash before any other character keeps
+/// that character, so `\"` and `\\` work). A quoted value must end the line.
 public enum DotEnv {
     /// Parses the text of a `.env` file.
     /// - Throws: ``HubError`` `.configuration` naming the file and line (never the value).

@@ -23,10 +23,11 @@ public struct Migration: Sendable, Hashable {
     /// `0001_base`.
     public var id: String { String(format: "%04d_%@", version, name) }
 
-    /// SHA-256 (hex) of the up SQL with line endings, trailing blanks and the final newline
-    /// normalised, so the same file embedded in a binary or read from disk gives the same checksum.
+    /// SHA-256 (hex) of the up and down SQL with line endings, trailing blanks and the final
+    /// newline normalised, so the same files embedded in a binary or read from disk give the same
+    /// checksum, and an edit to either is noticed.
     public var checksum: String {
-        let digest = SHA256.hash(data: Data(Self.normalize(up).utf8))
+        let digest = SHA256.hash(data: Data((Self.normalize(up) + "\n-- down --\n" + Self.normalize(down)).utf8))
         return digest.map { String(format: "%02x", $0) }.joined()
     }
 

@@ -62,7 +62,7 @@ public struct Migrator: Sendable {
 
     /// Applies pending migrations up to `target` (all when nil).
     /// - Returns: the migrations applied by this call (empty when another process did them first).
-    /// - Throws: ``HubError`` `.usage` for an unknown target, `.migration` for an edited migration
+    /// - Throws: ``HubError`` `.migration` for an unknown target, an edited migration
     ///   or a failing one (that migration is rolled back; the ones before it stay applied),
     ///   `.schemaAhead` when the database is newer than this build.
     @discardableResult
@@ -97,7 +97,7 @@ public struct Migrator: Sendable {
             let current = recorded.keys.max() ?? 0
             let stop = target ?? migrations.last(where: { $0.version < current })?.version ?? 0
             if let target, target > current {
-                throw HubError(.usage, "cannot migrate down to \(target): the database is at version \(current)")
+                throw HubError(.migration, "cannot migrate down to \(target): the database is at version \(current)")
             }
             var done: [Migration] = []
             for migration in migrations.reversed() where recorded[migration.version] != nil && migration.version > stop {

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import HubCore
+import HubPostgres
+import HubRedis
+
+/// `hub-bench`: micro-benchmarks of the drivers against the raw C libraries.
+///
+/// Each benchmark runs the same sequential loop twice — once through the Swift client (pool,
+/// actor on its own thread, bound-parameter query, typed reply) and once as a plain C loop on one
+/// thread — in alternating rounds, and reports p50/p99 latency and operations per second.
+@main
+struct HubBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub-bench",
+        abstract: "Measure PostgreSQL SELECT 1 and Redis PING round trips through the Swift clients and through raw libpq/hiredis."
+    )
+
+    @Option(help: "Round trips per measured round.") var iterations = 20_000
+    @Option(help: "Alternating rounds (raw, Swift, raw, Swift, …).") var rounds = 3
+    @Option(help: "Unmeasured round trips before measuring.") var warmup = 2_000
+    @Option(help: "Concurrent callers for the throughput benchmark (0 = skip).") var concurrency = 8
+    @Option(name: .customLong("env-file"), help: "The .env file to read.") var envFile = ".env"
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() async throws {
+        let configuration = try HubConfiguration(dotEnvPath: envFile)
+        let databaseURL = try configuration.databaseURL()
+        let redisURL = try configuration.redisURL()
+        let pool = try PostgresPool(url: databaseURL, maxConnections: max(1, concurrency))
+        let redis = try RedisClient(configuration: {
+            var c = try RedisConfiguration(url: redisURL)
+            c.poolSize = max(1, concurrency)
+            return c
+        }())
+        let rawPostgres = try RawPostgres(url: databaseURL)
+        let rawRedis = try RawRedis(configuration: redis.configuration)
+
+        var results: [BenchResult] = []
+        var pgSwift = Samples(), pgRaw = Samples(), redisSwift = Samples(), redisRaw = Samples()
+
+        // Warm up both paths (connections open, caches hot).
+        _ = try await Loop.swift(warmup) { try await pool.query("SELECT 1") }
+        _ = try await Loop.onThread(warmup) { try rawPostgres.selectOne() }
+        _ = try await Loop.swift(warmup) { _ = try await redis.ping() }
+        _ = try await Loop.onThread(warmup) { try rawRedis.ping() }
+
+        for _ in 0..<rounds {
+            pgRaw.append(try await Loop.onThread(iterations) { try rawPostgres.selectOne() })
+            pgSwift.append(try await Loop.swift(iterations) {
+                let rows = try await pool.query("SELECT 1")
+                guard try rows[0].decode(Int.self, at: 0) == 1 else { throw BenchError("SELECT 1 returned something else") }
+            })
+            redisRaw.append(try await Loop.onThread(iterations) { try rawRedis.ping() })
+            redisSwift.append(try await Loop.swift(iterations) {
+                guard try await redis.ping() == "PONG" else { throw BenchError("PING did not answer PONG") }
+            })
+        }
+        results.append(BenchResult(name: "postgres SELECT 1", raw: pgRaw.summary, swift: pgSwift.summary))
+        results.append(BenchResult(name: "redis PING", raw: redisRaw.summary, swift: redisSwift.summary))
+
+        if concurrency > 1 {
+            let rawPG = try (0..<concurrency).map { _ in try RawPostgres(url: databaseURL) }
+            let rawRD = try (0..<concurrency).map { _ in try RawRedis(configuration: redis.configuration) }
+            let perCaller = iterations / concurrency
+            let pgRawT = try await Loop.threads(rawPG.count, perCaller) { i in try rawPG[i].selectOne() }
+            let pgSwiftT = try await Loop.tasks(concurrency, perCaller) { try await pool.query("SELECT 1") }
+            let rdRawT = try await Loop.threads(rawRD.count, perCaller) { i in try rawRD[i].ping() }
+            let rdSwiftT = try await Loop.tasks(concurrency, perCaller) { _ = try await redis.ping() }
+            results.append(BenchResult(name: "postgres SELECT 1 ×\(concurrency) concurrent", raw: pgRawT, swift: pgSwiftT))
+            results.append(BenchResult(name: "redis PING ×\(concurrency) concurrent", raw: rdRawT, swift: rdSwiftT))
+        }
+
+        await pool.close()
+        await redis.close()
+
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        } else {
+            print("hub-bench: \(rounds) rounds × \(iterations) round trips, \(ProcessInfo.processInfo.activeProcessorCount) cores, Swift clients vs raw C loop")
+            print(BenchResult.table(results))
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
