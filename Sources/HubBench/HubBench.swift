@@ -37,27 +37,42 @@ struct HubBench: AsyncParsableCommand {
         let rawRedis = try RawRedis(configuration: redis.configuration)
 
         var results: [BenchResult] = []
-        var pgSwift = Samples(), pgRaw = Samples(), redisSwift = Samples(), redisRaw = Samples()
+        let selectOne: @Sendable () async throws -> Void = {
+            let rows = try await pool.query("SELECT 1")
+            guard try rows[0].decode(Int.self, at: 0) == 1 else { throw BenchError("SELECT 1 returned something else") }
+        }
+        let ping: @Sendable () async throws -> Void = {
+            guard try await redis.ping() == "PONG" else { throw BenchError("PING did not answer PONG") }
+        }
 
         // Warm up both paths (connections open, caches hot).
-        _ = try await Loop.swift(warmup) { try await pool.query("SELECT 1") }
+        _ = try await Loop.swift(warmup, selectOne)
         _ = try await Loop.onThread(warmup) { try rawPostgres.selectOne() }
-        _ = try await Loop.swift(warmup) { _ = try await redis.ping() }
+        _ = try await Loop.swift(warmup, ping)
         _ = try await Loop.onThread(warmup) { try rawRedis.ping() }
 
-        for _ in 0..<rounds {
-            pgRaw.append(try await Loop.onThread(iterations) { try rawPostgres.selectOne() })
-            pgSwift.append(try await Loop.swift(iterations) {
-                let rows = try await pool.query("SELECT 1")
-                guard try rows[0].decode(Int.self, at: 0) == 1 else { throw BenchError("SELECT 1 returned something else") }
-            })
-            redisRaw.append(try await Loop.onThread(iterations) { try rawRedis.ping() })
-            redisSwift.append(try await Loop.swift(iterations) {
-                guard try await redis.ping() == "PONG" else { throw BenchError("PING did not answer PONG") }
-            })
+        /// Alternates raw and Swift rounds so drift on the machine hits both sides alike.
+        func compare(_ name: String, raw: @escaping @Sendable () throws -> Void, swift: () async throws -> Samples) async throws -> BenchResult {
+            var rawSamples = Samples(), swiftSamples = Samples()
+            for _ in 0..<rounds {
+                rawSamples.append(try await Loop.onThread(iterations, raw))
+                swiftSamples.append(try await swift())
+            }
+            return BenchResult(name: name, raw: rawSamples.summary, swift: swiftSamples.summary)
         }
-        results.append(BenchResult(name: "postgres SELECT 1", raw: pgRaw.summary, swift: pgSwift.summary))
-        results.append(BenchResult(name: "redis PING", raw: redisRaw.summary, swift: redisSwift.summary))
+
+        results.append(try await compare("postgres SELECT 1, pool.query from a task", raw: { try rawPostgres.selectOne() }) {
+            try await Loop.swift(iterations, selectOne)
+        })
+        results.append(try await compare("postgres SELECT 1, pool.query in pool.withAffinity", raw: { try rawPostgres.selectOne() }) {
+            try await pool.withAffinity { try await Loop.swift(iterations, selectOne) }
+        })
+        results.append(try await compare("redis PING, client.ping() from a task", raw: { try rawRedis.ping() }) {
+            try await Loop.swift(iterations, ping)
+        })
+        results.append(try await compare("redis PING, client.ping() in client.withAffinity", raw: { try rawRedis.ping() }) {
+            try await redis.withAffinity { try await Loop.swift(iterations, ping) }
+        })
 
         if concurrency > 1 {
             let rawPG = try (0..<concurrency).map { _ in try RawPostgres(url: databaseURL) }

@@ -3,7 +3,7 @@ import Foundation
 /// Timed loops: Swift async loops on the cooperative pool, C loops on plain threads.
 enum Loop {
     /// Runs `body` `count` times sequentially from a task, timing each call.
-    static func swift(_ count: Int, _ body: () async throws -> Void) async throws -> Samples {
+    static func swift(_ count: Int, _ body: @Sendable () async throws -> Void) async throws -> Samples {
         var samples = Samples()
         samples.nanos.reserveCapacity(count)
         let start = monotonicNanos()

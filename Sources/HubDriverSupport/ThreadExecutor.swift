@@ -11,7 +11,7 @@ import Synchronization
 /// Each C connection (libpq, hiredis) is owned by an actor whose `unownedExecutor` is one of these,
 /// so the blocking C calls the actor makes run on this thread and never on Swift's cooperative
 /// thread pool. Jobs run in FIFO order. The thread exits after ``shutdown()`` once its queue drains.
-public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
     private var jobs: [UnownedJob] = []
@@ -56,6 +56,10 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
         UnownedSerialExecutor(ordinary: self)
     }
 
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
+    }
+
     /// Asks the thread to exit once the jobs already queued have run.
     public func shutdown() {
         pthread_mutex_lock(&mutex)
@@ -64,7 +68,19 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
         pthread_cond_signal(&condition)
     }
 
+    /// Whether the calling code is running on this executor's thread.
+    public var isCurrent: Bool {
+        pthread_getspecific(Self.currentKey) == Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    private static let currentKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
     private func run() {
+        pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
         let executor = asUnownedSerialExecutor()
         var batch: [UnownedJob] = []
         batch.reserveCapacity(16)

@@ -23,6 +23,14 @@ public actor PostgresConnection {
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
+    /// The connection's thread as a task executor: code run with this preference (see
+    /// ``PostgresPool/withConnection(_:)``) executes on the connection's own thread, so the
+    /// statements it awaits cost no thread switch.
+    public nonisolated var taskExecutor: any TaskExecutor { executor }
+
+    /// Whether the caller runs on this connection's thread.
+    nonisolated var isCurrentThread: Bool { executor.isCurrent }
+
     /// Whether the last statement left a transaction open (readable from any thread; used by the pool).
     nonisolated var isInTransaction: Bool { transactionFlag.value }
 

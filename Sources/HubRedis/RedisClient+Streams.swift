@@ -72,7 +72,8 @@ extension RedisClient {
     ///     consumer's own pending entries.
     ///   - count: the most entries to return per stream.
     ///   - block: waits up to this long for new entries (`.zero` waits forever); nil returns at
-    ///     once. Cancelling the task interrupts the wait.
+    ///     once. Cancelling the task interrupts the wait. A blocked read holds one pooled
+    ///     connection meanwhile, so leave room in ``RedisConfiguration/poolSize`` for other calls.
     ///   - noAck: entries are not added to the pending list (`NOACK`).
     /// - Returns: the entries of all streams in reply order; empty when nothing came.
     /// - Throws: ``RedisError`` `.server` with prefix `NOGROUP` when the group does not exist.

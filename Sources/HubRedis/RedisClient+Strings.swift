@@ -1,8 +1,10 @@
 extension RedisClient {
+    private static let pingCommand: [RedisArgument] = ["PING"]
+
     /// Sends `PING` and returns the server's answer (`PONG`).
     @discardableResult
     public nonisolated(nonsending) func ping() async throws -> String {
-        let reply = try await send(["PING"])
+        let reply = try await send(Self.pingCommand)
         guard let text = reply.string else { throw RedisError.unexpected("PING", "not a status reply") }
         return text
     }

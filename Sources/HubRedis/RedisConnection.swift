@@ -8,7 +8,7 @@ import Logging
 /// Swift's cooperative pool. A connection heals itself: a socket the server closed while idle (a
 /// Redis restart) is noticed before the next command and replaced; after an I/O error in the
 /// middle of a command the call throws ``RedisError/Code/connectionClosed`` and the next call
-/// reconnects. Obtain one with ``RedisClient/withConnection(isolation:_:)``; do not keep it past
+/// reconnects. Obtain one with ``RedisClient/withConnection(_:)``; do not keep it past
 /// the closure.
 public actor RedisConnection {
     let executor: ThreadExecutor
@@ -21,6 +21,9 @@ public actor RedisConnection {
     private let interrupter = SocketInterrupter()
     private var context: RedisContext?
     private var everConnected = false
+    private var lastCommandStart = ContinuousClock.now
+    /// Connections used more recently than this skip the closed-while-idle check.
+    private static let idleCheckInterval = Duration.milliseconds(1)
     private var isClosed = false
 
     init(configuration: RedisConfiguration, logger: Logger, name: String) {
@@ -57,8 +60,10 @@ public actor RedisConnection {
         let context = try usableContext()
         context.setTimeout(block == .zero ? nil : block + configuration.commandTimeout)
         interrupter.arm(context.fd)
-        let result: Result<RedisValue, RedisError> = await withTaskCancellationHandler {
-            do throws(RedisError) { return .success(try context.command(arguments)) } catch { return .failure(error) }
+        // The read goes through an isolated method, so it certainly runs on this connection's
+        // thread and never blocks a thread of the cooperative pool.
+        let result = await withTaskCancellationHandler {
+            self.blockingCommand(arguments)
         } onCancel: { [interrupter] in
             interrupter.interrupt()
         }
@@ -82,6 +87,17 @@ public actor RedisConnection {
         }
     }
 
+    private func blockingCommand(_ arguments: [RedisArgument]) -> Result<RedisValue, RedisError> {
+        guard let context else {
+            return .failure(RedisError(code: .connectionClosed, message: "the Redis connection was lost before the command was sent"))
+        }
+        do throws(RedisError) {
+            return .success(try context.command(arguments))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Sends all `commands` in one write and reads all replies, in order.
     ///
     /// Error replies are returned as ``RedisValue/error(_:)`` values, not thrown, so one failing
@@ -89,6 +105,11 @@ public actor RedisConnection {
     /// - Throws: ``RedisError`` when the connection fails; then it is unknown which commands ran.
     public func pipeline(_ commands: [[RedisArgument]]) throws -> [RedisValue] {
         guard !commands.isEmpty else { return [] }
+        // Checked up front: a command rejected halfway would leave the earlier ones in the
+        // output buffer and shift every later reply.
+        guard !commands.contains(where: \.isEmpty) else {
+            throw RedisError(code: .invalidCommand, message: "cannot send an empty Redis command")
+        }
         let context = try usableContext()
         var replies: [RedisValue] = []
         replies.reserveCapacity(commands.count)
@@ -102,6 +123,12 @@ public actor RedisConnection {
         return replies
     }
 
+    /// Runs `body` on the connection's own thread with the connection isolated, so the commands
+    /// it sends cost no executor hop each (see ``RedisClient/withIsolatedConnection(_:)``).
+    public func run<Result: Sendable>(_ body: @Sendable (isolated RedisConnection) throws -> Result) rethrows -> Result {
+        try body(self)
+    }
+
     /// Closes the socket and stops the connection's thread. Later calls would never run.
     func close() {
         isClosed = true
@@ -111,7 +138,12 @@ public actor RedisConnection {
 
     /// The live context, reconnecting first if there is none or the server closed it while idle.
     private func usableContext() throws(RedisError) -> RedisContext {
+        let now = ContinuousClock.now
+        defer { lastCommandStart = now }
         if let context {
+            // In a burst of commands the server cannot have closed the socket "while idle"; the
+            // poll(2) is skipped then, which keeps it off the hot path.
+            if now - lastCommandStart < Self.idleCheckInterval { return context }
             // An idle connection has nothing to read; readable means EOF (server closed or
             // restarted) or garbage. Either way it cannot be trusted for the next reply.
             if SocketWait.readable(context.fd, timeoutMilliseconds: 0) == .timeout { return context }

@@ -1,3 +1,4 @@
+import HubDriverSupport
 import Logging
 import Synchronization
 
@@ -109,7 +110,14 @@ final class RedisConnectionPool: Sendable {
 
     private static func immediateStep(_ state: inout State, maxSize: Int) -> Step {
         if state.closed { return .fail(closedError) }
-        if let connection = state.idle.popLast() { return .use(connection) }
+        if !state.idle.isEmpty {
+            // A caller already on an idle connection's thread (RedisClient.withAffinity) gets that
+            // connection, so its command needs no thread switch.
+            if let index = state.idle.lastIndex(where: { $0.executor.isCurrent }) {
+                return .use(state.idle.remove(at: index))
+            }
+            return .use(state.idle.removeLast())
+        }
         if state.open < maxSize {
             state.open += 1
             state.nextID += 1

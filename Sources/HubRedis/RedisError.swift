@@ -33,6 +33,7 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         /// The command itself is unusable (for example, it has no arguments at all).
         public static let invalidCommand = Code("invalidCommand")
 
+        /// The code's name, such as `connectionFailed`.
         public var description: String { name }
     }
 

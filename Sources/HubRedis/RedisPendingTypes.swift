@@ -6,6 +6,12 @@ public struct RedisPendingSummary: Sendable, Hashable {
         public var name: String
         /// How many entries it read and has not acknowledged.
         public var pending: Int
+
+        /// Creates a consumer line.
+        public init(name: String, pending: Int) {
+            self.name = name
+            self.pending = pending
+        }
     }
 
     /// The number of pending entries in the group.

@@ -25,7 +25,8 @@ public struct RedisSubscription: AsyncSequence, Sendable {
     /// How many received but unconsumed messages are kept before the oldest are dropped.
     public static let bufferLimit = 4096
 
-    /// Stops the subscriber when the last copy of the subscription (or iterator) goes away.
+    /// Stops the subscriber when the last copy of its owner (the subscription, or an iterator)
+    /// goes away.
     final class Lifetime: Sendable {
         let subscriber: RedisSubscriber
         init(_ subscriber: RedisSubscriber) { self.subscriber = subscriber }
@@ -45,14 +46,16 @@ public struct RedisSubscription: AsyncSequence, Sendable {
         lifetime.subscriber.stop()
     }
 
-    /// Returns the iterator.
+    /// Returns the iterator. Iterating ends the subscription when the iterator goes away (the
+    /// `for await` loop is left), so a subscription is iterated once.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: messages.makeAsyncIterator(), lifetime: lifetime)
+        AsyncIterator(base: messages.makeAsyncIterator(), lifetime: Lifetime(lifetime.subscriber))
     }
 
     /// Iterates the messages; ends when the subscription is closed.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncStream<RedisPubSubMessage>.AsyncIterator
+        /// The iterator's own lifetime: leaving the loop stops the subscriber.
         let lifetime: Lifetime
 
         /// The next message, or nil once the subscription is closed.
