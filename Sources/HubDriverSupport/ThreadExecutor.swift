@@ -4,13 +4,16 @@ import Glibc
 import Darwin
 #endif
 import Foundation
-import Synchronization
 
 /// A serial executor backed by one dedicated OS thread.
 ///
 /// Each C connection (libpq, hiredis) is owned by an actor whose `unownedExecutor` is one of these,
 /// so the blocking C calls the actor makes run on this thread and never on Swift's cooperative
 /// thread pool. Jobs run in FIFO order. The thread exits after ``shutdown()`` once its queue drains.
+///
+/// It is also a `TaskExecutor`: a task that prefers it (`withTaskExecutorPreference`) runs its
+/// nonisolated code on this same thread, so awaiting the owning actor costs no thread switch. The
+/// pools use that for `withAffinity` and for the bodies of `withConnection`.
 public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
@@ -18,16 +21,11 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
     private var stopping = false
     private var parked = false
     private let name: String
-    /// Jobs enqueued but not yet taken: lets the thread spin briefly on an atomic before parking.
-    private let pending = Atomic<Int>(0)
-    /// How long the thread keeps looking for the next job before it sleeps.
-    private let spinNanoseconds: UInt64
 
     /// Starts the thread.
     /// - Parameter name: the thread's name, shown in debuggers and `top -H` (at most 15 bytes are kept).
-    public init(name: String, spinMicroseconds: Int = 50) {
+    public init(name: String) {
         self.name = name
-        self.spinNanoseconds = UInt64(max(0, spinMicroseconds)) * 1000
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
         jobs.reserveCapacity(16)
@@ -46,7 +44,6 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
         let unowned = UnownedJob(job)
         pthread_mutex_lock(&mutex)
         jobs.append(unowned)
-        pending.add(1, ordering: .releasing)
         let wake = parked
         pthread_mutex_unlock(&mutex)
         if wake { pthread_cond_signal(&condition) }
@@ -85,7 +82,6 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
         var batch: [UnownedJob] = []
         batch.reserveCapacity(16)
         while true {
-            spinForWork()
             pthread_mutex_lock(&mutex)
             while jobs.isEmpty && !stopping {
                 parked = true
@@ -97,32 +93,9 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
                 return
             }
             swap(&batch, &jobs)
-            pending.subtract(batch.count, ordering: .relaxed)
             pthread_mutex_unlock(&mutex)
             for job in batch { job.runSynchronously(on: executor) }
             batch.removeAll(keepingCapacity: true)
         }
-    }
-
-    /// A connection's next request usually follows the previous reply within microseconds (the
-    /// caller decodes and sends again). Looking for it briefly before sleeping saves a futex
-    /// wake-up per round trip; the thread then parks as usual.
-    private func spinForWork() {
-        guard spinNanoseconds > 0, pending.load(ordering: .acquiring) == 0 else { return }
-        let deadline = Self.now() &+ spinNanoseconds
-        var checks = 0
-        while pending.load(ordering: .acquiring) == 0 {
-            checks &+= 1
-            if checks & 63 == 0 {
-                if Self.now() >= deadline { return }
-                sched_yield()
-            }
-        }
-    }
-
-    private static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 }

@@ -31,6 +31,10 @@ public actor PostgresConnection {
     /// Whether the caller runs on this connection's thread.
     nonisolated var isCurrentThread: Bool { executor.isCurrent }
 
+    /// Whether the calling code runs on this connection's own thread (true inside
+    /// ``PostgresPool/withConnection(_:)`` bodies and ``PostgresPool/withAffinity(_:)``).
+    public nonisolated var isRunningOnOwnThread: Bool { executor.isCurrent }
+
     /// Whether the last statement left a transaction open (readable from any thread; used by the pool).
     nonisolated var isInTransaction: Bool { transactionFlag.value }
 

@@ -1,0 +1,27 @@
+import HubRedis
+import Testing
+
+@Suite struct RedisAffinityTests {
+    @Test func affineCallerKeepsUsingOneConnectionWhileOthersAreIdle() async throws {
+        let client = try RedisTestSupport.client(poolSize: 3)
+        // Open three connections so the pool has a choice.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 { group.addTask { _ = try await client.send("CLIENT", "ID") } }
+            try await group.waitForAll()
+        }
+        let ids = try await client.withAffinity {
+            var seen: Set<Int64> = []
+            for _ in 0..<20 {
+                seen.insert(try await RedisTestSupport.connectionID(of: client))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { _ = try await client.ping() }
+                    group.addTask { _ = try await client.ping() }
+                    try await group.waitForAll()
+                }
+            }
+            return seen
+        }
+        #expect(ids.count == 1)
+        await client.close()
+    }
+}
