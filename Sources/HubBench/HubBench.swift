@@ -39,6 +39,7 @@ struct HubBench: AsyncParsableCommand {
         var results: [BenchResult] = []
         let selectOne: @Sendable () async throws -> Void = {
             let rows = try await pool.query("SELECT 1")
+            guard rows.count == 1 else { throw BenchError("SELECT 1 returned \(rows.count) rows, tag '\(rows.commandTag)', \(rows.columns.count) columns") }
             guard try rows[0].decode(Int.self, at: 0) == 1 else { throw BenchError("SELECT 1 returned something else") }
         }
         let ping: @Sendable () async throws -> Void = {

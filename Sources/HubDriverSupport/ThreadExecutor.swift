@@ -14,10 +14,12 @@ import Foundation
 /// It is also a `TaskExecutor`: a task that prefers it (`withTaskExecutorPreference`) runs its
 /// nonisolated code on this same thread, so awaiting the owning actor costs no thread switch. The
 /// pools use that for `withAffinity` and for the bodies of `withConnection`.
-public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
-    private var jobs: [UnownedJob] = []
+    /// Queued jobs; `forTask` marks jobs enqueued through ``taskExecutor`` (a task's preference)
+    /// rather than by the owning actor, since the two must be run differently.
+    private var jobs: [(job: UnownedJob, forTask: Bool)] = []
     private var stopping = false
     private var parked = false
     private let name: String
@@ -29,6 +31,7 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
         jobs.reserveCapacity(16)
+        taskExecutor = ThreadTaskExecutor(thread: self)
         let thread = Thread { [self] in self.run() }
         thread.name = name
         thread.stackSize = 1 << 20
@@ -41,9 +44,12 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
-        let unowned = UnownedJob(job)
+        append(UnownedJob(job), forTask: false)
+    }
+
+    fileprivate func append(_ unowned: UnownedJob, forTask: Bool) {
         pthread_mutex_lock(&mutex)
-        jobs.append(unowned)
+        jobs.append((unowned, forTask))
         let wake = parked
         pthread_mutex_unlock(&mutex)
         if wake { pthread_cond_signal(&condition) }
@@ -53,9 +59,9 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
         UnownedSerialExecutor(ordinary: self)
     }
 
-    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
-        UnownedTaskExecutor(ordinary: self)
-    }
+    /// This thread as a `TaskExecutor`: a task that prefers it (`withTaskExecutorPreference`)
+    /// runs its nonisolated code here, so awaiting the owning actor needs no thread wake-up.
+    public private(set) var taskExecutor: ThreadTaskExecutor!
 
     /// Asks the thread to exit once the jobs already queued have run.
     public func shutdown() {
@@ -78,8 +84,9 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
 
     private func run() {
         pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
-        let executor = asUnownedSerialExecutor()
-        var batch: [UnownedJob] = []
+        let serialExecutor = asUnownedSerialExecutor()
+        let taskExecutor = self.taskExecutor.asUnownedTaskExecutor()
+        var batch: [(job: UnownedJob, forTask: Bool)] = []
         batch.reserveCapacity(16)
         while true {
             pthread_mutex_lock(&mutex)
@@ -94,8 +101,30 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
             }
             swap(&batch, &jobs)
             pthread_mutex_unlock(&mutex)
-            for job in batch { job.runSynchronously(on: executor) }
+            for entry in batch {
+                if entry.forTask {
+                    entry.job.runSynchronously(on: taskExecutor)
+                } else {
+                    entry.job.runSynchronously(on: serialExecutor)
+                }
+            }
             batch.removeAll(keepingCapacity: true)
         }
+    }
+}
+
+/// The task-executor face of a ``ThreadExecutor``: jobs enqueued here run on the same thread as
+/// the owning actor's, but as the nonisolated code of a task that prefers this thread.
+public final class ThreadTaskExecutor: TaskExecutor, @unchecked Sendable {
+    private unowned let thread: ThreadExecutor
+
+    init(thread: ThreadExecutor) { self.thread = thread }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        thread.append(UnownedJob(job), forTask: true)
+    }
+
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
     }
 }

@@ -17,6 +17,8 @@ public actor PostgresConnection {
     private let canceller = QueryCanceller()
     private let transactionFlag = AtomicFlag()
     private var generation: UInt64 = 0
+    /// When the last statement finished (monotonic nanoseconds); see ``ensureUsable()``.
+    private var lastUsedNanos: UInt64 = 0
 
     /// How many times the connection was re-established after the server dropped it.
     public private(set) var reconnectCount = 0
@@ -26,7 +28,7 @@ public actor PostgresConnection {
     /// The connection's thread as a task executor: code run with this preference (see
     /// ``PostgresPool/withConnection(_:)``) executes on the connection's own thread, so the
     /// statements it awaits cost no thread switch.
-    public nonisolated var taskExecutor: any TaskExecutor { executor }
+    public nonisolated var taskExecutor: any TaskExecutor { executor.taskExecutor }
 
     /// Whether the caller runs on this connection's thread.
     nonisolated var isCurrentThread: Bool { executor.isCurrent }
@@ -307,7 +309,12 @@ public actor PostgresConnection {
             try open()
             return
         }
-        if PQstatus(handle) == CONNECTION_OK && !Self.serverClosed(handle) { return }
+        // A server that restarts closes idle connections; look at the socket (one poll) before
+        // sending, unless this connection was in use a moment ago (back-to-back statements).
+        let now = Self.monotonicNanos()
+        let recentlyUsed = now &- lastUsedNanos < 2_000_000
+        lastUsedNanos = now
+        if PQstatus(handle) == CONNECTION_OK && (recentlyUsed || !Self.serverClosed(handle)) { return }
         let wasInTransaction = transactionFlag.value
         close()
         if wasInTransaction {
@@ -333,6 +340,12 @@ public actor PostgresConnection {
             }
         }
         return PQstatus(handle) != CONNECTION_OK
+    }
+
+    private static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
     private func closedError() -> PostgresError {

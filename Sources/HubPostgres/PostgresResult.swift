@@ -18,7 +18,6 @@ public struct PostgresResult: Sendable, RandomAccessCollection {
     /// (offset, length) per cell, row-major; length -1 is NULL.
     let cells: [(offset: Int32, length: Int32)]
     let rowCount: Int
-    let columnIndex: [String: Int]
 
     init(columns: [Column], storage: [UInt8], cells: [(offset: Int32, length: Int32)], rowCount: Int, affectedRows: Int, commandTag: String) {
         self.columns = columns
@@ -27,9 +26,12 @@ public struct PostgresResult: Sendable, RandomAccessCollection {
         self.rowCount = rowCount
         self.affectedRows = affectedRows
         self.commandTag = commandTag
-        var index: [String: Int] = [:]
-        for (i, column) in columns.enumerated() where index[column.name] == nil { index[column.name] = i }
-        columnIndex = index
+    }
+
+    /// The index of the first column named `name` (a linear scan: results have few columns, and
+    /// building a dictionary for every result would cost more than it saves).
+    func columnIndex(named name: String) -> Int? {
+        columns.firstIndex { $0.name == name }
     }
 
     public var startIndex: Int { 0 }
@@ -60,7 +62,7 @@ public struct PostgresRow: Sendable {
 
     /// Decodes the column named `name`.
     public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, column name: String) throws -> T {
-        guard let index = result.columnIndex[name] else {
+        guard let index = result.columnIndex(named: name) else {
             throw PostgresError(.decoding, "no column named '\(name)' in the result (columns: \(result.columns.map(\.name).joined(separator: ", ")))")
         }
         return try decode(type, at: index)

@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Synchronization
 
 /// Holds a connection's `PGcancel` and sends cancel requests for the statement that is running.
 ///
@@ -45,12 +46,11 @@ final class QueryCanceller: @unchecked Sendable {
 }
 
 /// A Boolean readable and writable from any thread.
-final class AtomicFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored = false
+final class AtomicFlag: Sendable {
+    private let stored = Atomic<Bool>(false)
 
     var value: Bool {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
+        get { stored.load(ordering: .acquiring) }
+        set { stored.store(newValue, ordering: .releasing) }
     }
 }

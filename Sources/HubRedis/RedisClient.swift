@@ -1,3 +1,4 @@
+import HubDriverSupport
 import Logging
 
 /// The front door to Redis: a small pool of connections plus typed helpers.
@@ -97,7 +98,7 @@ public final class RedisClient: Sendable {
     public func withAffinity<Result>(_ body: () async throws -> Result) async throws -> Result {
         let connection = try await pool.acquire()
         pool.release(connection)
-        return try await withTaskExecutorPreference(connection.executor) {
+        return try await withTaskExecutorPreference(connection.executor.taskExecutor) {
             try await body()
         }
     }

@@ -47,7 +47,10 @@ public enum DotEnv {
     /// Reads and parses the file at `path`; a missing file is an empty result.
     public static func load(path: String) throws -> [String: String] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
             throw HubError(.configuration, "cannot read \(path): check its permissions")
         }
         guard let text = String(data: data, encoding: .utf8) else {
