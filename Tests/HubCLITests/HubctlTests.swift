@@ -139,7 +139,10 @@ import Testing
         #expect(try run(["migrate", "up"], env: env).status == 0)
         let healthy = try run(["status", "--json"], env: env)
         #expect(healthy.status == 0, "\(healthy.stderr)")
-        #expect(healthy.stdout.contains("\"healthy\""))
+        let report = try JSONDecoder.iso8601.decode(HealthReport.self, from: Data(healthy.stdout.utf8))
+        #expect(report.status == "healthy")
+        #expect(report.dependencies == ["postgres": "connected", "redis": "connected"])
+        #expect(report.blocks == ["schema": "healthy"])
 
         // A newer hub applied version 999: this older binary refuses, naming both versions.
         let pool = try PostgresPool(url: url, maxConnections: 1)
@@ -184,5 +187,13 @@ import Testing
             #expect(!result.stdout.contains(secret))
         }
         #expect(result.stdout.contains("postgres://hub:***@db:5432/hub"))
+    }
+}
+
+extension JSONDecoder {
+    static var iso8601: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 }

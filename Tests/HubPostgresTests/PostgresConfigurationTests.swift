@@ -17,6 +17,18 @@ import Testing
         #expect(config.description.contains("***"))
     }
 
+    @Test func passwordWithReservedCharactersIsTakenWhole() throws {
+        let config = try PostgresConfiguration(url: "postgres://hub:pa/ss?w#rd@db.example:5432/hub")
+        #expect(config.password == "pa/ss?w#rd")
+        #expect(config.host == "db.example")
+        #expect(config.database == "hub")
+        let error = try #require(throws: PostgresError.self) {
+            try PostgresConfiguration(url: "postgres://hub:se/cr:et@db.example:port/hub")
+        }
+        #expect(!error.description.contains("se/cr"))
+        #expect(!error.description.contains("cr:et"))
+    }
+
     @Test func parsesUnixSocketDirectories() throws {
         let encoded = try PostgresConfiguration(url: "postgresql://hub@%2Fvar%2Frun%2Fpostgresql/hub")
         #expect(encoded.host == "/var/run/postgresql")

@@ -2,8 +2,9 @@ import Foundation
 import HubPostgres
 import HubRedis
 
-/// The health of a hub process's dependencies, in the seed 002 §8.1 shape: an overall status and
-/// one entry per component.
+/// The health of a hub process, in the seed 002 §8.1 shape — `status`, `blocks` (the hub's own
+/// parts, here the schema), `dependencies` (`postgres`, `redis`: `connected` or `disconnected`) —
+/// plus `components` with the address, version or error and latency of each check.
 public struct HealthReport: Sendable, Codable {
     /// One dependency's state.
     public struct Component: Sendable, Codable {
@@ -21,6 +22,10 @@ public struct HealthReport: Sendable, Codable {
 
     /// `healthy` when every component is ok, otherwise `unhealthy`.
     public var status: String
+    /// The hub's own parts and their state (`healthy` / `unhealthy`).
+    public var blocks: [String: String]
+    /// External services and their state (`connected` / `disconnected`).
+    public var dependencies: [String: String]
     /// The components.
     public var components: [Component]
     /// When the report was made.
@@ -60,7 +65,17 @@ public struct HealthReport: Sendable, Codable {
                                         detail: String(describing: error), latencyMs: nil))
         }
         let healthy = components.allSatisfy { $0.status == "ok" }
-        return HealthReport(status: healthy ? "healthy" : "unhealthy", components: components, checkedAt: Date())
+        var blocks: [String: String] = [:]
+        var dependencies: [String: String] = [:]
+        for component in components {
+            if component.name == "postgres" || component.name == "redis" {
+                dependencies[component.name] = component.status == "ok" ? "connected" : "disconnected"
+            } else {
+                blocks[component.name] = component.status == "ok" ? "healthy" : "unhealthy"
+            }
+        }
+        return HealthReport(status: healthy ? "healthy" : "unhealthy", blocks: blocks, dependencies: dependencies,
+                            components: components, checkedAt: Date())
     }
 
     private static func ms(since start: ContinuousClock.Instant) -> Double {
