@@ -83,8 +83,16 @@ struct HubBench: AsyncParsableCommand {
             let pgSwiftT = try await Loop.tasks(concurrency, perCaller) { try await pool.query("SELECT 1") }
             let rdRawT = try await Loop.threads(rawRD.count, perCaller) { i in try rawRD[i].ping() }
             let rdSwiftT = try await Loop.tasks(concurrency, perCaller) { _ = try await redis.ping() }
-            results.append(BenchResult(name: "postgres SELECT 1 ×\(concurrency) concurrent", raw: pgRawT, swift: pgSwiftT))
-            results.append(BenchResult(name: "redis PING ×\(concurrency) concurrent", raw: rdRawT, swift: rdSwiftT))
+            let pgAffineT = try await Loop.tasks(concurrency, perCaller, inside: { body in try await pool.withAffinity { try await body() } }) {
+                try await pool.query("SELECT 1")
+            }
+            let rdAffineT = try await Loop.tasks(concurrency, perCaller, inside: { body in try await redis.withAffinity { try await body() } }) {
+                _ = try await redis.ping()
+            }
+            results.append(BenchResult(name: "postgres SELECT 1 ×\(concurrency) concurrent tasks", raw: pgRawT, swift: pgSwiftT))
+            results.append(BenchResult(name: "postgres SELECT 1 ×\(concurrency) tasks, each in withAffinity", raw: pgRawT, swift: pgAffineT))
+            results.append(BenchResult(name: "redis PING ×\(concurrency) concurrent tasks", raw: rdRawT, swift: rdSwiftT))
+            results.append(BenchResult(name: "redis PING ×\(concurrency) tasks, each in withAffinity", raw: rdRawT, swift: rdAffineT))
         }
 
         await pool.close()

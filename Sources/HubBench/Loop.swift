@@ -40,11 +40,15 @@ enum Loop {
     }
 
     /// `callers` tasks each running `body` `each` times; only throughput is reported.
-    static func tasks(_ callers: Int, _ each: Int, _ body: @escaping @Sendable () async throws -> Void) async throws -> Summary {
+    static func tasks(
+        _ callers: Int, _ each: Int,
+        inside wrapper: @escaping @Sendable (_ loop: () async throws -> Void) async throws -> Void = { try await $0() },
+        _ body: @escaping @Sendable () async throws -> Void
+    ) async throws -> Summary {
         let start = monotonicNanos()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<callers {
-                group.addTask { for _ in 0..<each { try await body() } }
+                group.addTask { try await wrapper { for _ in 0..<each { try await body() } } }
             }
             try await group.waitForAll()
         }

@@ -31,6 +31,8 @@ public final class PostgresPool: Sendable {
         var waiters: [Waiter] = []
         var nextWaiterID: UInt64 = 0
         var closed = false
+        /// How many `withAffinity` loops run on each connection's thread.
+        var adopted: [ObjectIdentifier: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -79,9 +81,20 @@ public final class PostgresPool: Sendable {
     /// when it is free, and then costs no thread switch — the caller already runs where libpq
     /// blocks. Without it, a statement issued from Swift's cooperative pool needs two thread
     /// hand-offs (there and back), which on a 2-core machine is a third of a loopback round trip.
+    ///
+    /// Concurrent affinity loops are spread over the connections (a new one is opened while the
+    /// pool is below its size), so N loops on a pool of N connections each get their own.
     public func withAffinity<T>(_ body: () async throws -> T) async throws -> T {
-        let connection = try await acquire()
+        let connection = try await acquire(forAffinity: true)
+        let key = ObjectIdentifier(connection)
+        state.withLock { $0.adopted[key, default: 0] += 1 }
         release(connection)
+        defer {
+            state.withLock { state in
+                let remaining = (state.adopted[key] ?? 1) - 1
+                state.adopted[key] = remaining > 0 ? remaining : nil
+            }
+        }
         return try await withTaskExecutorPreference(connection.taskExecutor) {
             try await body()
         }
@@ -134,9 +147,24 @@ public final class PostgresPool: Sendable {
 
     // MARK: Acquire and release
 
-    private func acquire() async throws -> PostgresConnection {
+    private func acquire(forAffinity: Bool = false) async throws -> PostgresConnection {
         let grant: Grant? = try state.withLock { state in
             if state.closed { throw PostgresError(.poolClosed, "the PostgreSQL pool was closed") }
+            if forAffinity {
+                // Prefer a connection no other affinity loop runs on; open one if allowed.
+                if let index = state.idle.lastIndex(where: { state.adopted[ObjectIdentifier($0)] == nil }) {
+                    return .connection(state.idle.remove(at: index))
+                }
+                if state.open < maxConnections {
+                    state.open += 1
+                    return .create
+                }
+                if let index = state.idle.indices.min(by: {
+                    state.adopted[ObjectIdentifier(state.idle[$0]), default: 0] < state.adopted[ObjectIdentifier(state.idle[$1]), default: 0]
+                }) {
+                    return .connection(state.idle.remove(at: index))
+                }
+            }
             if !state.idle.isEmpty {
                 // A caller already running on an idle connection's thread (see withAffinity) gets
                 // that connection: its statements then need no thread switch at all.

@@ -95,9 +95,12 @@ public final class RedisClient: Sendable {
     /// connection when it is free and then costs no thread switch, because the caller already runs
     /// where hiredis blocks. Without it a command issued from Swift's cooperative pool needs two
     /// thread hand-offs, which on a 2-core machine is a third of a loopback round trip.
+    /// Concurrent affinity loops are spread over the connections, one each while they last.
     public func withAffinity<Result>(_ body: () async throws -> Result) async throws -> Result {
-        let connection = try await pool.acquire()
+        let connection = try await pool.acquire(forAffinity: true)
+        pool.adopt(connection, by: 1)
         pool.release(connection)
+        defer { pool.adopt(connection, by: -1) }
         return try await withTaskExecutorPreference(connection.executor.taskExecutor) {
             try await body()
         }

@@ -20,6 +20,8 @@ final class RedisConnectionPool: Sendable {
         var waiters: [Waiter] = []
         var nextID = 0
         var closed = false
+        /// How many `withAffinity` loops run on each connection's thread.
+        var adopted: [ObjectIdentifier: Int] = [:]
     }
 
     private enum Step {
@@ -41,8 +43,10 @@ final class RedisConnectionPool: Sendable {
     }
 
     /// Takes an idle connection, creates one if below the limit, or waits for one.
-    nonisolated(nonsending) func acquire() async throws -> RedisConnection {
-        let step = state.withLock { state in Self.immediateStep(&state, maxSize: maxSize) }
+    nonisolated(nonsending) func acquire(forAffinity: Bool = false) async throws -> RedisConnection {
+        let step = state.withLock { state in
+            forAffinity ? Self.affinityStep(&state, maxSize: maxSize) : Self.immediateStep(&state, maxSize: maxSize)
+        }
         switch step {
         case .use(let connection): return connection
         case .create(let number): return makeConnection(number)
@@ -106,6 +110,35 @@ final class RedisConnectionPool: Sendable {
             }
             cancelled?.continuation.resume(throwing: CancellationError())
         }
+    }
+
+    /// Marks one more (or, with `by: -1`, one fewer) affinity loop on `connection`'s thread.
+    func adopt(_ connection: RedisConnection, by delta: Int) {
+        let key = ObjectIdentifier(connection)
+        state.withLock { state in
+            let count = state.adopted[key, default: 0] + delta
+            state.adopted[key] = count > 0 ? count : nil
+        }
+    }
+
+    /// For `withAffinity`: a connection no other affinity loop runs on, a new one while below the
+    /// limit, else the least adopted idle one.
+    private static func affinityStep(_ state: inout State, maxSize: Int) -> Step {
+        if state.closed { return .fail(closedError) }
+        if let index = state.idle.lastIndex(where: { state.adopted[ObjectIdentifier($0)] == nil }) {
+            return .use(state.idle.remove(at: index))
+        }
+        if state.open < maxSize {
+            state.open += 1
+            state.nextID += 1
+            return .create(state.nextID)
+        }
+        if let index = state.idle.indices.min(by: {
+            state.adopted[ObjectIdentifier(state.idle[$0]), default: 0] < state.adopted[ObjectIdentifier(state.idle[$1]), default: 0]
+        }) {
+            return .use(state.idle.remove(at: index))
+        }
+        return .waiting
     }
 
     private static func immediateStep(_ state: inout State, maxSize: Int) -> Step {

@@ -37,3 +37,26 @@ import Testing
         await pool.close()
     }
 }
+
+@Suite struct PostgresAffinitySpreadTests {
+    @Test func concurrentAffinityLoopsEachGetTheirOwnConnection() async throws {
+        let pool = try PostgresPool(url: try await scratchDatabaseURL(), maxConnections: 4)
+        let perLoop = try await withThrowingTaskGroup(of: Set<Int>.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    try await pool.withAffinity {
+                        var seen: Set<Int> = []
+                        for _ in 0..<50 { seen.insert(try await pool.query("SELECT pg_backend_pid()")[0].decode(Int.self, at: 0)) }
+                        return seen
+                    }
+                }
+            }
+            var all: [Set<Int>] = []
+            for try await pids in group { all.append(pids) }
+            return all
+        }
+        #expect(perLoop.allSatisfy { $0.count == 1 }, "each loop stays on one connection: \(perLoop)")
+        #expect(Set(perLoop.flatMap { $0 }).count == 4, "the loops are spread over the connections")
+        await pool.close()
+    }
+}

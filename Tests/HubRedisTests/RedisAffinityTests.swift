@@ -25,3 +25,26 @@ import Testing
         await client.close()
     }
 }
+
+@Suite struct RedisAffinitySpreadTests {
+    @Test func concurrentAffinityLoopsEachGetTheirOwnConnection() async throws {
+        let client = try RedisTestSupport.client(poolSize: 4)
+        let perLoop = try await withThrowingTaskGroup(of: Set<Int64>.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    try await client.withAffinity {
+                        var seen: Set<Int64> = []
+                        for _ in 0..<50 { seen.insert(try await RedisTestSupport.connectionID(of: client)) }
+                        return seen
+                    }
+                }
+            }
+            var all: [Set<Int64>] = []
+            for try await ids in group { all.append(ids) }
+            return all
+        }
+        #expect(perLoop.allSatisfy { $0.count == 1 }, "each loop stays on one connection: \(perLoop)")
+        #expect(Set(perLoop.flatMap { $0 }).count == 4, "the loops are spread over the connections")
+        await client.close()
+    }
+}
