@@ -80,7 +80,7 @@ let package = Package(
         ),
 
         // Test helpers: local services, scratch databases, waiting helpers.
-        .target(name: "HubTestSupport", swiftSettings: upcoming),
+        .target(name: "HubTestSupport", dependencies: ["HubPostgres"], swiftSettings: upcoming),
 
         .testTarget(name: "HubPostgresTests", dependencies: ["HubPostgres", "HubTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HubRedisTests", dependencies: ["HubRedis", "HubTestSupport"], swiftSettings: upcoming),

@@ -1,4 +1,5 @@
 import HubPostgres
+import HubTestSupport
 import Testing
 
 @Suite struct PostgresAffinityTests {
