@@ -33,9 +33,10 @@ final class QueryCanceller: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Sends the cancel request on a background thread (it opens a new connection to the server).
+    /// Sends the cancel request on a thread of its own: `PQcancel` blocks while it opens a new
+    /// connection to the server, and the canceller may be on the cooperative pool.
     func cancel(_ generation: UInt64) {
-        DispatchQueue.global().async { [self] in
+        Thread.detachNewThread { [self] in
             lock.lock()
             defer { lock.unlock() }
             guard running == generation, let cancel else { return }

@@ -10,8 +10,28 @@ public enum ProcessRunner {
         public var stderr: String
     }
 
-    /// Runs `executable` with `arguments`, optionally with extra environment variables, and waits.
+    /// Runs `executable` and waits for it on a thread of its own, so the awaiting task never
+    /// blocks a thread of the cooperative pool.
     public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        currentDirectory: URL? = nil,
+        standardInput: String? = nil
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result {
+                    try runBlocking(executable, arguments, environment: environment,
+                                    currentDirectory: currentDirectory, standardInput: standardInput)
+                })
+            }
+        }
+    }
+
+    /// Runs `executable` with `arguments`, optionally with extra environment variables, and waits
+    /// on the calling thread.
+    public static func runBlocking(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String]? = nil,

@@ -61,7 +61,7 @@ public enum TestServices {
     @discardableResult
     public static func runScript(_ arguments: [String]) throws -> String {
         let script = repositoryRoot.appendingPathComponent("scripts/hub-services").path
-        let result = try ProcessRunner.run("/bin/bash", [script] + arguments, currentDirectory: repositoryRoot)
+        let result = try ProcessRunner.runBlocking("/bin/bash", [script] + arguments, currentDirectory: repositoryRoot)
         guard result.status == 0 else {
             throw ScriptError(arguments: arguments, status: result.status, stderr: result.stderr)
         }

@@ -23,50 +23,50 @@ import Testing
         return url
     }()
 
-    func run(_ arguments: [String], env: [String: String] = [:], in directory: URL = HubctlTests.workDirectory) throws -> ProcessRunner.Result {
+    func run(_ arguments: [String], env: [String: String] = [:], in directory: URL = HubctlTests.workDirectory) async throws -> ProcessRunner.Result {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUB_") }
         environment.merge(env) { $1 }
-        return try ProcessRunner.run(Self.hubctl, arguments, environment: environment, currentDirectory: directory)
+        return try await ProcessRunner.run(Self.hubctl, arguments, environment: environment, currentDirectory: directory)
     }
 
     func oneLine(_ text: String) -> Bool {
         text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1
     }
 
-    @Test func helpExitsZero() throws {
-        let result = try run(["--help"])
+    @Test func helpExitsZero() async throws {
+        let result = try await run(["--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("migrate"))
-        let migrateHelp = try run(["migrate", "up", "--help"])
+        let migrateHelp = try await run(["migrate", "up", "--help"])
         #expect(migrateHelp.status == 0)
         #expect(migrateHelp.stdout.contains("--to"))
     }
 
     @Test(arguments: [["migrate", "up", "--bogus"], ["migrate", "sideways"], ["migrate", "up", "--to", "three"], ["frobnicate"]])
-    func usageErrorsExitTwo(arguments: [String]) throws {
-        let result = try run(arguments, env: ["HUB_DATABASE_URL": "postgres://hub@127.0.0.1:1/hub"])
+    func usageErrorsExitTwo(arguments: [String]) async throws {
+        let result = try await run(arguments, env: ["HUB_DATABASE_URL": "postgres://hub@127.0.0.1:1/hub"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("Usage") || result.stderr.contains("Error"))
     }
 
-    @Test func malformedURLIsOneLineExitOne() throws {
-        let result = try run(["migrate", "status"], env: ["HUB_DATABASE_URL": "postgres//hub:S3cretPw@localhost/hub"])
+    @Test func malformedURLIsOneLineExitOne() async throws {
+        let result = try await run(["migrate", "status"], env: ["HUB_DATABASE_URL": "postgres//hub:S3cretPw@localhost/hub"])
         #expect(result.status == 1)
         #expect(oneLine(result.stderr))
         #expect(result.stderr.contains("HUB_DATABASE_URL"))
         #expect(!result.stderr.contains("S3cretPw"))
     }
 
-    @Test func missingURLSaysHowToSetIt() throws {
-        let result = try run(["migrate", "status"])
+    @Test func missingURLSaysHowToSetIt() async throws {
+        let result = try await run(["migrate", "status"])
         #expect(result.status == 1)
         #expect(oneLine(result.stderr))
         #expect(result.stderr.contains("HUB_DATABASE_URL is not set"))
     }
 
-    @Test func wrongPasswordIsOneLineExitOne() throws {
+    @Test func wrongPasswordIsOneLineExitOne() async throws {
         let endpoints = try TestServices.endpoints()
-        let result = try run(["migrate", "status"], env: ["HUB_DATABASE_URL": "postgres://hub:Wr0ngPassw0rd@127.0.0.1:\(endpoints.postgresPort)/hub"])
+        let result = try await run(["migrate", "status"], env: ["HUB_DATABASE_URL": "postgres://hub:Wr0ngPassw0rd@127.0.0.1:\(endpoints.postgresPort)/hub"])
         #expect(result.status == 1)
         #expect(oneLine(result.stderr))
         #expect(result.stderr.contains("password authentication failed"))
@@ -74,8 +74,8 @@ import Testing
         #expect(!result.stderr.contains("Wr0ngPassw0rd"))
     }
 
-    @Test func unreachableServerIsOneLineExitOne() throws {
-        let result = try run(["migrate", "up"], env: ["HUB_DATABASE_URL": "postgres://hub:pw@127.0.0.1:1/hub?connect_timeout=2"])
+    @Test func unreachableServerIsOneLineExitOne() async throws {
+        let result = try await run(["migrate", "up"], env: ["HUB_DATABASE_URL": "postgres://hub:pw@127.0.0.1:1/hub?connect_timeout=2"])
         #expect(result.status == 1)
         #expect(oneLine(result.stderr))
         #expect(result.stderr.contains("127.0.0.1:1"))
@@ -84,7 +84,7 @@ import Testing
 
     @Test func unknownMigrationVersionIsOneLineExitOne() async throws {
         let url = try await scratchDatabaseURL()
-        let result = try run(["migrate", "up", "--to", "4242"], env: ["HUB_DATABASE_URL": url])
+        let result = try await run(["migrate", "up", "--to", "4242"], env: ["HUB_DATABASE_URL": url])
         #expect(result.status == 1)
         #expect(oneLine(result.stderr))
         #expect(result.stderr.contains("unknown migration version 4242"))
@@ -97,16 +97,16 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try "HUB_DATABASE_URL=\(url)\n".write(to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
 
-        let before = try run(["migrate", "status"], in: directory)
+        let before = try await run(["migrate", "status"], in: directory)
         #expect(before.status == 0)
         #expect(before.stdout.contains("schema version 0 of \(HubSchema.expectedVersion)"))
         #expect(before.stdout.contains("pending"))
 
-        let up = try run(["migrate", "up"], in: directory)
+        let up = try await run(["migrate", "up"], in: directory)
         #expect(up.status == 0, "\(up.stderr)")
         for migration in HubSchema.migrations { #expect(up.stdout.contains("applied \(migration.id)")) }
 
-        let json = try run(["migrate", "status", "--json"], in: directory)
+        let json = try await run(["migrate", "status", "--json"], in: directory)
         #expect(json.status == 0)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -114,15 +114,15 @@ import Testing
         #expect(statuses.map(\.version) == HubSchema.migrations.map(\.version))
         #expect(statuses.allSatisfy { $0.state == "applied" && $0.appliedAt != nil })
 
-        let again = try run(["migrate", "up"], in: directory)
+        let again = try await run(["migrate", "up"], in: directory)
         #expect(again.stdout.contains("up to date"))
 
-        let down = try run(["migrate", "down", "--to", "0"], in: directory)
+        let down = try await run(["migrate", "down", "--to", "0"], in: directory)
         #expect(down.status == 0)
         #expect(down.stdout.contains("reverted 0001_base"))
 
         // A flag overrides the .env file.
-        let flagged = try run(["migrate", "status", "--database-url", "postgres://hub:pw@127.0.0.1:1/hub?connect_timeout=2"], in: directory)
+        let flagged = try await run(["migrate", "status", "--database-url", "postgres://hub:pw@127.0.0.1:1/hub?connect_timeout=2"], in: directory)
         #expect(flagged.status == 1)
         #expect(flagged.stderr.contains("127.0.0.1:1"))
     }
@@ -132,12 +132,12 @@ import Testing
         let endpoints = try TestServices.endpoints()
         let env = ["HUB_DATABASE_URL": url, "HUB_REDIS_URL": endpoints.redisURL]
 
-        let behind = try run(["status"], env: env)
+        let behind = try await run(["status"], env: env)
         #expect(behind.status == 1)
         #expect(behind.stderr.contains("run `hubctl migrate up`"))
 
-        #expect(try run(["migrate", "up"], env: env).status == 0)
-        let healthy = try run(["status", "--json"], env: env)
+        #expect(try await run(["migrate", "up"], env: env).status == 0)
+        let healthy = try await run(["status", "--json"], env: env)
         #expect(healthy.status == 0, "\(healthy.stderr)")
         let report = try JSONDecoder.iso8601.decode(HealthReport.self, from: Data(healthy.stdout.utf8))
         #expect(report.status == "healthy")
@@ -148,11 +148,11 @@ import Testing
         let pool = try PostgresPool(url: url, maxConnections: 1)
         try await pool.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (999, 'future', 'x')")
         await pool.close()
-        let ahead = try run(["status"], env: env)
+        let ahead = try await run(["status"], env: env)
         #expect(ahead.status == 1)
         #expect(ahead.stderr.contains("999"))
         #expect(ahead.stderr.contains("schema version \(HubSchema.expectedVersion)"))
-        let migrate = try run(["migrate", "up"], env: env)
+        let migrate = try await run(["migrate", "up"], env: env)
         #expect(migrate.status == 1)
         #expect(migrate.stderr.contains("newer than this build"))
     }
@@ -161,7 +161,7 @@ import Testing
         let url = try await scratchDatabaseURL()
         let results = try await withThrowingTaskGroup(of: ProcessRunner.Result.self) { group in
             for _ in 0..<2 {
-                group.addTask { try run(["migrate", "up"], env: ["HUB_DATABASE_URL": url]) }
+                group.addTask { try await run(["migrate", "up"], env: ["HUB_DATABASE_URL": url]) }
             }
             var all: [ProcessRunner.Result] = []
             for try await r in group { all.append(r) }
@@ -176,8 +176,8 @@ import Testing
         await pool.close()
     }
 
-    @Test func configNeverPrintsSecrets() throws {
-        let result = try run(["config"], env: [
+    @Test func configNeverPrintsSecrets() async throws {
+        let result = try await run(["config"], env: [
             "HUB_DATABASE_URL": "postgres://hub:PgSecret1@db:5432/hub",
             "HUB_REDIS_URL": "redis://:RedisSecret2@cache:6379/0",
             "HUB_DASHBOARD_PASSWORD": "DashSecret3",
