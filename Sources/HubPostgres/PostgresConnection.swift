@@ -9,10 +9,11 @@ import HubDriverSupport
 /// directly. A connection that the server closed while it was idle (a restart) is replaced with a
 /// new one before the next statement is sent; one lost inside a transaction or during a statement
 /// reports `.connectionClosed` instead, because the outcome of that work is unknown.
-public actor PostgresConnection {
+public actor PostgresConnection: PooledConnection {
     /// How this connection reaches the server.
     public let configuration: PostgresConfiguration
-    private let executor: ThreadExecutor
+    /// The connection's own thread.
+    public nonisolated let executor: ThreadExecutor
     private var handle: OpaquePointer?
     private let canceller = QueryCanceller()
     private let transactionFlag = AtomicFlag()

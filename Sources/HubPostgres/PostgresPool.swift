@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import HubDriverSupport
 
 /// A pool of PostgreSQL connections with a maximum size.
 ///
@@ -15,34 +15,25 @@ public final class PostgresPool: Sendable {
     /// How long a caller waits for a free connection.
     public let acquireTimeout: Duration
 
-    private enum Grant {
-        case connection(PostgresConnection)
-        case create
-    }
-
-    private struct Waiter {
-        var id: UInt64
-        var continuation: CheckedContinuation<Grant, any Error>
-    }
-
-    private struct State {
-        var idle: [PostgresConnection] = []
-        var open = 0
-        var waiters: [Waiter] = []
-        var nextWaiterID: UInt64 = 0
-        var closed = false
-        /// How many `withAffinity` loops run on each connection's thread.
-        var adopted: [ObjectIdentifier: Int] = [:]
-    }
-
-    private let state = Mutex(State())
+    private let pool: ConnectionPool<PostgresConnection>
 
     /// Creates a pool. No connection is opened until the first call.
     public init(configuration: PostgresConfiguration, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(10)) {
-        precondition(maxConnections > 0, "a pool needs at least one connection")
         self.configuration = configuration
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
+        pool = ConnectionPool(
+            maxConnections: maxConnections,
+            acquireTimeout: acquireTimeout,
+            errors: .init(
+                closed: { PostgresError(.poolClosed, "the PostgreSQL pool was closed") },
+                timeout: { timeout, size in
+                    PostgresError(.poolTimeout, "no PostgreSQL connection became free within \(timeout) (pool of \(size))",
+                                  hint: "raise the pool size or find what holds connections")
+                }
+            ),
+            connect: { try await PostgresConnection.connect(configuration) }
+        )
     }
 
     /// Creates a pool from a `postgres://` URL.
@@ -85,16 +76,10 @@ public final class PostgresPool: Sendable {
     /// Concurrent affinity loops are spread over the connections (a new one is opened while the
     /// pool is below its size), so N loops on a pool of N connections each get their own.
     public func withAffinity<T>(_ body: () async throws -> T) async throws -> T {
-        let connection = try await acquire(forAffinity: true)
-        let key = ObjectIdentifier(connection)
-        state.withLock { $0.adopted[key, default: 0] += 1 }
+        let connection = try await pool.acquire(forAffinity: true)
+        pool.adopt(connection, by: 1)
         release(connection)
-        defer {
-            state.withLock { state in
-                let remaining = (state.adopted[key] ?? 1) - 1
-                state.adopted[key] = remaining > 0 ? remaining : nil
-            }
-        }
+        defer { pool.adopt(connection, by: -1) }
         return try await withTaskExecutorPreference(connection.taskExecutor) {
             try await body()
         }
@@ -127,126 +112,16 @@ public final class PostgresPool: Sendable {
 
     /// Closes idle connections and refuses new work; connections in use close when returned.
     public func close() async {
-        let (idle, waiters) = state.withLock { state in
-            state.closed = true
-            let idle = state.idle
-            let waiters = state.waiters
-            state.open -= idle.count
-            state.idle = []
-            state.waiters = []
-            return (idle, waiters)
-        }
-        for waiter in waiters {
-            waiter.continuation.resume(throwing: PostgresError(.poolClosed, "the PostgreSQL pool was closed"))
-        }
-        for connection in idle { await connection.close() }
+        for connection in pool.close() { await connection.close() }
     }
 
     /// Connections currently open (idle or in use).
-    public var openConnections: Int { state.withLock { $0.open } }
+    public var openConnections: Int { pool.openConnections }
 
     // MARK: Acquire and release
 
-    private func acquire(forAffinity: Bool = false) async throws -> PostgresConnection {
-        let grant: Grant? = try state.withLock { state in
-            if state.closed { throw PostgresError(.poolClosed, "the PostgreSQL pool was closed") }
-            if forAffinity {
-                // Prefer a connection no other affinity loop runs on; open one if allowed.
-                if let index = state.idle.lastIndex(where: { state.adopted[ObjectIdentifier($0)] == nil }) {
-                    return .connection(state.idle.remove(at: index))
-                }
-                if state.open < maxConnections {
-                    state.open += 1
-                    return .create
-                }
-                if let index = state.idle.indices.min(by: {
-                    state.adopted[ObjectIdentifier(state.idle[$0]), default: 0] < state.adopted[ObjectIdentifier(state.idle[$1]), default: 0]
-                }) {
-                    return .connection(state.idle.remove(at: index))
-                }
-            }
-            if !state.idle.isEmpty {
-                // A caller already running on an idle connection's thread (see withAffinity) gets
-                // that connection: its statements then need no thread switch at all.
-                if let index = state.idle.lastIndex(where: { $0.isCurrentThread }) {
-                    return .connection(state.idle.remove(at: index))
-                }
-                return .connection(state.idle.removeLast())
-            }
-            if state.open < maxConnections {
-                state.open += 1
-                return .create
-            }
-            return nil
-        }
-        switch grant {
-        case .connection(let connection): return connection
-        case .create: return try await create()
-        case nil:
-            switch try await waitInLine() {
-            case .connection(let connection): return connection
-            case .create: return try await create()
-            }
-        }
-    }
-
-    /// Opens a new connection for a slot already counted in `open`.
-    private func create() async throws -> PostgresConnection {
-        do {
-            return try await PostgresConnection.connect(configuration)
-        } catch {
-            // Give the slot to the next waiter so it can try for itself, or free it.
-            let waiter: Waiter? = state.withLock { state in
-                if state.waiters.isEmpty {
-                    state.open -= 1
-                    return nil
-                }
-                return state.waiters.removeFirst()
-            }
-            waiter?.continuation.resume(returning: .create)
-            throw error
-        }
-    }
-
-    private func waitInLine() async throws -> Grant {
-        let id = state.withLock { state in
-            state.nextWaiterID += 1
-            return state.nextWaiterID
-        }
-        let timeout = acquireTimeout
-        let maxConnections = maxConnections
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: timeout)
-            self?.abandon(id, with: PostgresError(.poolTimeout,
-                "no PostgreSQL connection became free within \(timeout) (pool of \(maxConnections))",
-                hint: "raise the pool size or find what holds connections"))
-        }
-        defer { timer.cancel() }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Grant, any Error>) in
-                let immediate: Result<Grant, any Error>? = state.withLock { state in
-                    if state.closed { return .failure(PostgresError(.poolClosed, "the PostgreSQL pool was closed")) }
-                    if let connection = state.idle.popLast() { return .success(.connection(connection)) }
-                    if state.open < maxConnections {
-                        state.open += 1
-                        return .success(.create)
-                    }
-                    state.waiters.append(Waiter(id: id, continuation: continuation))
-                    return nil
-                }
-                if let immediate { continuation.resume(with: immediate) }
-            }
-        } onCancel: {
-            self.abandon(id, with: CancellationError())
-        }
-    }
-
-    private func abandon(_ id: UInt64, with error: any Error) {
-        let waiter: Waiter? = state.withLock { state in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-            return state.waiters.remove(at: index)
-        }
-        waiter?.continuation.resume(throwing: error)
+    private func acquire() async throws -> PostgresConnection {
+        try await pool.acquire()
     }
 
     private func release(_ connection: PostgresConnection) {
@@ -263,20 +138,8 @@ public final class PostgresPool: Sendable {
     }
 
     private func checkIn(_ connection: PostgresConnection) {
-        enum Next { case wake(Waiter), keep, drop }
-        let next: Next = state.withLock { state in
-            if state.closed {
-                state.open -= 1
-                return .drop
-            }
-            if !state.waiters.isEmpty { return .wake(state.waiters.removeFirst()) }
-            state.idle.append(connection)
-            return .keep
-        }
-        switch next {
-        case .wake(let waiter): waiter.continuation.resume(returning: .connection(connection))
-        case .keep: break
-        case .drop: Task { await connection.close() }
+        if !pool.release(connection) {
+            Task { await connection.close() }
         }
     }
 }

@@ -10,9 +10,10 @@ import Logging
 /// middle of a command the call throws ``RedisError/Code/connectionClosed`` and the next call
 /// reconnects. Obtain one with ``RedisClient/withConnection(_:)``; do not keep it past
 /// the closure.
-public actor RedisConnection {
-    let executor: ThreadExecutor
+public actor RedisConnection: PooledConnection {
     /// The connection's own thread.
+    public nonisolated let executor: ThreadExecutor
+    /// Runs the actor on that thread.
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// The configuration this connection was made with.
