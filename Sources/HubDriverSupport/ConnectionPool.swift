@@ -26,39 +26,44 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
         }
     }
 
-    private enum Grant {
+    @usableFromInline
+    enum Grant {
         case connection(Connection)
         case create
     }
 
-    private enum ReleaseStep {
+    @usableFromInline
+    enum ReleaseStep {
         case wake(Waiter)
         case keep
         case drop
     }
 
-    private struct Waiter {
-        var id: UInt64
-        var continuation: CheckedContinuation<Grant, any Error>
+    @usableFromInline
+    struct Waiter {
+        @usableFromInline var id: UInt64
+        @usableFromInline var continuation: CheckedContinuation<Grant, any Error>
     }
 
-    private struct State {
-        var idle: [Connection] = []
-        var open = 0
-        var waiters: [Waiter] = []
-        var nextWaiterID: UInt64 = 0
-        var closed = false
+    @usableFromInline
+    struct State {
+        @usableFromInline var idle: [Connection] = []
+        @usableFromInline var open = 0
+        @usableFromInline var waiters: [Waiter] = []
+        @usableFromInline var nextWaiterID: UInt64 = 0
+        @usableFromInline var closed = false
         /// How many affinity loops run on each connection's thread.
-        var adopted: [ObjectIdentifier: Int] = [:]
+        @usableFromInline var adopted: [ObjectIdentifier: Int] = [:]
+        @usableFromInline init() {}
     }
 
     /// The most connections the pool opens.
     public let maxConnections: Int
     /// How long a caller waits for a free connection (nil = until cancelled).
     public let acquireTimeout: Duration?
-    private let connect: @Sendable () async throws -> Connection
-    private let errors: Errors
-    private let state = Mutex(State())
+    @usableFromInline let connect: @Sendable () async throws -> Connection
+    @usableFromInline let errors: Errors
+    @usableFromInline let state = PThreadLocked(State())
 
     /// Creates a pool; `connect` opens one new connection when the pool grows.
     public init(
@@ -82,6 +87,7 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
     ///
     /// With `forAffinity`, prefers a connection no affinity loop has adopted yet and grows the
     /// pool for it, so concurrent affinity loops are spread over the connections.
+    @inlinable
     public func acquire(forAffinity: Bool = false) async throws -> Connection {
         let grant: Grant? = try state.withLock { state in
             try Self.immediateGrant(&state, maxConnections: maxConnections, forAffinity: forAffinity, errors: errors)
@@ -100,7 +106,7 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
     /// Returns a connection taken with ``acquire(forAffinity:)``.
     /// - Returns: false when the pool is closed and the connection was dropped from it (the
     ///   caller closes it).
-    @discardableResult
+    @inlinable @discardableResult
     public func release(_ connection: Connection) -> Bool {
         let next: ReleaseStep = state.withLock { state in
             if state.closed {
@@ -147,7 +153,8 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
 
     // MARK: Internals
 
-    private static func immediateGrant(_ state: inout State, maxConnections: Int, forAffinity: Bool, errors: Errors) throws -> Grant? {
+    @inlinable
+    static func immediateGrant(_ state: inout State, maxConnections: Int, forAffinity: Bool, errors: Errors) throws -> Grant? {
         if state.closed { throw errors.closed() }
         if forAffinity {
             if let index = state.idle.lastIndex(where: { state.adopted[ObjectIdentifier($0)] == nil }) {
@@ -180,7 +187,8 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
 
     /// Opens a connection for a slot already counted in `open`; on failure the slot goes to the
     /// next waiter (who tries for itself) or is freed.
-    private func create() async throws -> Connection {
+    @usableFromInline
+    func create() async throws -> Connection {
         do {
             return try await connect()
         } catch {
@@ -196,7 +204,8 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
         }
     }
 
-    private func waitInLine(forAffinity: Bool) async throws -> Grant {
+    @usableFromInline
+    func waitInLine(forAffinity: Bool) async throws -> Grant {
         let id = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
