@@ -24,6 +24,10 @@ public struct HubError: Error, Sendable, CustomStringConvertible {
         public static let usage = Code("usage")
         /// A service (PostgreSQL, Redis) is unreachable or failing.
         public static let unavailable = Code("unavailable")
+        /// The thing is in a state that does not allow the action (retry a completed job, …).
+        public static let conflict = Code("conflict")
+        /// A worker wrote with a lease token that is no longer current: another attempt owns the job.
+        public static let leaseLost = Code("leaseLost")
     }
 
     /// The kind of failure.

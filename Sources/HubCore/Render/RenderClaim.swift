@@ -1,0 +1,43 @@
+import Foundation
+
+/// A worker's hold on one instruction: the proof every later write must present.
+public struct RenderClaim: Sendable, Hashable {
+    /// The instruction.
+    public var instruction: RenderInstruction
+    /// The lease token issued by this claim.
+    public var leaseToken: UUID
+    /// The worker (consumer name) holding the lease.
+    public var workerID: String
+    /// Which attempt this is (1 for the first).
+    public var attempt: Int
+}
+
+/// When a failed attempt is tried again: `base × 2^retry_count` (schema doc §7.2: 60 s, 120 s,
+/// 240 s), capped at `maximum`.
+public struct RetryPolicy: Sendable, Hashable {
+    /// The first delay.
+    public var base: Duration
+    /// The longest delay.
+    public var maximum: Duration
+
+    /// 60 s doubling, at most one hour.
+    public init(base: Duration = .seconds(60), maximum: Duration = .seconds(3600)) {
+        self.base = base
+        self.maximum = maximum
+    }
+
+    /// The delay before the retry that follows `retryCount` earlier retries.
+    public func delay(afterRetries retryCount: Int) -> Duration {
+        let factor = 1 << min(max(retryCount, 0), 30)
+        let delay = base * factor
+        return delay > maximum ? maximum : delay
+    }
+}
+
+/// How a worker's write was answered when it still holds the lease.
+public struct LeaseStatus: Sendable, Hashable {
+    /// When the lease now expires.
+    public var expiresAt: Date
+    /// An operator asked to cancel: stop rendering and call ``RenderStore/acknowledgeCancel(_:)``.
+    public var cancelRequested: Bool
+}

@@ -1,0 +1,237 @@
+import Foundation
+import HubPostgres
+
+extension RenderStore {
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private func decodeClaim(_ rows: PostgresResult, worker: String) throws -> RenderClaim? {
+        guard let row = rows.first else { return nil }
+        let instruction = try Self.decodeInstruction(row)
+        return RenderClaim(instruction: instruction, leaseToken: try row.decode(UUID.self, at: 24),
+                           workerID: worker, attempt: instruction.attempt)
+    }
+
+    /// The UPDATE that turns a pending row into a processing one with a new lease, plus its
+    /// timeline entry; `target` selects the row.
+    private func claimQuery(target: PostgresQuery, worker: String, lease: Duration) -> PostgresQuery {
+        """
+        WITH target AS (\(fragment: target)),
+        claimed AS (
+            UPDATE render_instructions r
+            SET status = 'processing', lease_token = gen_random_uuid(), worker_id = \(worker),
+                lease_expires_at = now() + make_interval(secs => \(Self.seconds(lease))),
+                started_at = now(), updated_at = now(), attempt = r.attempt + 1,
+                progress_frame = NULL, progress_total = NULL
+            FROM target
+            WHERE r.id = target.id AND r.status = 'pending' AND NOT r.cancel_requested
+            RETURNING r.*
+        ), timeline AS (
+            INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt)
+            SELECT id, 'claimed', 'pending', 'processing', \(worker), \(worker), lease_token, attempt FROM claimed
+        )
+        SELECT \(fragment: Self.columns), lease_token FROM claimed
+        """
+    }
+
+    /// Claims instruction `id` for `worker` if it is still pending and due. Exactly one of any
+    /// number of concurrent claimers wins; the others get nil.
+    public func claim(_ id: Int64, worker: String, lease: Duration) async throws -> RenderClaim? {
+        let target: PostgresQuery = "SELECT \(id)::bigint AS id WHERE EXISTS (SELECT 1 FROM render_instructions WHERE id = \(id) AND scheduled_at <= now())"
+        return try decodeClaim(try await pool.query(claimQuery(target: target, worker: worker, lease: lease)), worker: worker)
+    }
+
+    /// Claims the next due instruction — highest priority first, then earliest due, then oldest —
+    /// skipping rows other claimers hold (`FOR UPDATE SKIP LOCKED`). Nil when none is due.
+    public func claimNext(worker: String, lease: Duration) async throws -> RenderClaim? {
+        let target: PostgresQuery = """
+            SELECT id FROM render_instructions
+            WHERE status = 'pending' AND scheduled_at <= now() AND NOT cancel_requested
+            ORDER BY priority, scheduled_at, id
+            LIMIT 1 FOR UPDATE SKIP LOCKED
+            """
+        return try decodeClaim(try await pool.query(claimQuery(target: target, worker: worker, lease: lease)), worker: worker)
+    }
+
+    /// Extends the lease and records frame progress.
+    /// - Returns: the new expiry and whether an operator asked to cancel.
+    /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
+    @discardableResult
+    public func heartbeat(_ claim: RenderClaim, lease: Duration, frame: Int? = nil, totalFrames: Int? = nil) async throws -> LeaseStatus {
+        let rows = try await pool.query("""
+            UPDATE render_instructions
+            SET lease_expires_at = now() + make_interval(secs => \(Self.seconds(lease))), updated_at = now(),
+                progress_frame = COALESCE(\(frame), progress_frame), progress_total = COALESCE(\(totalFrames), progress_total)
+            WHERE id = \(claim.instruction.id) AND lease_token = \(claim.leaseToken) AND status = 'processing'
+            RETURNING lease_expires_at, cancel_requested
+            """)
+        guard let row = rows.first else { throw leaseLost(claim) }
+        return LeaseStatus(expiresAt: try row.decode(Date.self, at: 0), cancelRequested: try row.decode(Bool.self, at: 1))
+    }
+
+    /// What a finished render produced.
+    public struct Output: Sendable, Hashable {
+        public var path: String
+        public var fileSize: Int64?
+        public var frameCount: Int?
+        public var cacheHit: Bool
+        public var renderMilliseconds: Int?
+
+        /// Describes an output file.
+        public init(path: String, fileSize: Int64? = nil, frameCount: Int? = nil, cacheHit: Bool = false, renderMilliseconds: Int? = nil) {
+            self.path = path
+            self.fileSize = fileSize
+            self.frameCount = frameCount
+            self.cacheHit = cacheHit
+            self.renderMilliseconds = renderMilliseconds
+        }
+    }
+
+    /// Marks the claimed instruction completed and records its output, in one statement.
+    /// - Returns: the output row's id.
+    /// - Throws: ``HubError`` `.leaseLost` (nothing is written) when the claim is no longer current.
+    @discardableResult
+    public func complete(_ claim: RenderClaim, output: Output) async throws -> Int64 {
+        let rows = try await pool.query("""
+            WITH done AS (
+                UPDATE render_instructions
+                SET status = 'completed', completed_at = now(), updated_at = now(), lease_token = NULL,
+                    lease_expires_at = NULL, error_message = NULL, progress_frame = COALESCE(progress_total, progress_frame)
+                WHERE id = \(claim.instruction.id) AND lease_token = \(claim.leaseToken) AND status = 'processing'
+                RETURNING id, attempt, started_at
+            ), output AS (
+                INSERT INTO render_outputs (instruction_id, attempt, lease_token, status, output_path, file_size,
+                                            frame_count, cache_hit, started_at, render_ms)
+                SELECT id, attempt, \(claim.leaseToken), 'completed', \(output.path), \(output.fileSize), \(output.frameCount),
+                       \(output.cacheHit), started_at, \(output.renderMilliseconds)
+                FROM done RETURNING id
+            ), timeline AS (
+                INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, details)
+                SELECT id, 'completed', 'processing', 'completed', \(claim.workerID), \(claim.workerID), \(claim.leaseToken), attempt,
+                       jsonb_build_object('output', \(output.path)::text, 'cache_hit', \(output.cacheHit))
+                FROM done
+            )
+            SELECT id FROM output
+            """)
+        guard let row = rows.first else { throw leaseLost(claim) }
+        return try row.decode(Int64.self, at: 0)
+    }
+
+    /// Records a failed attempt: back to `pending` after `policy`'s delay while retries remain,
+    /// else `failed` with the reason.
+    /// - Returns: the instruction as it is now.
+    /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
+    @discardableResult
+    public func fail(_ claim: RenderClaim, error message: String, policy: RetryPolicy = RetryPolicy()) async throws -> RenderInstruction {
+        let rows = try await pool.query("""
+            WITH failed AS (
+                UPDATE render_instructions
+                SET status = CASE WHEN retry_count < max_retries THEN 'pending' ELSE 'failed' END,
+                    scheduled_at = CASE WHEN retry_count < max_retries
+                        THEN now() + make_interval(secs => least(\(Self.seconds(policy.base)) * power(2, retry_count), \(Self.seconds(policy.maximum))))
+                        ELSE scheduled_at END,
+                    completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE now() END,
+                    retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+                    error_message = \(message), lease_token = NULL, lease_expires_at = NULL, updated_at = now()
+                WHERE id = \(claim.instruction.id) AND lease_token = \(claim.leaseToken) AND status = 'processing'
+                RETURNING *
+            ), output AS (
+                INSERT INTO render_outputs (instruction_id, attempt, lease_token, status, error_message, started_at)
+                SELECT id, attempt, \(claim.leaseToken), 'failed', \(message), started_at FROM failed
+            ), timeline AS (
+                INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, reason, details)
+                SELECT id, CASE WHEN status = 'pending' THEN 'retry_scheduled' ELSE 'failed' END, 'processing', status,
+                       \(claim.workerID), \(claim.workerID), \(claim.leaseToken), attempt, \(message),
+                       jsonb_build_object('retry_count', retry_count, 'scheduled_at', scheduled_at)
+                FROM failed
+            )
+            SELECT \(fragment: Self.columns) FROM failed
+            """)
+        guard let row = rows.first else { throw leaseLost(claim) }
+        return try Self.decodeInstruction(row)
+    }
+
+    /// Gives the instruction back unrendered (graceful shutdown): `pending` at once, no retry counted.
+    /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
+    public func handBack(_ claim: RenderClaim, reason: String) async throws {
+        let rows = try await pool.query("""
+            WITH back AS (
+                UPDATE render_instructions
+                SET status = 'pending', scheduled_at = now(), lease_token = NULL, lease_expires_at = NULL,
+                    progress_frame = NULL, progress_total = NULL, updated_at = now()
+                WHERE id = \(claim.instruction.id) AND lease_token = \(claim.leaseToken) AND status = 'processing'
+                RETURNING id, attempt
+            ), timeline AS (
+                INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, reason)
+                SELECT id, 'handed_back', 'processing', 'pending', \(claim.workerID), \(claim.workerID), \(claim.leaseToken), attempt, \(reason)
+                FROM back
+            )
+            SELECT id, pg_notify(\(Self.pendingChannel), id::text)::text FROM back
+            """)
+        guard !rows.isEmpty else { throw leaseLost(claim) }
+    }
+
+    /// Cancels instruction `id`: a pending one at once; a processing one is flagged, its worker
+    /// sees the flag on its next heartbeat, stops rendering and calls ``acknowledgeCancel(_:)``.
+    /// - Returns: the status the instruction had.
+    /// - Throws: ``HubError`` `.notFound`, or `.conflict` when it is already finished.
+    @discardableResult
+    public func cancel(_ id: Int64, actor: String, reason: String?) async throws -> RenderStatus {
+        try await pool.withTransaction { connection in
+            let rows = try await connection.query("SELECT status, cancel_requested FROM render_instructions WHERE id = \(id) FOR UPDATE")
+            guard let row = rows.first else { throw HubError(.notFound, "render instruction \(id) does not exist") }
+            guard let status = RenderStatus(rawValue: try row.decode(String.self, at: 0)) else {
+                throw HubError(.unavailable, "render instruction \(id) has a status this build does not know")
+            }
+            switch status {
+            case .pending, .stale:
+                try await connection.query("""
+                    UPDATE render_instructions SET status = 'cancelled', completed_at = now(), updated_at = now()
+                    WHERE id = \(id)
+                    """)
+                try await connection.query("""
+                    INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, reason)
+                    VALUES (\(id), 'cancelled', \(status.rawValue), 'cancelled', \(actor), \(reason))
+                    """)
+            case .processing:
+                if try row.decode(Bool.self, at: 1) {
+                    throw HubError(.conflict, "render instruction \(id) is already being cancelled")
+                }
+                try await connection.query("UPDATE render_instructions SET cancel_requested = true, updated_at = now() WHERE id = \(id)")
+                try await connection.query("""
+                    INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, reason)
+                    VALUES (\(id), 'cancel_requested', 'processing', 'processing', \(actor), \(reason))
+                    """)
+            case .completed, .failed, .cancelled:
+                throw HubError(.conflict, "render instruction \(id) is already \(status.rawValue): there is nothing to cancel")
+            }
+            return status
+        }
+    }
+
+    /// The worker's answer to a cancel request: the claimed instruction becomes `cancelled`.
+    /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
+    public func acknowledgeCancel(_ claim: RenderClaim) async throws {
+        let rows = try await pool.query("""
+            WITH cancelled AS (
+                UPDATE render_instructions
+                SET status = 'cancelled', completed_at = now(), lease_token = NULL, lease_expires_at = NULL, updated_at = now()
+                WHERE id = \(claim.instruction.id) AND lease_token = \(claim.leaseToken) AND status = 'processing'
+                RETURNING id, attempt
+            ), timeline AS (
+                INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, reason)
+                SELECT id, 'cancelled', 'processing', 'cancelled', \(claim.workerID), \(claim.workerID), \(claim.leaseToken), attempt,
+                       'render stopped on request'
+                FROM cancelled
+            )
+            SELECT id FROM cancelled
+            """)
+        guard !rows.isEmpty else { throw leaseLost(claim) }
+    }
+
+    private func leaseLost(_ claim: RenderClaim) -> HubError {
+        HubError(.leaseLost,
+                 "render instruction \(claim.instruction.id): the lease of \(claim.workerID) (attempt \(claim.attempt)) is no longer current; another attempt owns the job, so this write was refused")
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import HubPostgres
+
+/// The render job lifecycle in PostgreSQL (SPEC §3): submit with its outbox row, claim with a new
+/// lease token, fenced heartbeats, completion, failure with backoff, hand-back, cancellation, and
+/// the timeline of every transition.
+///
+/// Every method is one statement or one transaction: a crash between two calls never leaves a
+/// half-made transition. Every write a worker makes presents its lease token; a worker whose
+/// lease was taken over gets ``HubError`` `.leaseLost` and its write changes nothing.
+public struct RenderStore: Sendable {
+    /// The database.
+    public let pool: PostgresPool
+
+    /// The `NOTIFY` channel that announces instructions ready to claim (the fallback's wake-up).
+    public static let pendingChannel = "hub_render_pending"
+
+    /// Creates a store on `pool`.
+    public init(pool: PostgresPool) { self.pool = pool }
+
+    /// The columns every instruction read selects, in the order ``decodeInstruction(_:)`` reads.
+    static let columns: PostgresQuery = """
+        id, template_name, composition, layer_data, output_settings, status, priority, trigger_type, trigger_id,
+        cue_item_id, retry_count, max_retries, attempt, error_message, data_hash, created_at, scheduled_at,
+        started_at, completed_at, worker_id, lease_expires_at, progress_frame, progress_total, cancel_requested
+        """
+
+    static func decodeInstruction(_ row: PostgresRow) throws -> RenderInstruction {
+        guard let status = RenderStatus(rawValue: try row.decode(String.self, at: 5)),
+              let trigger = RenderTrigger(rawValue: try row.decode(String.self, at: 7))
+        else { throw HubError(.unavailable, "render_instructions holds a status or trigger this build does not know") }
+        return RenderInstruction(
+            id: try row.decode(Int64.self, at: 0),
+            templateName: try row.decode(String.self, at: 1),
+            composition: try row.decode(String.self, at: 2),
+            layerData: try row.decode(PostgresJSON<[String: JSONValue]>.self, at: 3).value,
+            outputSettings: try row.decode(PostgresJSON<OutputSettings>.self, at: 4).value,
+            status: status,
+            priority: try row.decode(Int.self, at: 6),
+            trigger: trigger,
+            triggerID: try row.decode(String?.self, at: 8),
+            cueItemID: try row.decode(Int64?.self, at: 9),
+            retryCount: try row.decode(Int.self, at: 10),
+            maxRetries: try row.decode(Int.self, at: 11),
+            attempt: try row.decode(Int.self, at: 12),
+            errorMessage: try row.decode(String?.self, at: 13),
+            dataHash: try row.decode(String.self, at: 14),
+            createdAt: try row.decode(Date.self, at: 15),
+            scheduledAt: try row.decode(Date.self, at: 16),
+            startedAt: try row.decode(Date?.self, at: 17),
+            completedAt: try row.decode(Date?.self, at: 18),
+            workerID: try row.decode(String?.self, at: 19),
+            leaseExpiresAt: try row.decode(Date?.self, at: 20),
+            progressFrame: try row.decode(Int?.self, at: 21),
+            progressTotal: try row.decode(Int?.self, at: 22),
+            cancelRequested: try row.decode(Bool.self, at: 23)
+        )
+    }
+
+    // MARK: Submit
+
+    /// What ``submit(_:actor:)`` created.
+    public struct Submitted: Sendable {
+        /// The new instruction (status `pending`).
+        public var instruction: RenderInstruction
+        /// Its outbox row: publish it to Redis, then ``markPublished(_:)``.
+        public var outboxID: Int64
+    }
+
+    /// Inserts the instruction, its outbox row and its first timeline entry in one statement, and
+    /// notifies ``pendingChannel`` when it commits.
+    /// - Throws: ``HubError`` `.usage` for a submission the database would refuse.
+    public func submit(_ submission: RenderSubmission, actor: String) async throws -> Submitted {
+        try submission.validate()
+        let rows = try await pool.query("""
+            WITH ins AS (
+                INSERT INTO render_instructions (template_name, composition, layer_data, output_settings, priority,
+                                                 trigger_type, trigger_id, cue_item_id, max_retries, data_hash)
+                VALUES (\(submission.templateName), \(submission.composition), \(PostgresJSON(submission.layerData)),
+                        \(PostgresJSON(submission.outputSettings)), \(submission.priority), \(submission.trigger.rawValue),
+                        \(submission.triggerID), \(submission.cueItemID), \(submission.maxRetries), \(submission.dataHash))
+                RETURNING *
+            ), outbox AS (
+                INSERT INTO render_outbox (instruction_id) SELECT id FROM ins RETURNING id
+            ), timeline AS (
+                INSERT INTO render_timeline (instruction_id, event, to_status, actor, details)
+                SELECT id, 'submitted', 'pending', \(actor), jsonb_build_object('priority', priority, 'trigger', trigger_type)
+                FROM ins
+            )
+            SELECT \(fragment: Self.columns), (SELECT id FROM outbox), pg_notify(\(Self.pendingChannel), id::text)::text
+            FROM ins
+            """)
+        return Submitted(instruction: try Self.decodeInstruction(rows[0]), outboxID: try rows[0].decode(Int64.self, at: 24))
+    }
+
+    // MARK: Reads
+
+    /// The instruction with `id`.
+    /// - Throws: ``HubError`` `.notFound`.
+    public func instruction(_ id: Int64) async throws -> RenderInstruction {
+        let rows = try await pool.query("SELECT \(fragment: Self.columns) FROM render_instructions WHERE id = \(id)")
+        guard let row = rows.first else { throw HubError(.notFound, "render instruction \(id) does not exist") }
+        return try Self.decodeInstruction(row)
+    }
+
+    /// Instructions, newest first, optionally only those in `status`.
+    public func list(status: RenderStatus? = nil, limit: Int = 50) async throws -> [RenderInstruction] {
+        let rows = try await pool.query("""
+            SELECT \(fragment: Self.columns) FROM render_instructions
+            WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+            ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))
+            """)
+        return try rows.map(Self.decodeInstruction)
+    }
+
+    /// One entry of an instruction's timeline.
+    public struct TimelineEntry: Sendable, Hashable, Codable {
+        public var occurredAt: Date
+        public var event: String
+        public var fromStatus: String?
+        public var toStatus: String
+        public var actor: String
+        public var workerID: String?
+        public var leaseToken: UUID?
+        public var attempt: Int?
+        public var reason: String?
+    }
+
+    /// Every transition of instruction `id`, oldest first.
+    public func timeline(_ id: Int64) async throws -> [TimelineEntry] {
+        let rows = try await pool.query("""
+            SELECT occurred_at, event, from_status, to_status, actor, worker_id, lease_token, attempt, reason
+            FROM render_timeline WHERE instruction_id = \(id) ORDER BY id
+            """)
+        return try rows.map { row in
+            TimelineEntry(occurredAt: try row.decode(Date.self, at: 0), event: try row.decode(String.self, at: 1),
+                          fromStatus: try row.decode(String?.self, at: 2), toStatus: try row.decode(String.self, at: 3),
+                          actor: try row.decode(String.self, at: 4), workerID: try row.decode(String?.self, at: 5),
+                          leaseToken: try row.decode(UUID?.self, at: 6), attempt: try row.decode(Int?.self, at: 7),
+                          reason: try row.decode(String?.self, at: 8))
+        }
+    }
+
+    // MARK: Outbox
+
+    /// Outbox rows not yet published, oldest first: (outbox id, instruction id).
+    public func unpublished(limit: Int = 500) async throws -> [(outboxID: Int64, instructionID: Int64)] {
+        let rows = try await pool.query("""
+            SELECT o.id, o.instruction_id FROM render_outbox o
+            WHERE o.published_at IS NULL ORDER BY o.id LIMIT \(max(1, limit))
+            """)
+        return try rows.map { (try $0.decode(Int64.self, at: 0), try $0.decode(Int64.self, at: 1)) }
+    }
+
+    /// Records that the outbox rows were published to Redis.
+    public func markPublished(_ outboxIDs: [Int64]) async throws {
+        guard !outboxIDs.isEmpty else { return }
+        try await pool.query("""
+            UPDATE render_outbox SET published_at = now(), publish_attempts = publish_attempts + 1
+            WHERE id = ANY(\(outboxIDs)) AND published_at IS NULL
+            """)
+    }
+
+    /// Records a failed publish attempt (Redis down) so the relay can report it.
+    public func markPublishFailed(_ outboxIDs: [Int64], error: String) async throws {
+        guard !outboxIDs.isEmpty else { return }
+        try await pool.query("""
+            UPDATE render_outbox SET publish_attempts = publish_attempts + 1, last_error = \(error)
+            WHERE id = ANY(\(outboxIDs)) AND published_at IS NULL
+            """)
+    }
+}
