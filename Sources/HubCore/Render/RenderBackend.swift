@@ -1,0 +1,48 @@
+import Foundation
+
+/// What a backend needs to render one instruction.
+public struct RenderJob: Sendable {
+    /// The claimed instruction (template, composition, bound layers, output settings).
+    public var instruction: RenderInstruction
+    /// Where the output must be written; unique per attempt, so attempts never collide.
+    public var outputPath: String
+    /// A scratch directory for job files, removed after the attempt.
+    public var workDirectory: URL
+}
+
+/// Progress a backend reports while rendering.
+public struct RenderProgress: Sendable, Hashable {
+    /// Frames done.
+    public var frame: Int
+    /// Frames in all, when known.
+    public var totalFrames: Int?
+
+    /// Creates a progress report.
+    public init(frame: Int, totalFrames: Int?) {
+        self.frame = frame
+        self.totalFrames = totalFrames
+    }
+}
+
+/// A way to render (SPEC §5): nexrender, aerender, a site command, the ffmpeg preview, or nothing.
+///
+/// `render` runs until the output is written or it throws; cancelling the calling task must stop
+/// the render process within seconds.
+public protocol RenderBackend: Sendable {
+    /// The name used by `--backend`.
+    var name: String { get }
+    /// Renders `job`, calling `progress` as frames complete.
+    /// - Returns: what was written.
+    func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output
+}
+
+/// A backend that writes an empty file at once: for tests and dispatch benchmarks.
+public struct NoopBackend: RenderBackend {
+    public var name: String { "noop" }
+    /// Creates the backend.
+    public init() {}
+
+    public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+        RenderStore.Output(path: job.outputPath, fileSize: 0, frameCount: 0)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import HubPostgres
+import HubRedis
+import Logging
+
+/// Names and limits of the dispatch stream (SPEC §1: stream `render:queue`, group `ae-workers`).
+public struct DispatchConfiguration: Sendable, Hashable {
+    /// The Redis stream that carries dispatch signals.
+    public var stream: String
+    /// The consumer group of the render workers.
+    public var group: String
+    /// Approximate cap on the stream's length (`XADD … MAXLEN ~`).
+    public var maxLength: Int
+
+    /// The defaults of SPEC §1.
+    public init(stream: String = "render:queue", group: String = "ae-workers", maxLength: Int = 100_000) {
+        self.stream = stream
+        self.group = group
+        self.maxLength = maxLength
+    }
+
+    /// Reads `HUB_RENDER_STREAM` and `HUB_CONSUMER_GROUP`.
+    public init(configuration: HubConfiguration) {
+        self.init(stream: configuration.value(.renderStream) ?? "render:queue",
+                  group: configuration.value(.consumerGroup) ?? "ae-workers")
+    }
+}
+
+/// The producer side of dispatch: commit the instruction with its outbox row, then signal the
+/// workers through the Redis stream.
+///
+/// A stream entry is only a signal — "one more instruction is ready" — carrying the instruction id.
+/// Workers claim from PostgreSQL in priority order (``RenderStore/claimNext(worker:lease:)``), so a
+/// priority-1 instruction behind thousands of priority-10 ones is the next one started, and a
+/// duplicate or lost signal can never make a job run twice or not at all. With Redis down, the
+/// commit still succeeds; the outbox row stays unpublished and the committed `NOTIFY` wakes workers
+/// in fallback mode; ``relay(limit:)`` publishes the backlog when Redis returns.
+public struct RenderQueue: Sendable {
+    /// The PostgreSQL side.
+    public let store: RenderStore
+    /// The Redis side.
+    public let redis: RedisClient
+    /// Stream and group names.
+    public let dispatch: DispatchConfiguration
+    let logger: Logger
+
+    /// Creates a queue front end.
+    public init(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration = DispatchConfiguration(),
+                logger: Logger = Logger(label: "hub.render.queue")) {
+        self.store = store
+        self.redis = redis
+        self.dispatch = dispatch
+        self.logger = logger
+    }
+
+    /// Creates the consumer group (and the stream) if they do not exist yet.
+    public func ensureGroup() async throws {
+        _ = try await redis.xgroupCreate(dispatch.stream, group: dispatch.group, startID: "0", makeStream: true)
+    }
+
+    /// What ``submit(_:actor:)`` did.
+    public struct Result: Sendable {
+        /// The committed instruction.
+        public var instruction: RenderInstruction
+        /// Whether the dispatch signal reached Redis (false: Redis was unreachable; the relay
+        /// publishes it later and fallback workers claim it meanwhile).
+        public var published: Bool
+    }
+
+    /// Commits the instruction and its outbox row, then publishes the signal.
+    /// - Throws: only when the commit fails; a Redis failure after the commit is logged and
+    ///   reported as `published == false`.
+    public func submit(_ submission: RenderSubmission, actor: String) async throws -> Result {
+        let submitted = try await store.submit(submission, actor: actor)
+        let published = await publish([(submitted.outboxID, submitted.instruction.id)])
+        return Result(instruction: submitted.instruction, published: published == 1)
+    }
+
+    /// Publishes outbox rows left unpublished (a crash between commit and XADD, or Redis down).
+    /// - Returns: how many were published.
+    @discardableResult
+    public func relay(limit: Int = 500) async throws -> Int {
+        let backlog = try await store.unpublished(limit: limit)
+        guard !backlog.isEmpty else { return 0 }
+        let published = await publish(backlog)
+        if published > 0 { logger.info("relayed \(published) unpublished dispatch signals") }
+        return published
+    }
+
+    /// XADDs one entry per outbox row in one pipeline and marks them published.
+    /// - Returns: how many were published (0 when Redis is unreachable).
+    func publish(_ rows: [(outboxID: Int64, instructionID: Int64)]) async -> Int {
+        let commands: [[RedisArgument]] = rows.map { row in
+            ["XADD", RedisArgument(dispatch.stream), "MAXLEN", "~", RedisArgument(dispatch.maxLength), "*",
+             "instruction", RedisArgument(row.instructionID), "outbox", RedisArgument(row.outboxID)]
+        }
+        let ids = rows.map(\.outboxID)
+        do {
+            let replies = try await redis.pipeline(commands)
+            let done = zip(ids, replies).filter { $0.1.string != nil }.map(\.0)
+            try await store.markPublished(done)
+            return done.count
+        } catch {
+            logger.warning("dispatch signal not published (\(ids.count) rows stay in the outbox): \(error)")
+            try? await store.markPublishFailed(ids, error: String(describing: error))
+            return 0
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import HubDriverSupport
+import HubPostgres
+import Logging
+
+extension RenderWorker {
+    /// How one attempt ended.
+    private enum Outcome: Sendable {
+        case rendered(RenderStore.Output)
+        case failed(String)
+        case cancelledByOperator
+        case shutdown
+        case leaseLost
+    }
+
+    /// Renders one claimed instruction with heartbeats and records the outcome.
+    func process(_ claim: RenderClaim) async {
+        let instruction = claim.instruction
+        let ext = instruction.outputSettings.format.rawValue
+        let outputPath = configuration.outputDirectory
+            .appendingPathComponent("\(instruction.templateName.filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })-\(instruction.id)-a\(claim.attempt)-\(claim.leaseToken.uuidString.prefix(8).lowercased()).\(ext)").path
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("hub-render-\(claim.leaseToken.uuidString)")
+        try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+
+        let job = RenderJob(instruction: instruction, outputPath: outputPath, workDirectory: work)
+        let latest = PThreadLocked<RenderProgress?>(nil)
+        let started = ContinuousClock.now
+        let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { [backend] in
+                do {
+                    let output = try await backend.render(job) { progress in latest.withLock { $0 = progress } }
+                    return .rendered(output)
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    return .failed(String(describing: error))
+                }
+            }
+            group.addTask { await self.watch(claim, progress: latest) }
+            // The first to finish decides: the render, or the watcher (cancel, lease lost, shutdown).
+            var decided: Outcome?
+            for await result in group {
+                if let result {
+                    decided = result
+                    break
+                }
+            }
+            group.cancelAll()
+            return decided ?? .shutdown
+        }
+        await record(outcome, for: claim, started: started)
+    }
+
+    /// Heartbeats until the render ends; returns early when the render must stop.
+    private func watch(_ claim: RenderClaim, progress: PThreadLocked<RenderProgress?>) async -> Outcome? {
+        while true {
+            do {
+                try await Task.sleep(for: min(configuration.heartbeatInterval, .milliseconds(250)))
+            } catch {
+                return nil
+            }
+            if let deadline = state(\.stopDeadline), ContinuousClock.now >= deadline { return .shutdown }
+            guard shouldHeartbeat(claim) else { continue }
+            let current = progress.withLock { $0 }
+            do {
+                let status = try await queue.store.heartbeat(claim, lease: configuration.lease, frame: current?.frame, totalFrames: current?.totalFrames)
+                if status.cancelRequested { return .cancelledByOperator }
+            } catch let error as HubError where error.code == .leaseLost {
+                return .leaseLost
+            } catch {
+                logger.warning("heartbeat for instruction \(claim.instruction.id) failed: \(error)")
+            }
+        }
+    }
+
+    private func record(_ outcome: Outcome, for claim: RenderClaim, started: ContinuousClock.Instant) async {
+        let id = claim.instruction.id
+        state.withLock { $0.lastHeartbeat[claim.leaseToken] = nil }
+        do {
+            switch outcome {
+            case .rendered(var output):
+                let elapsed = ContinuousClock.now - started
+                output.renderMilliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+                try await queue.store.complete(claim, output: output)
+                count { $0.completed += 1 }
+            case .failed(let message):
+                let now = try await queue.store.fail(claim, error: message, policy: configuration.retryPolicy)
+                logger.warning("instruction \(id) attempt \(claim.attempt) failed: \(message) — now \(now.status.rawValue)")
+                count { $0.failed += 1 }
+            case .cancelledByOperator:
+                try await queue.store.acknowledgeCancel(claim)
+                count { $0.cancelled += 1 }
+            case .shutdown:
+                try await queue.store.handBack(claim, reason: "worker \(claim.workerID) stopped before the render finished")
+                count { $0.handedBack += 1 }
+            case .leaseLost:
+                logger.warning("instruction \(id): lease lost, render abandoned")
+                count { $0.leaseLost += 1 }
+            }
+        } catch let error as HubError where error.code == .leaseLost {
+            logger.warning("instruction \(id): \(error.message)")
+            count { $0.leaseLost += 1 }
+        } catch {
+            logger.error("instruction \(id): could not record the outcome (\(error)); the lease will expire and the job be recovered")
+        }
+    }
+}

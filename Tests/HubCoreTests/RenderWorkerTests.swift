@@ -1,0 +1,217 @@
+import Foundation
+import HubCore
+import HubPostgres
+import HubRedis
+import HubTestSupport
+import Testing
+
+/// A worker "process": its own pools, as a separate hub-worker would have.
+struct WorkerHarness {
+    let pool: PostgresPool
+    let redis: RedisClient
+    let worker: RenderWorker
+    let task: Task<RenderWorkerSummary, any Error>
+
+    static func start(databaseURL: String, redisURL: String, dispatch: DispatchConfiguration, backend: any RenderBackend,
+                      concurrency: Int, name: String, tweak: (inout RenderWorkerConfiguration) -> Void = { _ in }) throws -> WorkerHarness {
+        let pool = try PostgresPool(url: databaseURL, maxConnections: concurrency + 2)
+        var redisConfiguration = try RedisConfiguration(url: redisURL)
+        redisConfiguration.poolSize = concurrency + 1
+        redisConfiguration.connectTimeout = .milliseconds(500)
+        let redis = RedisClient(configuration: redisConfiguration)
+        var configuration = RenderWorkerConfiguration()
+        configuration.concurrency = concurrency
+        configuration.idleWait = .milliseconds(200)
+        configuration.redisRetryInterval = .milliseconds(300)
+        configuration.heartbeatInterval = .milliseconds(300)
+        configuration.outputDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hub-out-\(UUID())")
+        configuration.consumerPrefix = name
+        tweak(&configuration)
+        let worker = RenderWorker(queue: RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch),
+                                  backend: backend, configuration: configuration)
+        return WorkerHarness(pool: pool, redis: redis, worker: worker, task: Task { try await worker.run() })
+    }
+
+    func stop() async throws -> RenderWorkerSummary {
+        worker.stop(grace: .seconds(5))
+        let summary = try await task.value
+        await pool.close()
+        await redis.close()
+        return summary
+    }
+}
+
+func countByStatus(_ pool: PostgresPool) async throws -> [String: Int] {
+    let rows = try await pool.query("SELECT status, count(*) FROM render_instructions GROUP BY status")
+    var counts: [String: Int] = [:]
+    for row in rows { counts[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1) }
+    return counts
+}
+
+func writeScript(_ body: String) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("hub-backend-\(UUID()).sh")
+    try ("#!/bin/bash\n" + body).write(to: url, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+    return url.path
+}
+
+@Suite struct RenderWorkerTests {
+    let url: String
+    let endpoints: ServiceEndpoints
+    let dispatch = DispatchConfiguration(stream: "test:render:\(UUID().uuidString.prefix(8))", group: "ae-workers")
+
+    init() async throws {
+        url = try await scratchDatabaseURL()
+        endpoints = try TestServices.endpoints()
+        let pool = try PostgresPool(url: url, maxConnections: 1)
+        try await Migrator(pool: pool).up()
+        await pool.close()
+    }
+
+    func producer() throws -> (PostgresPool, RedisClient, RenderQueue) {
+        let pool = try PostgresPool(url: url, maxConnections: 4)
+        let redis = try RedisClient(url: endpoints.redisURL)
+        return (pool, redis, RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch))
+    }
+
+    @Test func competingWorkersCompleteEachInstructionExactlyOnce() async throws {
+        let (pool, redis, queue) = try producer()
+        try await queue.ensureGroup()
+        let workers = try (0..<2).map { n in
+            try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                    backend: NoopBackend(), concurrency: 4, name: "proc\(n)")
+        }
+        let total = 400
+        for i in 0..<total {
+            let result = try await queue.submit(RenderSubmission(templateName: "lower_third", layerData: ["n": .integer(Int64(i))],
+                                                                 priority: 1 + i % 10), actor: "test")
+            #expect(result.published)
+        }
+        try await waitUntil("all \(total) instructions to complete", timeout: 60) {
+            try await countByStatus(pool)["completed"] == total
+        }
+        var summaries: [RenderWorkerSummary] = []
+        for worker in workers { summaries.append(try await worker.stop()) }
+        #expect(summaries.map(\.completed).reduce(0, +) == total)
+        #expect(summaries.allSatisfy { $0.completed > 0 }, "both processes took work: \(summaries)")
+        let outputs = try await pool.query("""
+            SELECT count(*), count(DISTINCT instruction_id) FROM render_outputs WHERE status = 'completed'
+            """)
+        #expect(try outputs[0].decode(Int.self, at: 0) == total)
+        #expect(try outputs[0].decode(Int.self, at: 1) == total)
+        let claims = try await pool.query("SELECT count(*) FROM render_timeline WHERE event = 'claimed'")
+        #expect(try claims[0].decode(Int.self, at: 0) == total, "no instruction was claimed twice")
+        await pool.close()
+        await redis.close()
+    }
+
+    @Test func commandBackendReportsProgressAndWritesTheOutput() async throws {
+        let (pool, redis, queue) = try producer()
+        let script = try writeScript("""
+            test -f "$1" || exit 3
+            for i in 1 2 3; do echo "progress: $i/3"; done
+            grep -q '"templateName" : "scoreboard"' "$1" || exit 4
+            printf 'frame' > "$2"
+            """)
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: CommandBackend(executable: script), concurrency: 1, name: "cmd")
+        let submitted = try await queue.submit(RenderSubmission(templateName: "scoreboard", outputSettings: OutputSettings(format: .png)), actor: "test")
+        try await waitUntil("the render to complete", timeout: 30) {
+            try await RenderStore(pool: pool).instruction(submitted.instruction.id).status == .completed
+        }
+        let rows = try await pool.query("SELECT output_path, file_size FROM render_outputs WHERE instruction_id = \(submitted.instruction.id)")
+        let path = try rows[0].decode(String.self, at: 0)
+        #expect(path.hasSuffix(".png"))
+        #expect(try rows[0].decode(Int.self, at: 1) == 5)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "frame")
+        _ = try await worker.stop()
+        await pool.close()
+        await redis.close()
+    }
+
+    @Test func failingRenderIsRetriedLaterWithItsError() async throws {
+        let (pool, redis, queue) = try producer()
+        let script = try writeScript("echo 'aerender Error: missing footage'; exit 2")
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: CommandBackend(executable: script), concurrency: 1, name: "fail")
+        let submitted = try await queue.submit(RenderSubmission(templateName: "broken"), actor: "test")
+        let store = RenderStore(pool: pool)
+        try await waitUntil("the failed attempt to be recorded", timeout: 30) {
+            try await store.instruction(submitted.instruction.id).retryCount == 1
+        }
+        let now = try await store.instruction(submitted.instruction.id)
+        #expect(now.status == .pending)
+        #expect(now.errorMessage?.contains("missing footage") == true)
+        #expect(now.scheduledAt.timeIntervalSinceNow > 30, "the retry waits for its backoff")
+        _ = try await worker.stop()
+        await pool.close()
+        await redis.close()
+    }
+
+    @Test func cancellingARunningRenderStopsItsProcess() async throws {
+        let (pool, redis, queue) = try producer()
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("hub-running-\(UUID())").path
+        let script = try writeScript("""
+            echo $$ > '\(marker)'
+            for i in $(seq 1 600); do echo "progress: $i/600"; sleep 0.1; done
+            printf done > "$2"
+            """)
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: CommandBackend(executable: script), concurrency: 1, name: "cancel")
+        let submitted = try await queue.submit(RenderSubmission(templateName: "long_clip"), actor: "test")
+        let store = RenderStore(pool: pool)
+        try await waitUntil("the render to start and report progress", timeout: 30) {
+            (try await store.instruction(submitted.instruction.id).progressFrame ?? 0) > 0
+        }
+        let pid = try #require(Int32(try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try await store.cancel(submitted.instruction.id, actor: "operator", reason: "wrong player") == .processing)
+        try await waitUntil("the instruction to be cancelled", timeout: 15) {
+            try await store.instruction(submitted.instruction.id).status == .cancelled
+        }
+        try await waitUntil("the render process to be gone", timeout: 10) { kill(pid, 0) != 0 }
+        let summary = try await worker.stop()
+        #expect(summary.cancelled == 1)
+        await pool.close()
+        await redis.close()
+    }
+
+    @Test func silentRendererIsKilledAndTheAttemptFails() async throws {
+        let (pool, redis, queue) = try producer()
+        let script = try writeScript("sleep 30")
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: CommandBackend(executable: script, inactivityTimeout: .milliseconds(500)),
+                                             concurrency: 1, name: "silent")
+        let submitted = try await queue.submit(RenderSubmission(templateName: "hang", maxRetries: 0), actor: "test")
+        let store = RenderStore(pool: pool)
+        try await waitUntil("the hung attempt to fail", timeout: 20) {
+            try await store.instruction(submitted.instruction.id).status == .failed
+        }
+        #expect(try await store.instruction(submitted.instruction.id).errorMessage?.contains("printed nothing") == true)
+        _ = try await worker.stop()
+        await pool.close()
+        await redis.close()
+    }
+
+    @Test func stoppingWorkerHandsBackAnUnfinishedRender() async throws {
+        let (pool, redis, queue) = try producer()
+        let script = try writeScript("for i in $(seq 1 600); do echo \"progress: $i/600\"; sleep 0.1; done")
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: CommandBackend(executable: script), concurrency: 1, name: "stop")
+        let submitted = try await queue.submit(RenderSubmission(templateName: "long_clip"), actor: "test")
+        let store = RenderStore(pool: pool)
+        try await waitUntil("the render to start", timeout: 30) {
+            try await store.instruction(submitted.instruction.id).status == .processing
+        }
+        worker.worker.stop(grace: .milliseconds(300))
+        let summary = try await worker.task.value
+        #expect(summary.handedBack == 1)
+        let now = try await store.instruction(submitted.instruction.id)
+        #expect(now.status == .pending)
+        #expect(now.retryCount == 0, "a hand-back is not a failure")
+        #expect(try await store.timeline(submitted.instruction.id).map(\.event).last == "handed_back")
+        await worker.pool.close()
+        await worker.redis.close()
+        await pool.close()
+        await redis.close()
+    }
+}
