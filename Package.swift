@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "HubRedis", targets: ["HubRedis"]),
         .library(name: "HubTestSupport", targets: ["HubTestSupport"]),
         .executable(name: "hubctl", targets: ["HubCLI"]),
+        .executable(name: "hub-worker", targets: ["HubWorker"]),
         .executable(name: "hub-bench", targets: ["HubBench"]),
     ],
     dependencies: [
@@ -60,11 +61,31 @@ let package = Package(
             swiftSettings: upcoming
         ),
 
+        // What every executable shares: global options, the error-to-exit-status runner, tables.
+        .target(
+            name: "HubCommandSupport",
+            dependencies: [
+                "HubCore", "HubPostgres", "HubRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+
         // Executables: argument parsing and wiring only.
         .executableTarget(
             name: "HubCLI",
             dependencies: [
-                "HubCore", "HubPostgres", "HubRedis",
+                "HubCore", "HubPostgres", "HubRedis", "HubCommandSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "HubWorker",
+            dependencies: [
+                "HubCore", "HubPostgres", "HubRedis", "HubCommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

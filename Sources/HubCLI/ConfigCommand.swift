@@ -1,4 +1,5 @@
 import ArgumentParser
+import HubCommandSupport
 import HubCore
 
 struct ConfigCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubCommandSupport
 import HubCore
 
 struct StatusCommand: AsyncParsableCommand {

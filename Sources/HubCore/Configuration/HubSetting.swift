@@ -32,6 +32,12 @@ public struct HubSetting: Sendable, Hashable {
         summary: "Zombie Hunter period", isSecret: false)
     public static let renderBackend = HubSetting(name: "HUB_RENDER_BACKEND", defaultValue: "preview",
         summary: "nexrender, aerender, command or preview", isSecret: false)
+    public static let renderCommand = HubSetting(name: "HUB_RENDER_COMMAND", defaultValue: nil,
+        summary: "executable of the command backend (called with JOB_FILE OUTPUT_PATH)", isSecret: false)
+    public static let rendererTimeoutSeconds = HubSetting(name: "HUB_RENDERER_TIMEOUT_SECONDS", defaultValue: "120",
+        summary: "a renderer silent this long is killed and the attempt fails", isSecret: false)
+    public static let retryBaseSeconds = HubSetting(name: "HUB_RETRY_BASE_SECONDS", defaultValue: "60",
+        summary: "retry delay = base × 2^retry_count", isSecret: false)
     public static let outputDirectory = HubSetting(name: "HUB_OUTPUT_DIR", defaultValue: ".hub/output",
         summary: "where renders are written", isSecret: false)
     public static let serverAddress = HubSetting(name: "HUB_SERVER_ADDRESS", defaultValue: "127.0.0.1:8080",
@@ -46,7 +52,8 @@ public struct HubSetting: Sendable, Hashable {
     /// Every known setting, in documentation order.
     public static let all: [HubSetting] = [
         databaseURL, redisURL, databasePoolSize, redisPoolSize, logLevel, renderStream, consumerGroup,
-        leaseSeconds, hunterIntervalSeconds, renderBackend, outputDirectory, serverAddress,
+        leaseSeconds, hunterIntervalSeconds, renderBackend, renderCommand, rendererTimeoutSeconds, retryBaseSeconds,
+        outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
     ]
 }

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import HubCommandSupport
+import HubCore
+
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "List render instructions and show one with its timeline.",
+        subcommands: [List.self, Show.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List render instructions, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this status: pending, processing, completed, failed, stale, cancelled.") var status: String?
+        @Option(help: "At most this many.") var limit = 50
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if let status, RenderStatus(rawValue: status) == nil {
+                throw ValidationError("unknown status '\(status)': use \(RenderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1…10000") }
+        }
+
+        func run() async throws {
+            try await global.withClients { clients in
+                try await SchemaGuard.verify(clients.database, program: "hubctl")
+                let jobs = try await RenderStore(pool: clients.database).list(status: status.flatMap(RenderStatus.init), limit: limit)
+                if json {
+                    print(try JSONOutput.encode(jobs))
+                    return
+                }
+                var table = [["ID", "STATUS", "PRI", "TEMPLATE", "ATTEMPT", "RETRIES", "WORKER", "CREATED"]]
+                let formatter = ISO8601DateFormatter()
+                for job in jobs {
+                    table.append([String(job.id), job.status.rawValue, String(job.priority), job.templateName,
+                                  String(job.attempt), "\(job.retryCount)/\(job.maxRetries)", job.workerID ?? "-",
+                                  formatter.string(from: job.createdAt)])
+                }
+                print(TextTable.render(table))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one render instruction with its whole timeline.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The instruction id.") var id: Int64
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await global.withClients { clients in
+                try await SchemaGuard.verify(clients.database, program: "hubctl")
+                let store = RenderStore(pool: clients.database)
+                let job = try await store.instruction(id)
+                let timeline = try await store.timeline(id)
+                if json {
+                    struct Story: Encodable { var instruction: RenderInstruction; var timeline: [RenderStore.TimelineEntry] }
+                    print(try JSONOutput.encode(Story(instruction: job, timeline: timeline)))
+                    return
+                }
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                print("instruction \(job.id): \(job.templateName) / \(job.composition)")
+                print("status \(job.status.rawValue), priority \(job.priority), attempt \(job.attempt), retries \(job.retryCount)/\(job.maxRetries)")
+                if let frame = job.progressFrame { print("progress \(frame)/\(job.progressTotal.map(String.init) ?? "?") frames") }
+                if let error = job.errorMessage { print("last error: \(error)") }
+                print("layers: \(JSONValue.object(job.layerData).canonicalText)")
+                print("")
+                var table = [["TIME", "EVENT", "FROM", "TO", "ACTOR", "ATTEMPT", "LEASE", "REASON"]]
+                for entry in timeline {
+                    table.append([formatter.string(from: entry.occurredAt), entry.event, entry.fromStatus ?? "-", entry.toStatus,
+                                  entry.actor, entry.attempt.map(String.init) ?? "-",
+                                  entry.leaseToken.map { String($0.uuidString.prefix(8)).lowercased() } ?? "-", entry.reason ?? ""])
+                }
+                print(TextTable.render(table))
+            }
+        }
+    }
+}

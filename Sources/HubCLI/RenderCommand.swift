@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import HubCommandSupport
+import HubCore
+
+struct RenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Submit render instructions.",
+        subcommands: [Submit.self]
+    )
+
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit a render instruction and print its id.",
+            discussion: "The instruction is committed with its outbox row, then signalled to the workers through Redis; with Redis down it is still committed and workers in fallback mode claim it."
+        )
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Template (AEP project) name.") var template: String
+        @Option(help: "Composition in the template.") var composition = "Main"
+        @Option(help: "Layer data as a JSON object, or @FILE to read it from a file.") var data: String?
+        @Option(help: "1 (highest) … 10 (lowest).") var priority = 5
+        @Option(name: .customLong("max-retries"), help: "Retries after a failed attempt.") var maxRetries = 3
+        @Option(help: "Output format: mp4, mov or png.") var format = "mp4"
+        @Option(help: "Who submits (recorded in the timeline).") var actor = ProcessInfo.processInfo.environment["USER"] ?? "hubctl"
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard (1...10).contains(priority) else { throw ValidationError("--priority must be 1 (highest) … 10 (lowest)") }
+            guard (0...100).contains(maxRetries) else { throw ValidationError("--max-retries must be 0…100") }
+            guard OutputSettings.Format(rawValue: format) != nil else { throw ValidationError("--format must be mp4, mov or png") }
+        }
+
+        func run() async throws {
+            var layers: [String: JSONValue] = [:]
+            if let data {
+                let text: String
+                if data.hasPrefix("@") {
+                    let path = String(data.dropFirst())
+                    guard let contents = FileManager.default.contents(atPath: path) else {
+                        throw ValidationError("cannot read \(path)")
+                    }
+                    text = String(decoding: contents, as: UTF8.self)
+                } else {
+                    text = data
+                }
+                guard let object = try JSONValue.parse(text).objectValue else {
+                    throw ValidationError("--data must be a JSON object of layer names to values")
+                }
+                layers = object
+            }
+            let submission = RenderSubmission(templateName: template, composition: composition, layerData: layers,
+                                              outputSettings: OutputSettings(format: OutputSettings.Format(rawValue: format)!),
+                                              priority: priority, maxRetries: maxRetries)
+            try await global.withClients { clients in
+                try await SchemaGuard.verify(clients.database, program: "hubctl")
+                let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
+                                        dispatch: DispatchConfiguration(configuration: clients.configuration))
+                let result = try await queue.submit(submission, actor: actor)
+                if json {
+                    print(try JSONOutput.encode(result.instruction))
+                } else {
+                    print(result.instruction.id)
+                }
+                if !result.published {
+                    FileHandle.standardError.write(Data("hubctl: warning: Redis is unreachable; instruction \(result.instruction.id) is committed and workers in fallback mode will claim it\n".utf8))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import HubCore
+
+/// Flags every subcommand accepts.
+public struct GlobalOptions: ParsableArguments {
+    public init() {}
+
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (overrides HUB_DATABASE_URL).")
+    public var databaseURL: String?
+
+    @Option(name: .customLong("redis-url"), help: "Redis URL (overrides HUB_REDIS_URL).")
+    public var redisURL: String?
+
+    @Option(name: .customLong("env-file"), help: "The .env file to read.")
+    public var envFile: String = ".env"
+
+    /// The effective configuration.
+    public func configuration() throws -> HubConfiguration {
+        var overrides: [String: String] = [:]
+        if let databaseURL { overrides[HubSetting.databaseURL.name] = databaseURL }
+        if let redisURL { overrides[HubSetting.redisURL.name] = redisURL }
+        return try HubConfiguration(dotEnvPath: envFile, overrides: overrides)
+    }
+
+    /// Builds the clients, runs `body`, and closes them.
+    public func withClients<T>(_ body: (HubClients) async throws -> T) async throws -> T {
+        let clients = try HubClients(configuration: try configuration())
+        do {
+            let value = try await body(clients)
+            await clients.shutdown()
+            return value
+        } catch {
+            await clients.shutdown()
+            throw error
+        }
+    }
+}
+

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HubCommandSupport
+import HubCore
+import HubPostgres
+import HubRedis
+import Logging
+
+/// `hub-worker`: claims render instructions and renders them (SPEC §3, §5).
+struct HubWorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub-worker",
+        abstract: "Claim render instructions and render them.",
+        discussion: """
+            Waits for dispatch signals on the Redis stream (HUB_RENDER_STREAM, group HUB_CONSUMER_GROUP) \
+            and claims from PostgreSQL in priority order; while Redis is unreachable it claims on \
+            PostgreSQL LISTEN/NOTIFY wake-ups and switches back when Redis returns. SIGTERM or SIGINT \
+            stops claiming, lets running renders finish within --grace seconds, hands the rest back \
+            and exits 0; a second signal hands back at once.
+            """,
+        version: HubVersion.current
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Render slots (parallel renders) in this process.") var concurrency = 1
+    @Option(help: "Backend: preview, command, noop (default HUB_RENDER_BACKEND or preview).") var backend: String?
+    @Option(name: .customLong("command"), help: "Executable of the command backend (default HUB_RENDER_COMMAND).") var commandPath: String?
+    @Option(help: "Where outputs are written (default HUB_OUTPUT_DIR).") var outputDir: String?
+    @Option(help: "Lease length in seconds (default HUB_LEASE_SECONDS).") var lease: Int?
+    @Option(help: "Seconds running renders get to finish after SIGTERM.") var grace = 30
+    @Flag(help: "Render what is due now, then exit.") var once = false
+
+    func validate() throws {
+        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be 1…256") }
+        guard grace >= 0 else { throw ValidationError("--grace must be 0 or more seconds") }
+        if let lease, !(5...3600).contains(lease) { throw ValidationError("--lease must be 5…3600 seconds") }
+    }
+
+    func run() async throws {
+        let settings = try global.configuration()
+        let logger = Logger(label: "hub.worker")
+        let backend = try Self.makeBackend(name: backend ?? settings.value(.renderBackend) ?? "preview",
+                                           command: commandPath ?? settings.value(.renderCommand), settings: settings)
+        var configuration = RenderWorkerConfiguration()
+        configuration.concurrency = concurrency
+        configuration.once = once
+        configuration.lease = .seconds(try lease ?? settings.integer(.leaseSeconds, in: 5...3600))
+        configuration.heartbeatInterval = configuration.lease / 4
+        configuration.shutdownGrace = .seconds(grace)
+        configuration.retryPolicy = RetryPolicy(base: .seconds(try settings.integer(.retryBaseSeconds, in: 1...86_400)))
+        configuration.outputDirectory = URL(fileURLWithPath: outputDir ?? settings.value(.outputDirectory) ?? ".hub/output")
+
+        try await global.withClients { clients in
+            try await SchemaGuard.verify(clients.database, program: "hub-worker")
+            let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
+                                    dispatch: DispatchConfiguration(configuration: settings))
+            let worker = RenderWorker(queue: queue, backend: backend, configuration: configuration, logger: logger)
+            let graceSeconds = grace
+            let signals = SignalWatcher { count in
+                if count == 1 {
+                    logger.notice("stopping: no new claims; running renders get \(graceSeconds) s (signal again to hand back now)")
+                    worker.stop()
+                } else {
+                    worker.stop(grace: .zero)
+                }
+            }
+            logger.notice("hub-worker \(configuration.consumerPrefix): \(concurrency) slot(s), backend \(backend.name), output \(configuration.outputDirectory.path)")
+            let summary = try await worker.run()
+            signals.cancel()
+            logger.notice("hub-worker done: \(summary.completed) completed, \(summary.failed) failed, \(summary.cancelled) cancelled, \(summary.handedBack) handed back")
+        }
+    }
+
+    static func makeBackend(name: String, command: String?, settings: HubConfiguration) throws -> any RenderBackend {
+        let timeout = Duration.seconds(try settings.integer(.rendererTimeoutSeconds, in: 1...86_400))
+        switch name {
+        case "noop": return NoopBackend()
+        case "preview": return try PreviewBackend(inactivityTimeout: timeout)
+        case "command":
+            guard let command, !command.isEmpty else {
+                throw ValidationError("the command backend needs --command PATH or HUB_RENDER_COMMAND")
+            }
+            guard FileManager.default.isExecutableFile(atPath: command) else {
+                throw ValidationError("\(command) is not an executable file")
+            }
+            return CommandBackend(executable: command, inactivityTimeout: timeout)
+        default:
+            throw ValidationError("unknown backend '\(name)': use preview, command or noop")
+        }
+    }
+}
+
+/// Turns SIGTERM/SIGINT into calls of `handler` with the count of signals so far.
+/// `@unchecked Sendable`: `sources` is set once in `init` and only cancelled afterwards.
+final class SignalWatcher: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(handler: @escaping @Sendable (Int) -> Void) {
+        let counter = SignalCounter()
+        sources = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { handler(counter.increment()) }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+}
+
+private final class SignalCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() -> Int { lock.lock(); defer { lock.unlock() }; count += 1; return count }
+}
+
+@main
+enum HubWorkerMain {
+    static func main() async {
+        HubLogging.bootstrap()
+        await CommandRunner.run(HubWorkerCommand.self, program: "hub-worker")
+    }
+}
