@@ -176,6 +176,11 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
             if let index = state.idle.lastIndex(where: { $0.executor.isCurrent }) {
                 return .connection(state.idle.remove(at: index))
             }
+            // Others prefer connections no affinity loop lives on: a blocking call on such a
+            // connection would stall the whole loop sharing its thread.
+            if let index = state.idle.lastIndex(where: { state.adopted[ObjectIdentifier($0)] == nil }) {
+                return .connection(state.idle.remove(at: index))
+            }
             return .connection(state.idle.removeLast())
         }
         if state.open < maxConnections {

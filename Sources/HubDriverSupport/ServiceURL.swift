@@ -143,7 +143,7 @@ public struct ServiceURL: Sendable, Equatable, CustomStringConvertible {
 
     private static func parsePort(_ text: Substring) throws -> Int {
         guard let value = Int(text), (1...65535).contains(value) else {
-            throw ParseError(reason: "port '\(text)' is not a number between 1 and 65535")
+            throw ParseError(reason: "the port is not a number between 1 and 65535 (is '@host' missing?)")
         }
         return value
     }

@@ -122,13 +122,15 @@ public actor PostgresConnection: PooledConnection {
     public func query(_ query: PostgresQuery) async throws -> PostgresResult {
         try Task.checkCancellation()
         try ensureUsable()
+        // A reconnect above can take seconds: look again before sending.
+        try Task.checkCancellation()
         generation &+= 1
         let token = generation
         let canceller = self.canceller
+        canceller.begin(token)
+        defer { canceller.end() }
         return try await withTaskCancellationHandler {
-            canceller.begin(token)
-            defer { canceller.end() }
-            return try run(query)
+            try run(query)
         } onCancel: {
             canceller.cancel(token)
         }
@@ -166,9 +168,14 @@ public actor PostgresConnection: PooledConnection {
         }
     }
 
-    /// Rolls back an open transaction, ignoring cancellation (used on error paths).
+    /// Rolls back an open transaction, ignoring cancellation (used on error paths). A transaction
+    /// whose connection was lost is over (the server rolled it back): this clears that state.
     func rollbackIfOpen() {
-        guard let handle, transactionFlag.value, PQstatus(handle) == CONNECTION_OK else { return }
+        guard transactionFlag.value else { return }
+        guard let handle, PQstatus(handle) == CONNECTION_OK else {
+            close()
+            return
+        }
         let result = PQexec(handle, "ROLLBACK")
         PQclear(result)
         transactionFlag.value = PQtransactionStatus(handle) != PQTRANS_IDLE
@@ -230,10 +237,12 @@ public actor PostgresConnection: PooledConnection {
 
     private func makeResult(_ result: OpaquePointer?, handle: OpaquePointer) throws -> PostgresResult {
         let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
-        transactionFlag.value = {
-            let t = PQtransactionStatus(handle)
-            return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE
-        }()
+        // PQTRANS_UNKNOWN means the link is gone: keep what we knew, so a transaction that was open
+        // is reported lost instead of the next statement silently running on its own.
+        let transaction = PQtransactionStatus(handle)
+        if transaction != PQTRANS_UNKNOWN {
+            transactionFlag.value = transaction == PQTRANS_INTRANS || transaction == PQTRANS_INERROR || transaction == PQTRANS_ACTIVE
+        }
         switch status {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
             return Self.copyResult(result!)
@@ -249,13 +258,18 @@ public actor PostgresConnection: PooledConnection {
         }
         let sqlState = field(Int32(UInt8(ascii: "C")))
         if PQstatus(handle) == CONNECTION_BAD {
-            transactionFlag.value = false
+            let inTransaction = transactionFlag.value
             return PostgresError(.connectionClosed,
                                  "the connection to PostgreSQL at \(configuration.endpoint) was lost while a statement ran (server restarted or stopped?); its outcome is unknown",
-                                 sqlState: sqlState, hint: "retry; the next statement reconnects")
+                                 sqlState: sqlState,
+                                 hint: inTransaction ? "the transaction is lost: retry the whole transaction" : "retry; the next statement reconnects")
         }
-        let message = field(Int32(UInt8(ascii: "M")))
+        var message = field(Int32(UInt8(ascii: "M")))
             ?? String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Data errors (class 22) quote the offending value, which may be a bound parameter.
+        if sqlState?.hasPrefix("22") == true, let first = message.firstIndex(of: "\""), let last = message.lastIndex(of: "\""), first < last {
+            message.replaceSubrange(first...last, with: "\"…\"")
+        }
         if sqlState == SQLState.queryCanceled, Task.isCancelled {
             return PostgresError(.cancelled, "the statement was cancelled", sqlState: sqlState)
         }
@@ -307,6 +321,7 @@ public actor PostgresConnection: PooledConnection {
     /// closed an idle connection, but refuses when a transaction was open (its work is gone).
     private func ensureUsable() throws {
         guard let handle else {
+            if transactionFlag.value { throw lostTransactionError() }
             try open()
             return
         }
@@ -316,15 +331,22 @@ public actor PostgresConnection: PooledConnection {
         let recentlyUsed = now &- lastUsedNanos < 2_000_000
         lastUsedNanos = now
         if PQstatus(handle) == CONNECTION_OK && (recentlyUsed || !Self.serverClosed(handle)) { return }
-        let wasInTransaction = transactionFlag.value
-        close()
-        if wasInTransaction {
-            throw PostgresError(.connectionClosed,
-                                "the connection to PostgreSQL at \(configuration.endpoint) was lost inside a transaction; the server rolled it back",
-                                hint: "retry the whole transaction")
+        if transactionFlag.value {
+            // Stays refused (the flag is kept) until the transaction is rolled back.
+            canceller.set(nil)
+            PQfinish(handle)
+            self.handle = nil
+            throw lostTransactionError()
         }
+        close()
         try open()
         reconnectCount += 1
+    }
+
+    private func lostTransactionError() -> PostgresError {
+        PostgresError(.connectionClosed,
+                      "the connection to PostgreSQL at \(configuration.endpoint) was lost inside a transaction; the server rolled it back",
+                      hint: "roll back and retry the whole transaction")
     }
 
     /// Looks at an idle connection's socket without blocking: data waiting on an idle connection is
@@ -362,6 +384,12 @@ public actor PostgresConnection: PooledConnection {
                 return PostgresError(.connectionClosed, "the LISTEN connection to PostgreSQL at \(configuration.endpoint) was lost",
                                      hint: "listen again; notifications sent meanwhile were missed, so re-read the state from the tables")
             }
+            // Notifications libpq already read (e.g. during the LISTEN statements) come first.
+            while let notify = PQnotifies(handle) {
+                let n = notify.pointee
+                deliver(PostgresNotification(channel: String(cString: n.relname), payload: String(cString: n.extra), processID: Int(n.be_pid)))
+                PQfreemem(notify)
+            }
             let fd = PQsocket(handle)
             switch SocketWait.readable(fd, timeoutMilliseconds: 200) {
             case .timeout: continue
@@ -370,11 +398,6 @@ public actor PostgresConnection: PooledConnection {
                 continue
             case .readable:
                 if PQconsumeInput(handle) == 0 { close(); continue }
-            }
-            while let notify = PQnotifies(handle) {
-                let n = notify.pointee
-                deliver(PostgresNotification(channel: String(cString: n.relname), payload: String(cString: n.extra), processID: Int(n.be_pid)))
-                PQfreemem(notify)
             }
         }
         close()

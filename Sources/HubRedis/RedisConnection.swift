@@ -130,11 +130,11 @@ public actor RedisConnection: PooledConnection {
         try body(self)
     }
 
-    /// Closes the socket and stops the connection's thread. Later calls would never run.
+    /// Closes the socket; later calls fail with `.poolClosed`. The thread stops when the
+    /// connection is freed (an affinity loop may still be running on it).
     func close() {
         isClosed = true
         context = nil
-        executor.shutdown()
     }
 
     /// The live context, reconnecting first if there is none or the server closed it while idle.

@@ -49,7 +49,7 @@ public struct RedisSubscription: AsyncSequence, Sendable {
     /// Returns the iterator. Iterating ends the subscription when the iterator goes away (the
     /// `for await` loop is left), so a subscription is iterated once.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: messages.makeAsyncIterator(), lifetime: Lifetime(lifetime.subscriber))
+        AsyncIterator(base: messages.makeAsyncIterator(), lifetime: Lifetime(lifetime.subscriber), owner: lifetime)
     }
 
     /// Iterates the messages; ends when the subscription is closed.
@@ -57,6 +57,9 @@ public struct RedisSubscription: AsyncSequence, Sendable {
         var base: AsyncStream<RedisPubSubMessage>.AsyncIterator
         /// The iterator's own lifetime: leaving the loop stops the subscriber.
         let lifetime: Lifetime
+        /// Keeps the subscription's lifetime too, so `for await m in try await subscribe(…)` (where
+        /// the subscription itself is a temporary) keeps running.
+        let owner: Lifetime
 
         /// The next message, or nil once the subscription is closed.
         public mutating func next() async -> RedisPubSubMessage? {

@@ -38,30 +38,31 @@ public enum TestServices {
     ///
     /// The shared instance is `test`; tests that restart a server use an instance of their own so
     /// that other suites running in parallel are not disturbed.
-    public static func endpoints(instance: String = "test") throws -> ServiceEndpoints {
+    public static func endpoints(instance: String = "test") async throws -> ServiceEndpoints {
         if let known = cache.withLock({ $0[instance] }) { return known }
-        let output = try runScript(["start", "--name", instance])
+        let output = try await runScript(["start", "--name", instance])
         let endpoints = try parse(output, instance: instance)
         cache.withLock { $0[instance] = endpoints }
         return endpoints
     }
 
     /// Restarts the PostgreSQL server of `instance` (fast shutdown: every connection is dropped).
-    public static func restartPostgres(instance: String) throws {
-        _ = try runScript(["restart-postgres", "--name", instance])
+    public static func restartPostgres(instance: String) async throws {
+        _ = try await runScript(["restart-postgres", "--name", instance])
     }
 
     /// Restarts the Redis server of `instance` on the same port (every connection is dropped).
-    public static func restartRedis(instance: String) throws {
-        _ = try runScript(["restart-redis", "--name", instance])
+    public static func restartRedis(instance: String) async throws {
+        _ = try await runScript(["restart-redis", "--name", instance])
     }
 
-    /// Runs `scripts/hub-services` with `arguments` and returns its standard output.
+    /// Runs `scripts/hub-services` with `arguments` (on a thread of its own, never blocking the
+    /// cooperative pool) and returns its standard output.
     /// - Throws: ``ScriptError`` with the script's standard error when it exits non-zero.
     @discardableResult
-    public static func runScript(_ arguments: [String]) throws -> String {
+    public static func runScript(_ arguments: [String]) async throws -> String {
         let script = repositoryRoot.appendingPathComponent("scripts/hub-services").path
-        let result = try ProcessRunner.runBlocking("/bin/bash", [script] + arguments, currentDirectory: repositoryRoot)
+        let result = try await ProcessRunner.run("/bin/bash", [script] + arguments, currentDirectory: repositoryRoot)
         guard result.status == 0 else {
             throw ScriptError(arguments: arguments, status: result.status, stderr: result.stderr)
         }

@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func wrongPasswordIsOneLineExitOne() async throws {
-        let endpoints = try TestServices.endpoints()
+        let endpoints = try await TestServices.endpoints()
         let result = try await run(["migrate", "status"], env: ["HUB_DATABASE_URL": "postgres://hub:Wr0ngPassw0rd@127.0.0.1:\(endpoints.postgresPort)/hub"])
         #expect(result.status == 1)
         #expect(oneLine(result.stderr))
@@ -129,7 +129,7 @@ import Testing
 
     @Test func statusRefusesASchemaThatIsBehindOrAhead() async throws {
         let url = try await scratchDatabaseURL()
-        let endpoints = try TestServices.endpoints()
+        let endpoints = try await TestServices.endpoints()
         let env = ["HUB_DATABASE_URL": url, "HUB_REDIS_URL": endpoints.redisURL]
 
         let behind = try await run(["status"], env: env)

@@ -6,12 +6,12 @@ import HubTestSupport
 import Testing
 
 /// Stops and starts the Redis of an instance of its own, so other suites are not disturbed.
-@Suite(.serialized) struct RenderFallbackTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct RenderFallbackTests {
     static let instance = "render-fallback"
 
     @Test func redisStoppedMidRunThenRestartedEveryInstructionCompletesOnce() async throws {
-        let endpoints = try TestServices.endpoints(instance: Self.instance)
-        try TestServices.runScript(["start-redis", "--name", Self.instance])
+        let endpoints = try await TestServices.endpoints(instance: Self.instance)
+        try await TestServices.runScript(["start-redis", "--name", Self.instance])
         let url = try await scratchDatabaseURL(instance: Self.instance)
         let pool = try PostgresPool(url: url, maxConnections: 4)
         try await Migrator(pool: pool).up()
@@ -27,7 +27,7 @@ import Testing
         }
         for i in 0..<50 { _ = try await queue.submit(RenderSubmission(templateName: "before", layerData: ["i": .integer(Int64(i))]), actor: "test") }
 
-        try TestServices.runScript(["stop-redis", "--name", Self.instance])
+        try await TestServices.runScript(["stop-redis", "--name", Self.instance])
         var unpublished = 0
         for i in 0..<50 {
             let result = try await queue.submit(RenderSubmission(templateName: "during", layerData: ["i": .integer(Int64(i))]), actor: "test")
@@ -39,7 +39,7 @@ import Testing
         }
         #expect(workers.contains { $0.worker.mode == .databaseFallback }, "the workers noticed and fell back")
 
-        try TestServices.runScript(["start-redis", "--name", Self.instance])
+        try await TestServices.runScript(["start-redis", "--name", Self.instance])
         try await waitUntil("the workers to switch back to Redis", timeout: 30) {
             workers.allSatisfy { $0.worker.mode == .redis }
         }

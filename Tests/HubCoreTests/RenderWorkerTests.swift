@@ -55,14 +55,14 @@ func writeScript(_ body: String) throws -> String {
     return url.path
 }
 
-@Suite struct RenderWorkerTests {
+@Suite(.timeLimit(.minutes(3))) struct RenderWorkerTests {
     let url: String
     let endpoints: ServiceEndpoints
     let dispatch = DispatchConfiguration(stream: "test:render:\(UUID().uuidString.prefix(8))", group: "ae-workers")
 
     init() async throws {
         url = try await scratchDatabaseURL()
-        endpoints = try TestServices.endpoints()
+        endpoints = try await TestServices.endpoints()
         let pool = try PostgresPool(url: url, maxConnections: 1)
         try await Migrator(pool: pool).up()
         await pool.close()

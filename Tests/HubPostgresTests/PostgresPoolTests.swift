@@ -3,7 +3,7 @@ import HubPostgres
 import HubTestSupport
 import Testing
 
-@Suite struct PostgresPoolTests {
+@Suite(.timeLimit(.minutes(3))) struct PostgresPoolTests {
     let url: String
     let pool: PostgresPool
 
@@ -140,8 +140,16 @@ import Testing
         #expect(received == payloads)
     }
 
+    @Test func dataErrorsDoNotQuoteTheBoundValue() async throws {
+        let secret = "not-a-uuid-Secret77"
+        let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT \(secret)::uuid") }
+        #expect(error?.sqlState?.hasPrefix("22") == true)
+        #expect(error?.description.contains("Secret77") == false)
+        #expect(error?.description.contains("uuid") == true)
+    }
+
     @Test func wrongPasswordSaysSoInOneLine() async throws {
-        let endpoints = try TestServices.endpoints()
+        let endpoints = try await TestServices.endpoints()
         let badURL = "postgres://hub:definitely-wrong@127.0.0.1:\(endpoints.postgresPort)/hub"
         let bad = try PostgresPool(url: badURL, maxConnections: 1)
         let error = await #expect(throws: PostgresError.self) { try await bad.query("SELECT 1") }

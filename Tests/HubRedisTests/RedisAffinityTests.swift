@@ -1,12 +1,23 @@
 import HubRedis
+import HubTestSupport
 import Testing
 
 @Suite struct RedisAffinityTests {
     @Test func affineCallerKeepsUsingOneConnectionWhileOthersAreIdle() async throws {
-        let client = try RedisTestSupport.client(poolSize: 3)
+        let client = try await RedisTestSupport.client(poolSize: 3)
         // Open three connections so the pool has a choice.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<3 { group.addTask { _ = try await client.send("CLIENT", "ID") } }
+            // Hold all three at once (a barrier), so three connections are really open.
+            let holding = LockedBox(0)
+            for _ in 0..<3 {
+                group.addTask {
+                    try await client.withConnection { connection in
+                        _ = try await connection.send(["CLIENT", "ID"])
+                        holding.withLock { $0 += 1 }
+                        try await waitUntil("three connections held at once") { holding.withLock { $0 } == 3 }
+                    }
+                }
+            }
             try await group.waitForAll()
         }
         let ids = try await client.withAffinity {
@@ -28,7 +39,7 @@ import Testing
 
 @Suite struct RedisAffinitySpreadTests {
     @Test func concurrentAffinityLoopsEachGetTheirOwnConnection() async throws {
-        let client = try RedisTestSupport.client(poolSize: 4)
+        let client = try await RedisTestSupport.client(poolSize: 4)
         let perLoop = try await withThrowingTaskGroup(of: Set<Int64>.self) { group in
             for _ in 0..<4 {
                 group.addTask {

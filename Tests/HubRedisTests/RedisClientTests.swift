@@ -5,13 +5,13 @@ import Testing
 
 @Suite struct RedisClientTests {
     @Test func pingAnswersPong() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         #expect(try await redis.ping() == "PONG")
         await redis.close()
     }
 
     @Test func wrongPasswordIsAnAuthenticationFailure() async throws {
-        let port = try TestServices.endpoints(instance: RedisTestSupport.sharedInstance).redisPort
+        let port = try await TestServices.endpoints(instance: RedisTestSupport.sharedInstance).redisPort
         let redis = try RedisClient(url: "redis://:not-the-password-42@127.0.0.1:\(port)/0")
         let error = await #expect(throws: RedisError.self) { try await redis.ping() }
         #expect(error?.code == .authenticationFailed)
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func missingPasswordIsAnAuthenticationFailure() async throws {
-        let port = try TestServices.endpoints(instance: RedisTestSupport.sharedInstance).redisPort
+        let port = try await TestServices.endpoints(instance: RedisTestSupport.sharedInstance).redisPort
         let redis = try RedisClient(url: "redis://127.0.0.1:\(port)/0")
         let error = await #expect(throws: RedisError.self) { try await redis.set("k", "v") }
         #expect(error?.code == .authenticationFailed)
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func binaryValuesRoundTripThroughSetAndGet() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let key = RedisTestSupport.unique("binary")
         try await redis.set(key, RedisTestSupport.awkwardBytes, expiresIn: .seconds(60))
         #expect(try await redis.get(key) == RedisTestSupport.awkwardBytes)
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func setWithOnlyIfAbsentKeepsTheFirstValue() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let key = RedisTestSupport.unique("nx")
         #expect(try await redis.set(key, "first", expiresIn: .seconds(60), onlyIfAbsent: true))
         #expect(try await !redis.set(key, "second", expiresIn: .seconds(60), onlyIfAbsent: true))
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func decodesEveryReplyType() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let key = RedisTestSupport.unique("types")
         let list = RedisTestSupport.unique("list")
         #expect(try await redis.send("SET", RedisArgument(key), "10") == .status("OK"))
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func errorRepliesAreThrownWithTheirPrefixButWithoutArguments() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let key = RedisTestSupport.unique("wrongtype")
         try await redis.set(key, "plain", expiresIn: .seconds(60))
         let wrongType = await #expect(throws: RedisError.self) {
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func pipelinesAThousandCommands() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let key = RedisTestSupport.unique("pipeline")
         let commands = (0..<1000).map { _ in ["INCR", RedisArgument(key)] as [RedisArgument] }
         let replies = try await redis.pipeline(commands)
@@ -125,7 +125,7 @@ import Testing
     }
 
     @Test func commandsFromManyTasksShareTheSmallPool() async throws {
-        let redis = try RedisTestSupport.client(poolSize: 2)
+        let redis = try await RedisTestSupport.client(poolSize: 2)
         let key = RedisTestSupport.unique("parallel")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<50 { group.addTask { try await redis.incr(key) } }
@@ -141,7 +141,7 @@ import Testing
     }
 
     @Test func argumentsOfEveryKindAreSentAsTheirText() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let key = RedisTestSupport.unique("arguments")
         try await redis.send("SET", RedisArgument(key), RedisArgument(Data([0, 1, 2])), "PX", RedisArgument(60_000))
         #expect(try await redis.get(key) == [0, 1, 2])
@@ -156,7 +156,7 @@ import Testing
     }
 
     @Test func aSlowReplyTimesOutAndTheConnectionIsReplaced() async throws {
-        var configuration = try RedisConfiguration(url: TestServices.endpoints(instance: RedisTestSupport.sharedInstance).redisURL)
+        var configuration = try RedisConfiguration(url: await TestServices.endpoints(instance: RedisTestSupport.sharedInstance).redisURL)
         configuration.commandTimeout = .milliseconds(200)
         configuration.poolSize = 1
         let redis = RedisClient(configuration: configuration)
@@ -170,7 +170,7 @@ import Testing
     }
 
     @Test func isolatedConnectionRunsASequenceWithoutHops() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let key = RedisTestSupport.unique("isolated")
         let values = try await redis.withIsolatedConnection { connection in
             try (0..<100).map { _ in try connection.send(["INCR", RedisArgument(key)]).int ?? -1 }
@@ -181,7 +181,7 @@ import Testing
     }
 
     @Test func withConnectionKeepsOneConnectionForATransaction() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let key = RedisTestSupport.unique("multi")
         let replies = try await redis.withConnection { connection in
             _ = try await connection.send(["MULTI"])

@@ -2,7 +2,7 @@ import HubRedis
 import HubTestSupport
 import Testing
 
-@Suite struct RedisPubSubTests {
+@Suite(.timeLimit(.minutes(3))) struct RedisPubSubTests {
     /// Consumes `subscription` in the background, recording every message.
     static func collect(_ subscription: RedisSubscription, into received: Received<RedisPubSubMessage>) -> Task<Void, Never> {
         Task {
@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test func publishedMessagesReachTheSubscriber() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let channel = RedisTestSupport.unique("channel")
         let subscription = try await redis.subscribe(channels: [channel])
         let received = Received<RedisPubSubMessage>()
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func patternSubscriptionsReportTheMatchingPattern() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let prefix = RedisTestSupport.unique("pattern")
         let subscription = try await redis.psubscribe(patterns: ["\(prefix).*"])
         let received = Received<RedisPubSubMessage>()
@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func leavingTheLoopClosesTheSubscription() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let channel = RedisTestSupport.unique("leave")
         let subscription = try await redis.subscribe(channels: [channel])
         let firstMessage = Task { () -> String? in
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func cancelEndsTheSequence() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let channel = RedisTestSupport.unique("cancel")
         let subscription = try await redis.subscribe(channels: [channel, channel + ".b"])
         let received = Received<RedisPubSubMessage>()

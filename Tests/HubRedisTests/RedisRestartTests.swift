@@ -8,7 +8,7 @@ import Testing
     let instance = RedisTestSupport.restartInstance
 
     @Test func pooledConnectionsSurviveARestart() async throws {
-        let redis = try RedisTestSupport.client(instance: instance, poolSize: 3)
+        let redis = try await RedisTestSupport.client(instance: instance, poolSize: 3)
         let key = RedisTestSupport.unique("restart")
         // Open all three pooled connections by using them at the same time.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -24,7 +24,7 @@ import Testing
         }
         #expect(try await redis.getString(key) == "3")
 
-        try TestServices.restartRedis(instance: instance)
+        try await TestServices.restartRedis(instance: instance)
 
         // Every idle connection was closed by the server; each is replaced before its next command.
         #expect(try await redis.ping() == "PONG")
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func subscriptionSurvivesARestart() async throws {
-        let redis = try RedisTestSupport.client(instance: instance)
+        let redis = try await RedisTestSupport.client(instance: instance)
         let channel = RedisTestSupport.unique("survivor")
         let subscription = try await redis.subscribe(channels: [channel])
         let received = Received<RedisPubSubMessage>()
@@ -47,7 +47,7 @@ import Testing
         #expect(try await redis.publish(channel, "before") == 1)
         try await waitUntil("the message published before the restart") { received.all.map(\.string) == ["before"] }
 
-        try TestServices.restartRedis(instance: instance)
+        try await TestServices.restartRedis(instance: instance)
 
         // Messages published before the subscription is restored are lost, so keep publishing.
         try await waitUntil("a message published after the restart", timeout: 20) {
@@ -60,23 +60,26 @@ import Testing
     }
 
     @Test func stoppedServerIsAClearConnectionFailureAndStartingItHeals() async throws {
-        let endpoints = try TestServices.endpoints(instance: instance)
-        let redis = try RedisTestSupport.client(instance: instance, poolSize: 2)
+        let endpoints = try await TestServices.endpoints(instance: instance)
+        let redis = try await RedisTestSupport.client(instance: instance, poolSize: 2)
         #expect(try await redis.ping() == "PONG")
 
-        try TestServices.runScript(["stop-redis", "--name", instance])
-        defer { _ = try? TestServices.runScript(["start-redis", "--name", instance]) }
+        try await TestServices.runScript(["stop-redis", "--name", instance])
+        do {
+            let error = await #expect(throws: RedisError.self) { try await redis.ping() }
+            #expect(error?.code == .connectionFailed)
+            let text = error.map(String.init(describing:)) ?? ""
+            #expect(text.contains("cannot connect to Redis at 127.0.0.1:\(endpoints.redisPort)"), "\(text)")
+            #expect(text.contains("is redis-server running?"))
+            #expect(!text.contains("\n"))
+            let password = try #require(RedisConfiguration(url: endpoints.redisURL).password)
+            #expect(!text.contains(password))
+        } catch {
+            _ = try? await TestServices.runScript(["start-redis", "--name", instance]) // leave the server running for later tests
+            throw error
+        }
 
-        let error = await #expect(throws: RedisError.self) { try await redis.ping() }
-        #expect(error?.code == .connectionFailed)
-        let text = error.map(String.init(describing:)) ?? ""
-        #expect(text.contains("cannot connect to Redis at 127.0.0.1:\(endpoints.redisPort)"), "\(text)")
-        #expect(text.contains("is redis-server running?"))
-        #expect(!text.contains("\n"))
-        let password = try #require(RedisConfiguration(url: endpoints.redisURL).password)
-        #expect(!text.contains(password))
-
-        try TestServices.runScript(["start-redis", "--name", instance])
+        try await TestServices.runScript(["start-redis", "--name", instance])
         #expect(try await redis.ping() == "PONG")
         #expect(try await redis.incr(RedisTestSupport.unique("healed")) == 1)
         await redis.close()

@@ -2,9 +2,9 @@ import HubRedis
 import HubTestSupport
 import Testing
 
-@Suite struct RedisStreamRecoveryTests {
+@Suite(.timeLimit(.minutes(3))) struct RedisStreamRecoveryTests {
     @Test func deadConsumersEntriesAreReclaimedByAutoclaimAndClaim() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let stream = RedisTestSupport.unique("reclaim")
         try await redis.xgroupCreate(stream, group: "g", makeStream: true)
         var ids: [String] = []
@@ -56,8 +56,8 @@ import Testing
     }
 
     @Test func blockingReadReturnsWhenAnEntryArrives() async throws {
-        let readerClient = try RedisTestSupport.client(poolSize: 1)
-        let redis = try RedisTestSupport.client()
+        let readerClient = try await RedisTestSupport.client(poolSize: 1)
+        let redis = try await RedisTestSupport.client()
         let stream = RedisTestSupport.unique("block")
         try await redis.xgroupCreate(stream, group: "g", makeStream: true)
         let readerConnection = try await RedisTestSupport.connectionID(of: readerClient)
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func blockingReadReturnsNothingAfterTheBlockTime() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let stream = RedisTestSupport.unique("block-empty")
         try await redis.xgroupCreate(stream, group: "g", makeStream: true)
         let start = ContinuousClock.now
@@ -90,8 +90,8 @@ import Testing
 
     @Test func cancellingABlockedReadReturnsPromptlyAndTheClientRecovers() async throws {
         // One connection only: after the cancellation the same pool slot must reconnect.
-        let redis = try RedisTestSupport.client(poolSize: 1)
-        let observer = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client(poolSize: 1)
+        let observer = try await RedisTestSupport.client()
         let stream = RedisTestSupport.unique("cancel")
         try await redis.xgroupCreate(stream, group: "g", makeStream: true)
         let readerConnection = try await RedisTestSupport.connectionID(of: redis)

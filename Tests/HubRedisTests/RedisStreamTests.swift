@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct RedisStreamTests {
     @Test func consumerGroupDeliversEachEntryOnceAndTracksAcknowledgements() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let stream = RedisTestSupport.unique("stream")
         #expect(try await redis.xgroupCreate(stream, group: "g", startID: "0", makeStream: true))
         #expect(try await !redis.xgroupCreate(stream, group: "g", startID: "0", makeStream: true))
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func binaryFieldValuesRoundTrip() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let stream = RedisTestSupport.unique("binary-stream")
         try await redis.xgroupCreate(stream, group: "g", makeStream: true)
         let id = try await redis.xadd(stream, fields: [("payload", RedisTestSupport.awkwardBytes), ("empty", [])])
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func maxLengthAndTrimBoundTheStream() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let stream = RedisTestSupport.unique("trim")
         let commands = (0..<500).map { index -> [RedisArgument] in
             ["XADD", RedisArgument(stream), "MAXLEN", "~", 100, "*", "n", RedisArgument(index)]
@@ -101,7 +101,7 @@ import Testing
     }
 
     @Test func readingAMissingGroupFailsWithNoGroup() async throws {
-        let redis = try RedisTestSupport.client()
+        let redis = try await RedisTestSupport.client()
         let stream = RedisTestSupport.unique("nogroup")
         try await redis.xadd(stream, fields: [("a", "b")])
         let error = await #expect(throws: RedisError.self) {

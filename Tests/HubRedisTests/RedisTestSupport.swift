@@ -13,8 +13,8 @@ enum RedisTestSupport {
     static let restartInstance = "redis-restart"
 
     /// A client for `instance`'s Redis (starting the instance if needed).
-    static func client(instance: String = sharedInstance, poolSize: Int = 4) throws -> RedisClient {
-        var configuration = try RedisConfiguration(url: TestServices.endpoints(instance: instance).redisURL)
+    static func client(instance: String = sharedInstance, poolSize: Int = 4) async throws -> RedisClient {
+        var configuration = try RedisConfiguration(url: await TestServices.endpoints(instance: instance).redisURL)
         configuration.poolSize = poolSize
         return RedisClient(configuration: configuration)
     }

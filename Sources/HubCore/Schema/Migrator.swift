@@ -122,12 +122,22 @@ public struct Migrator: Sendable {
             do {
                 try await ensureTable(on: connection)
                 let value = try await body(connection)
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
+                await unlock(connection)
                 return value
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
+                await unlock(connection)
                 throw error
             }
+        }
+    }
+
+    /// Releases the migration lock; if that cannot be sent (a cancelled task, a lost link), closes
+    /// the session, which releases it too — a pooled connection never keeps the lock.
+    private func unlock(_ connection: PostgresConnection) async {
+        do {
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
+        } catch {
+            await connection.close()
         }
     }
 
