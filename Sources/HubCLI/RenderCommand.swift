@@ -55,7 +55,7 @@ struct RenderCommand: AsyncParsableCommand {
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
                 let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
-                                        dispatch: DispatchConfiguration(configuration: clients.configuration))
+                                        dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hubctl")
                 let result = try await queue.submit(submission, actor: actor)
                 if json {
                     print(try JSONOutput.encode(result.instruction))

@@ -6,28 +6,56 @@ import HubCore
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Check PostgreSQL, Redis and the schema version."
+        abstract: "PostgreSQL, Redis and schema health, the render queue by template and status, and the workers with their dispatch mode."
     )
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print JSON.") var json = false
 
+    struct Report: Encodable {
+        var health: HealthReport
+        var renderQueue: [RenderStore.QueueCount]
+        var workers: [ServiceRegistry.Entry]
+    }
+
     func run() async throws {
         let report = try await global.withClients { clients in
-            await HealthReport.collect(clients, program: "hubctl")
+            let health = await HealthReport.collect(clients, program: "hubctl")
+            var queue: [RenderStore.QueueCount] = []
+            var workers: [ServiceRegistry.Entry] = []
+            if health.blocks["schema"] == "healthy" {
+                queue = (try? await RenderStore(pool: clients.database).queueCounts()) ?? []
+                workers = (try? await ServiceRegistry(pool: clients.database).list(kind: "hub-worker")) ?? []
+            }
+            return Report(health: health, renderQueue: queue, workers: workers)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try JSONOutput.encode(report))
         } else {
             var table = [["COMPONENT", "STATUS", "ADDRESS", "DETAIL"]]
-            for c in report.components { table.append([c.name, c.status, c.address, c.detail]) }
+            for c in report.health.components { table.append([c.name, c.status, c.address, c.detail]) }
             print(TextTable.render(table))
+            if !report.renderQueue.isEmpty {
+                print("\nrender queue (finished: last 24 h)")
+                var rows = [["TEMPLATE", "STATUS", "COUNT", "OLDEST PENDING"]]
+                for q in report.renderQueue {
+                    rows.append([q.template, q.status.rawValue, String(q.count), q.oldestPendingSeconds.map { String(format: "%.0f s", $0) } ?? ""])
+                }
+                print(TextTable.render(rows))
+            }
+            if !report.workers.isEmpty {
+                print("\nworkers")
+                let formatter = ISO8601DateFormatter()
+                var rows = [["WORKER", "HEALTH", "MODE", "LAST HEARTBEAT", "VERSION"]]
+                for w in report.workers {
+                    rows.append([w.id, w.stoppedAt != nil ? "stopped" : (w.healthy ? "healthy" : "silent"), w.mode ?? "-",
+                                 formatter.string(from: w.lastHeartbeat), w.version])
+                }
+                print(TextTable.render(rows))
+            }
         }
-        if report.status != "healthy" {
-            for c in report.components where c.status != "ok" {
+        if report.health.status != "healthy" {
+            for c in report.health.components where c.status != "ok" {
                 FileHandle.standardError.write(Data("hubctl: error: \(c.name): \(c.detail)\n".utf8))
             }
             throw ExitCode.failure

@@ -54,7 +54,8 @@ struct HubWorkerCommand: AsyncParsableCommand {
         try await global.withClients { clients in
             try await SchemaGuard.verify(clients.database, program: "hub-worker")
             let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
-                                    dispatch: DispatchConfiguration(configuration: settings))
+                                    dispatch: DispatchConfiguration(configuration: settings),
+                                    source: "hub-worker:\(configuration.consumerPrefix)")
             let worker = RenderWorker(queue: queue, backend: backend, configuration: configuration, logger: logger)
             let graceSeconds = grace
             let signals = SignalWatcher { count in

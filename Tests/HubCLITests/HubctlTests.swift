@@ -139,7 +139,8 @@ import Testing
         #expect(try await run(["migrate", "up"], env: env).status == 0)
         let healthy = try await run(["status", "--json"], env: env)
         #expect(healthy.status == 0, "\(healthy.stderr)")
-        let report = try JSONDecoder.iso8601.decode(HealthReport.self, from: Data(healthy.stdout.utf8))
+        struct StatusOutput: Decodable { var health: HealthReport }
+        let report = try JSONDecoder.iso8601.decode(StatusOutput.self, from: Data(healthy.stdout.utf8)).health
         #expect(report.status == "healthy")
         #expect(report.dependencies == ["postgres": "connected", "redis": "connected"])
         #expect(report.blocks == ["schema": "healthy"])

@@ -105,6 +105,89 @@ func writeScript(_ body: String) throws -> String {
         await redis.close()
     }
 
+    @Test func renderEventsAndTheRegistryFollowTheJob() async throws {
+        let (pool, redis, queue) = try producer()
+        let listener = try RedisClient(url: endpoints.redisURL)
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: NoopBackend(), concurrency: 1, name: "events-\(UUID().uuidString.prefix(6))")
+        // The worker registers with its mode.
+        try await waitUntil("the worker to register", timeout: 20) {
+            try await ServiceRegistry(pool: pool).list(kind: "hub-worker").contains { $0.id == "hub-worker:\(worker.worker.configuration.consumerPrefix)" && $0.mode == "redis" && $0.healthy }
+        }
+        let submitted = try await queue.submit(RenderSubmission(templateName: "events"), actor: "test")
+        let channel = "render:\(submitted.instruction.id)"
+        // The instruction may already be done; the events of a second, identical job show too.
+        let subscription = try await listener.subscribe(channels: ["render-progress"])
+        let second = try await queue.submit(RenderSubmission(templateName: "events", layerData: ["n": .integer(2)]), actor: "test")
+        var types: [String] = []
+        for await message in subscription {
+            let event = try HubEvent.decode(message.payload)
+            #expect(abs(event.timestamp.timeIntervalSinceNow) < 60)
+            #expect(event.source.hasPrefix("hub"))
+            if event.data["instruction_id"] == .integer(second.instruction.id) { types.append(event.type) }
+            if types.contains("render_completed") { break }
+        }
+        #expect(types.first == "instruction_updated")
+        #expect(types.contains("render_started"))
+        #expect(types.last == "render_completed")
+        #expect(channel.hasPrefix("render:"))
+        _ = try await worker.stop()
+        #expect(try await ServiceRegistry(pool: pool).list(kind: "hub-worker").first { $0.id.hasSuffix(worker.worker.configuration.consumerPrefix) }?.stoppedAt != nil)
+        await listener.close()
+        await pool.close()
+        await redis.close()
+    }
+
+    @Test func identicalRenderIsServedFromTheCache() async throws {
+        let (pool, redis, queue) = try producer()
+        let counter = FileManager.default.temporaryDirectory.appendingPathComponent("hub-count-\(UUID())").path
+        let script = try writeScript("""
+            echo run >> '\(counter)'
+            printf 'render' > "$2"
+            """)
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: CommandBackend(executable: script), concurrency: 1, name: "cache")
+        let store = RenderStore(pool: pool)
+        let submission = RenderSubmission(templateName: "leaderboard", layerData: ["Name 1": .string("김민수"), "Chips 1": .string("1,500,000")])
+        let first = try await queue.submit(submission, actor: "test").instruction
+        try await waitUntil("the first render", timeout: 30) { try await store.instruction(first.id).status == .completed }
+        let second = try await queue.submit(submission, actor: "test").instruction
+        #expect(second.dataHash == first.dataHash)
+        try await waitUntil("the second, identical render", timeout: 30) { try await store.instruction(second.id).status == .completed }
+        let outputs = try await pool.query("SELECT instruction_id, output_path, cache_hit FROM render_outputs ORDER BY instruction_id")
+        #expect(outputs.count == 2)
+        #expect(try outputs[0].decode(Bool.self, at: 2) == false)
+        #expect(try outputs[1].decode(Bool.self, at: 2) == true)
+        #expect(try outputs[1].decode(String.self, at: 1) == outputs[0].decode(String.self, at: 1))
+        #expect(try String(contentsOfFile: counter, encoding: .utf8).split(separator: "\n").count == 1, "the renderer ran once")
+        _ = try await worker.stop()
+        await pool.close()
+        await redis.close()
+    }
+
+    @Test func outboxRowLeftUnpublishedIsRelayed() async throws {
+        let pool = try PostgresPool(url: url, maxConnections: 2)
+        // A producer whose Redis is unreachable: the commit happens, the signal does not.
+        let deadRedis = try RedisClient(url: "redis://127.0.0.1:1/0")
+        let offline = RenderQueue(store: RenderStore(pool: pool), redis: deadRedis, dispatch: dispatch)
+        let result = try await offline.submit(RenderSubmission(templateName: "relay"), actor: "test")
+        #expect(!result.published)
+        #expect(try await RenderStore(pool: pool).unpublished().map(\.instructionID) == [result.instruction.id])
+        let redis = try RedisClient(url: endpoints.redisURL)
+        let online = RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch)
+        try await online.ensureGroup()
+        let before = try await redis.xlen(dispatch.stream)
+        #expect(try await online.relay() == 1)
+        #expect(try await redis.xlen(dispatch.stream) == before + 1)
+        #expect(try await RenderStore(pool: pool).unpublished().isEmpty)
+        let attempts = try await pool.query("SELECT publish_attempts, last_error IS NOT NULL FROM render_outbox WHERE instruction_id = \(result.instruction.id)")
+        #expect(try attempts[0].decode(Int.self, at: 0) == 2, "one failed attempt, one success")
+        #expect(try attempts[0].decode(Bool.self, at: 1))
+        await deadRedis.close()
+        await redis.close()
+        await pool.close()
+    }
+
     @Test func commandBackendReportsProgressAndWritesTheOutput() async throws {
         let (pool, redis, queue) = try producer()
         let script = try writeScript("""

@@ -42,14 +42,17 @@ public struct RenderQueue: Sendable {
     public let redis: RedisClient
     /// Stream and group names.
     public let dispatch: DispatchConfiguration
+    /// Publishes the render events (SPEC §6).
+    public let events: EventPublisher
     let logger: Logger
 
-    /// Creates a queue front end.
+    /// Creates a queue front end; `source` names this process in the events it publishes.
     public init(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration = DispatchConfiguration(),
-                logger: Logger = Logger(label: "hub.render.queue")) {
+                source: String = "hub", logger: Logger = Logger(label: "hub.render.queue")) {
         self.store = store
         self.redis = redis
         self.dispatch = dispatch
+        self.events = EventPublisher(redis: redis, source: source)
         self.logger = logger
     }
 
@@ -73,6 +76,7 @@ public struct RenderQueue: Sendable {
     public func submit(_ submission: RenderSubmission, actor: String) async throws -> Result {
         let submitted = try await store.submit(submission, actor: actor)
         let published = await publish([(submitted.outboxID, submitted.instruction.id)])
+        if published == 1 { await events.render("instruction_updated", submitted.instruction) }
         return Result(instruction: submitted.instruction, published: published == 1)
     }
 

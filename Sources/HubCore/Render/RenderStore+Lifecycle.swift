@@ -230,6 +230,24 @@ extension RenderStore {
         guard !rows.isEmpty else { throw leaseLost(claim) }
     }
 
+    /// A completed output of another instruction with the same data hash whose file still exists:
+    /// the render cache (identical template, composition, bound data and output settings).
+    public func cachedOutput(dataHash: String, excluding id: Int64) async throws -> Output? {
+        let rows = try await pool.query("""
+            SELECT o.output_path, o.file_size, o.frame_count
+            FROM render_instructions r JOIN render_outputs o ON o.instruction_id = r.id AND o.status = 'completed'
+            WHERE r.data_hash = \(dataHash) AND r.status = 'completed' AND r.id <> \(id)
+            ORDER BY o.completed_at DESC LIMIT 5
+            """)
+        for row in rows {
+            let path = try row.decode(String.self, at: 0)
+            if FileManager.default.fileExists(atPath: path) {
+                return Output(path: path, fileSize: try row.decode(Int64?.self, at: 1), frameCount: try row.decode(Int?.self, at: 2), cacheHit: true)
+            }
+        }
+        return nil
+    }
+
     private func leaseLost(_ claim: RenderClaim) -> HubError {
         HubError(.leaseLost,
                  "render instruction \(claim.instruction.id): the lease of \(claim.workerID) (attempt \(claim.attempt)) is no longer current; another attempt owns the job, so this write was refused")

@@ -141,6 +141,31 @@ public struct RenderStore: Sendable {
         }
     }
 
+    /// Instruction counts per template and status (the render queue of SPEC §7.5), with the mean
+    /// wait of pending ones in seconds.
+    public struct QueueCount: Sendable, Hashable, Codable {
+        public var template: String
+        public var status: RenderStatus
+        public var count: Int
+        public var oldestPendingSeconds: Double?
+    }
+
+    /// The render queue by template and status (finished ones from the last 24 hours).
+    public func queueCounts() async throws -> [QueueCount] {
+        let rows = try await pool.query("""
+            SELECT template_name, status, count(*)::bigint,
+                   max(extract(epoch FROM now() - created_at)) FILTER (WHERE status = 'pending')
+            FROM render_instructions
+            WHERE status IN ('pending', 'processing', 'stale') OR updated_at > now() - interval '24 hours'
+            GROUP BY template_name, status ORDER BY template_name, status
+            """)
+        return try rows.compactMap { row in
+            guard let status = RenderStatus(rawValue: try row.decode(String.self, at: 1)) else { return nil }
+            return QueueCount(template: try row.decode(String.self, at: 0), status: status, count: try row.decode(Int.self, at: 2),
+                              oldestPendingSeconds: try row.decode(Double?.self, at: 3))
+        }
+    }
+
     // MARK: Outbox
 
     /// Outbox rows not yet published, oldest first: (outbox id, instruction id).

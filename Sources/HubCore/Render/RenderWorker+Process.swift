@@ -26,6 +26,12 @@ extension RenderWorker {
         let job = RenderJob(instruction: instruction, outputPath: outputPath, workDirectory: work)
         let latest = PThreadLocked<RenderProgress?>(nil)
         let started = ContinuousClock.now
+        await queue.events.render("render_started", instruction, status: .processing,
+                                  extra: ["worker": .string(claim.workerID), "attempt": .integer(Int64(claim.attempt))])
+        if let cached = try? await queue.store.cachedOutput(dataHash: instruction.dataHash, excluding: instruction.id) {
+            await record(.rendered(cached), for: claim, started: started)
+            return
+        }
         let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask { [backend] in
                 do {
@@ -66,6 +72,12 @@ extension RenderWorker {
             do {
                 let status = try await queue.store.heartbeat(claim, lease: configuration.lease, frame: current?.frame, totalFrames: current?.totalFrames)
                 if status.cancelRequested { return .cancelledByOperator }
+                if let current {
+                    await queue.events.render("render_progress", claim.instruction, status: .processing, extra: [
+                        "frame": .integer(Int64(current.frame)),
+                        "total_frames": current.totalFrames.map { .integer(Int64($0)) } ?? .null,
+                    ])
+                }
             } catch let error as HubError where error.code == .leaseLost {
                 return .leaseLost
             } catch {
@@ -84,16 +96,21 @@ extension RenderWorker {
                 output.renderMilliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
                 try await queue.store.complete(claim, output: output)
                 count { $0.completed += 1 }
+                await queue.events.render("render_completed", claim.instruction, status: .completed,
+                                          extra: ["output": .string(output.path), "cache_hit": .bool(output.cacheHit)])
             case .failed(let message):
                 let now = try await queue.store.fail(claim, error: message, policy: configuration.retryPolicy)
                 logger.warning("instruction \(id) attempt \(claim.attempt) failed: \(message) — now \(now.status.rawValue)")
                 count { $0.failed += 1 }
+                await queue.events.render("render_failed", now, extra: ["error": .string(message), "retry_count": .integer(Int64(now.retryCount))])
             case .cancelledByOperator:
                 try await queue.store.acknowledgeCancel(claim)
                 count { $0.cancelled += 1 }
+                await queue.events.render("instruction_updated", claim.instruction, status: .cancelled)
             case .shutdown:
                 try await queue.store.handBack(claim, reason: "worker \(claim.workerID) stopped before the render finished")
                 count { $0.handedBack += 1 }
+                await queue.events.render("instruction_updated", claim.instruction, status: .pending)
             case .leaseLost:
                 logger.warning("instruction \(id): lease lost, render abandoned")
                 count { $0.leaseLost += 1 }

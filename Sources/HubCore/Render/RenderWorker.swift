@@ -110,12 +110,26 @@ public final class RenderWorker: Sendable {
             }
         }
         defer { listener.cancel() }
+        let registry = ServiceRegistry(pool: queue.store.pool)
+        let registryID = "hub-worker:\(configuration.consumerPrefix)"
+        let registration = Task {
+            while !Task.isCancelled {
+                try? await registry.heartbeat(id: registryID, kind: "hub-worker", mode: self.mode.rawValue, details: [
+                    "slots": .integer(Int64(self.configuration.concurrency)), "backend": .string(self.backend.name),
+                    "completed": .integer(Int64(self.summary.completed)),
+                ])
+                try? await Task.sleep(for: .seconds(5))
+            }
+        }
+        defer { registration.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in 0..<max(1, configuration.concurrency) {
                 group.addTask { try await self.runSlot(consumer: "\(self.configuration.consumerPrefix)-\(slot)") }
             }
             try await group.waitForAll()
         }
+        registration.cancel()
+        try? await registry.deregister(id: registryID)
         return summary
     }
 

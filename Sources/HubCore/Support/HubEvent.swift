@@ -1,0 +1,108 @@
+import Foundation
+import HubRedis
+import Logging
+
+/// A realtime event (SPEC §6): type, data, timestamp, source and correlation id, published as JSON
+/// on Redis pub/sub channels. Events are signals for dashboards; PostgreSQL stays the truth, so a
+/// publish that fails (Redis down) is logged at debug level and dropped.
+public struct HubEvent: Sendable, Codable, Hashable {
+    /// `instruction_updated`, `render_started`, `render_progress`, `render_completed`, `render_failed`, …
+    public var type: String
+    /// The event's payload.
+    public var data: [String: JSONValue]
+    /// When it happened.
+    public var timestamp: Date
+    /// The process that sent it (`hub-worker:<host>-<pid>`, `hubctl`, …).
+    public var source: String
+    /// Ties together the events of one operation (a sync run, a cue trigger).
+    public var correlationID: String?
+
+    /// Creates an event stamped now.
+    public init(type: String, data: [String: JSONValue], source: String, correlationID: String? = nil) {
+        self.type = type
+        self.data = data
+        self.timestamp = Date()
+        self.source = source
+        self.correlationID = correlationID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, data, timestamp, source
+        case correlationID = "correlation_id"
+    }
+
+    /// The render channels: every render event goes to `render-progress`, and to the instruction's
+    /// own channel `render:<id>`.
+    public static func renderChannels(instruction id: Int64) -> [String] { ["render-progress", "render:\(id)"] }
+
+    /// Decodes an event from the JSON text ``json`` produces.
+    public static func decode(_ data: some Sequence<UInt8>) throws -> HubEvent {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = ISO8601DateFormatter.withFractions.date(from: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 time: \(text)"))
+            }
+            return date
+        }
+        return try decoder.decode(HubEvent.self, from: Data(data))
+    }
+
+    /// The event as JSON text.
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(ISO8601DateFormatter.withFractions.string(from: date))
+        }
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// `2026-11-22T03:27:36.366Z`.
+    nonisolated(unsafe) static let withFractions: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+}
+
+/// Publishes ``HubEvent``s on Redis, never throwing: events are best-effort signals.
+public struct EventPublisher: Sendable {
+    /// The Redis client.
+    public let redis: RedisClient
+    /// The `source` of every event.
+    public let source: String
+    let logger: Logger
+
+    /// Creates a publisher.
+    public init(redis: RedisClient, source: String, logger: Logger = Logger(label: "hub.events")) {
+        self.redis = redis
+        self.source = source
+        self.logger = logger
+    }
+
+    /// Publishes `type` with `data` on `channels` in one pipeline.
+    public func publish(_ type: String, data: [String: JSONValue], channels: [String], correlationID: String? = nil) async {
+        let text = HubEvent(type: type, data: data, source: source, correlationID: correlationID).json
+        do {
+            _ = try await redis.pipeline(channels.map { ["PUBLISH", RedisArgument($0), RedisArgument(text)] })
+        } catch {
+            logger.debug("event \(type) not published: \(error)")
+        }
+    }
+
+    /// Publishes a render event on the render channels, with the instruction's id, template, status
+    /// and any extra fields.
+    public func render(_ type: String, _ instruction: RenderInstruction, status: RenderStatus? = nil, extra: [String: JSONValue] = [:]) async {
+        var data: [String: JSONValue] = [
+            "instruction_id": .integer(instruction.id),
+            "template": .string(instruction.templateName),
+            "status": .string((status ?? instruction.status).rawValue),
+        ]
+        data.merge(extra) { $1 }
+        await publish(type, data: data, channels: HubEvent.renderChannels(instruction: instruction.id))
+    }
+}

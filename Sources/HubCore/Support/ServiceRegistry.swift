@@ -1,0 +1,65 @@
+import Foundation
+import HubPostgres
+
+/// The `service_registry` table: processes register, heartbeat with their mode, and deregister.
+public struct ServiceRegistry: Sendable {
+    /// One registered process.
+    public struct Entry: Sendable, Hashable, Codable {
+        public var id: String
+        public var kind: String
+        public var host: String
+        public var pid: Int
+        public var version: String
+        public var mode: String?
+        public var startedAt: Date
+        public var lastHeartbeat: Date
+        public var stoppedAt: Date?
+        /// Heartbeat within the health window and not stopped.
+        public var healthy: Bool
+    }
+
+    /// The database.
+    public let pool: PostgresPool
+    /// A process whose last heartbeat is older than this is unhealthy.
+    public var healthWindow: Duration
+
+    /// Creates a registry view.
+    public init(pool: PostgresPool, healthWindow: Duration = .seconds(30)) {
+        self.pool = pool
+        self.healthWindow = healthWindow
+    }
+
+    /// Registers (or re-registers) a process and records its heartbeat and mode.
+    public func heartbeat(id: String, kind: String, mode: String?, details: [String: JSONValue] = [:]) async throws {
+        try await pool.query("""
+            INSERT INTO service_registry (id, kind, host, pid, version, mode, details)
+            VALUES (\(id), \(kind), \(ProcessInfo.processInfo.hostName), \(Int(ProcessInfo.processInfo.processIdentifier)),
+                    \(HubVersion.current), \(mode), \(PostgresJSON(details)))
+            ON CONFLICT (id) DO UPDATE SET mode = EXCLUDED.mode, details = EXCLUDED.details,
+                last_heartbeat = now(), stopped_at = NULL
+            """)
+    }
+
+    /// Marks a process stopped (a clean exit).
+    public func deregister(id: String) async throws {
+        try await pool.query("UPDATE service_registry SET stopped_at = now(), last_heartbeat = now() WHERE id = \(id)")
+    }
+
+    /// Processes seen in the last day, newest heartbeat first.
+    public func list(kind: String? = nil) async throws -> [Entry] {
+        let window = Double(healthWindow.components.seconds)
+        let rows = try await pool.query("""
+            SELECT id, kind, host, pid, version, mode, started_at, last_heartbeat, stopped_at,
+                   stopped_at IS NULL AND last_heartbeat > now() - make_interval(secs => \(window)) AS healthy
+            FROM service_registry
+            WHERE (\(kind)::text IS NULL OR kind = \(kind)) AND last_heartbeat > now() - interval '1 day'
+            ORDER BY last_heartbeat DESC
+            """)
+        return try rows.map { row in
+            Entry(id: try row.decode(String.self, at: 0), kind: try row.decode(String.self, at: 1), host: try row.decode(String.self, at: 2),
+                  pid: try row.decode(Int.self, at: 3), version: try row.decode(String.self, at: 4), mode: try row.decode(String?.self, at: 5),
+                  startedAt: try row.decode(Date.self, at: 6), lastHeartbeat: try row.decode(Date.self, at: 7),
+                  stoppedAt: try row.decode(Date?.self, at: 8), healthy: try row.decode(Bool.self, at: 9))
+        }
+    }
+}
