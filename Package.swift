@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "HubBench",
             dependencies: [
-                "HubCore", "CLibPQ", "CHiredis",
+                "HubCore", "CLibPQ", "CHiredis", "HubCommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming

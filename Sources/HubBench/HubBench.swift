@@ -13,6 +13,15 @@ import HubRedis
 struct HubBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub-bench",
+        abstract: "Benchmarks of the hub: the drivers against raw C, and render dispatch.",
+        subcommands: [DriversBench.self, DispatchBench.self],
+        defaultSubcommand: DriversBench.self
+    )
+}
+
+struct DriversBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drivers",
         abstract: "Measure PostgreSQL SELECT 1 and Redis PING round trips through the Swift clients and through raw libpq/hiredis."
     )
 
