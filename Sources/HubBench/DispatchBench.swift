@@ -40,6 +40,7 @@ struct DispatchBench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        HubLogging.bootstrap() // HUB_LOG_LEVEL=error hides the fallback run's expected Redis warnings
         let settings = try HubConfiguration(dotEnvPath: envFile)
         let baseURL = try settings.databaseURL()
         let redisURL = try settings.redisURL()
