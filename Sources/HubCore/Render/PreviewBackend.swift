@@ -36,7 +36,7 @@ public struct PreviewBackend: RenderBackend {
     }
 
     /// The text drawn: the template and composition, then one `layer: value` line per bound field.
-    static func caption(for instruction: RenderInstruction) -> String {
+    public static func caption(for instruction: RenderInstruction) -> String {
         var lines = ["\(instruction.templateName) / \(instruction.composition)  #\(instruction.id)"]
         for key in instruction.layerData.keys.sorted() {
             let value: String

@@ -8,6 +8,13 @@ public struct RenderJob: Sendable {
     public var outputPath: String
     /// A scratch directory for job files, removed after the attempt.
     public var workDirectory: URL
+
+    /// Describes a render for a backend.
+    public init(instruction: RenderInstruction, outputPath: String, workDirectory: URL) {
+        self.instruction = instruction
+        self.outputPath = outputPath
+        self.workDirectory = workDirectory
+    }
 }
 
 /// Progress a backend reports while rendering.
