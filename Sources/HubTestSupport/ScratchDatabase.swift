@@ -17,3 +17,21 @@ public func scratchDatabaseURL(instance: String = "test") async throws -> String
     }
     return endpoints.adminDatabaseURL.replacingOccurrences(of: "/postgres", with: "/\(name)")
 }
+
+/// Opens `count` connections of `pool` by holding them all at once (a barrier), so a test that
+/// needs several open connections does not depend on statements happening to overlap.
+public func openConnections(_ pool: PostgresPool, count: Int) async throws {
+    let holding = LockedBox(0)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<count {
+            group.addTask {
+                try await pool.withConnection { connection in
+                    try await connection.query("SELECT 1")
+                    holding.withLock { $0 += 1 }
+                    try await waitUntil("\(count) connections held at once") { holding.withLock { $0 } == count }
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+}

@@ -6,20 +6,7 @@ import Testing
     @Test func affineCallerKeepsUsingOneConnectionWhileOthersAreIdle() async throws {
         let pool = try PostgresPool(url: try await scratchDatabaseURL(), maxConnections: 3)
         // Open all three connections so the pool has a choice.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Hold all three at once (a barrier), so three connections are really open.
-            let holding = LockedBox(0)
-            for _ in 0..<3 {
-                group.addTask {
-                    try await pool.withConnection { connection in
-                        try await connection.query("SELECT 1")
-                        holding.withLock { $0 += 1 }
-                        try await waitUntil("three connections held at once") { holding.withLock { $0 } == 3 }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await openConnections(pool, count: 3)
         #expect(pool.openConnections == 3)
         let pids = try await pool.withAffinity {
             var seen: Set<Int> = []

@@ -11,20 +11,7 @@ import Testing
         let endpoints = try await TestServices.endpoints(instance: Self.instance)
         let pool = try PostgresPool(url: endpoints.databaseURL, maxConnections: 3)
         // Open all three connections.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Hold all three at once (a barrier), so three connections are really open.
-            let holding = LockedBox(0)
-            for _ in 0..<3 {
-                group.addTask {
-                    try await pool.withConnection { connection in
-                        try await connection.query("SELECT 1")
-                        holding.withLock { $0 += 1 }
-                        try await waitUntil("three connections held at once") { holding.withLock { $0 } == 3 }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await openConnections(pool, count: 3)
         #expect(pool.openConnections == 3)
         let before = try await pool.query("SELECT pg_postmaster_start_time() AS t")[0].decode(Date.self, at: 0)
 
