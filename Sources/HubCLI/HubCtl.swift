@@ -14,7 +14,7 @@ struct HubCtl: AsyncParsableCommand {
             Exit status: 0 success, 1 failure, 2 usage error, 3 not found.
             """,
         version: HubVersion.current,
-        subcommands: [MigrateCommand.self, StatusCommand.self, ConfigCommand.self, RenderCommand.self, JobsCommand.self]
+        subcommands: [MigrateCommand.self, StatusCommand.self, ConfigCommand.self, RenderCommand.self, JobsCommand.self, ReapCommand.self]
     )
 }
 

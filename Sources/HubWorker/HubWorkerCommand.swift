@@ -48,6 +48,7 @@ struct HubWorkerCommand: AsyncParsableCommand {
         configuration.lease = .seconds(try lease ?? settings.integer(.leaseSeconds, in: 5...3600))
         configuration.heartbeatInterval = configuration.lease / 4
         configuration.shutdownGrace = .seconds(grace)
+        configuration.hunterInterval = .seconds(try settings.integer(.hunterIntervalSeconds, in: 5...3600))
         configuration.retryPolicy = RetryPolicy(base: .seconds(try settings.integer(.retryBaseSeconds, in: 1...86_400)))
         configuration.outputDirectory = URL(fileURLWithPath: outputDir ?? settings.value(.outputDirectory) ?? ".hub/output")
 

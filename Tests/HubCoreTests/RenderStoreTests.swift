@@ -208,3 +208,45 @@ import Testing
         #expect(now.progressTotal == 90)
     }
 }
+
+@Suite struct RenderRecoveryTests {
+    let pool: PostgresPool
+    let store: RenderStore
+
+    init() async throws {
+        pool = try PostgresPool(url: try await scratchDatabaseURL(), maxConnections: 4)
+        try await Migrator(pool: pool).up()
+        store = RenderStore(pool: pool)
+    }
+
+    @Test func expiredLeaseGoesBackAndItsWorkerIsFencedOut() async throws {
+        let job = try await store.submit(RenderSubmission(templateName: "crash"), actor: "test").instruction
+        let dead = try #require(try await store.claim(job.id, worker: "dead-worker", lease: .seconds(30)))
+        let healthy = try await store.submit(RenderSubmission(templateName: "long"), actor: "test").instruction
+        let long = try #require(try await store.claim(healthy.id, worker: "busy-worker", lease: .seconds(30)))
+        // The dead worker's lease ran out; the busy worker's lease is live, though its render started long ago.
+        try await pool.query("UPDATE render_instructions SET lease_expires_at = now() - interval '1 second' WHERE id = \(job.id)")
+        try await pool.query("UPDATE render_instructions SET started_at = now() - interval '40 minutes' WHERE id = \(healthy.id)")
+        let reaped = try await store.reapExpiredLeases(actor: "hunter")
+        #expect(reaped == [RenderStore.Reaped(id: job.id, status: .pending, workerID: "dead-worker", crashCount: 1)])
+        #expect(try await store.instruction(healthy.id).status == .processing, "a healthy 40-minute render is never reaped")
+        let error = await #expect(throws: HubError.self) { try await store.complete(dead, output: .init(path: "/late.png")) }
+        #expect(error?.code == .leaseLost)
+        let again = try #require(try await store.claim(job.id, worker: "new-worker", lease: .seconds(30)))
+        #expect(again.attempt == 2)
+        #expect(try await store.timeline(job.id).map(\.event) == ["submitted", "claimed", "lease_expired", "claimed"])
+        try await store.complete(long, output: .init(path: "/long.mov"))
+    }
+
+    @Test func retriesExhaustedByTimeoutsFail() async throws {
+        let job = try await store.submit(RenderSubmission(templateName: "crash", maxRetries: 1), actor: "test").instruction
+        for expected in [RenderStatus.pending, .failed] {
+            _ = try #require(try await store.claim(job.id, worker: "w", lease: .seconds(30)))
+            try await pool.query("UPDATE render_instructions SET lease_expires_at = now() - interval '1 second' WHERE id = \(job.id)")
+            #expect(try await store.reapExpiredLeases(actor: "hunter").map(\.status) == [expected])
+        }
+        let failed = try await store.instruction(job.id)
+        #expect(failed.errorMessage == "Timeout exceeded max retries")
+        #expect(failed.completedAt != nil)
+    }
+}

@@ -34,6 +34,9 @@ public struct RenderWorkerConfiguration: Sendable {
     public var consumerPrefix: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     /// Exit when no instruction is due instead of waiting for more (`hub-worker --once`).
     public var once = false
+    /// How often the worker takes back instructions whose lease expired (the Zombie Hunter's
+    /// lease rule; every worker runs it, one acts at a time).
+    public var hunterInterval: Duration = .seconds(60)
 
     /// The defaults.
     public init() {}
@@ -121,7 +124,18 @@ public final class RenderWorker: Sendable {
                 try? await Task.sleep(for: .seconds(5))
             }
         }
-        defer { registration.cancel() }
+        let hunter = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.configuration.hunterInterval)
+                if let reaped = try? await self.queue.store.reapExpiredLeases(actor: "hub-worker:\(self.configuration.consumerPrefix)"), !reaped.isEmpty {
+                    self.logger.warning("took back \(reaped.count) instruction(s) whose worker stopped heartbeating: \(reaped.map { "\($0.id) → \($0.status.rawValue)" }.joined(separator: ", "))")
+                }
+            }
+        }
+        defer {
+            registration.cancel()
+            hunter.cancel()
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in 0..<max(1, configuration.concurrency) {
                 group.addTask { try await self.runSlot(consumer: "\(self.configuration.consumerPrefix)-\(slot)") }
@@ -129,6 +143,7 @@ public final class RenderWorker: Sendable {
             try await group.waitForAll()
         }
         registration.cancel()
+        hunter.cancel()
         try? await registry.deregister(id: registryID)
         return summary
     }
