@@ -24,7 +24,7 @@ struct HubWorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Render slots (parallel renders) in this process.") var concurrency = 1
-    @Option(help: "Backend: preview, command, noop (default HUB_RENDER_BACKEND or preview).") var backend: String?
+    @Option(help: "Backend: preview, nexrender, aerender, command, noop (default HUB_RENDER_BACKEND or preview).") var backend: String?
     @Option(name: .customLong("command"), help: "Executable of the command backend (default HUB_RENDER_COMMAND).") var commandPath: String?
     @Option(help: "Where outputs are written (default HUB_OUTPUT_DIR).") var outputDir: String?
     @Option(help: "Lease length in seconds (default HUB_LEASE_SECONDS).") var lease: Int?
@@ -79,6 +79,13 @@ struct HubWorkerCommand: AsyncParsableCommand {
         switch name {
         case "noop": return NoopBackend()
         case "preview": return try PreviewBackend(inactivityTimeout: timeout)
+        case "nexrender", "aerender":
+            let templates = URL(fileURLWithPath: settings.value(.templateDirectory) ?? "templates")
+            let binarySetting: HubSetting = name == "nexrender" ? .nexrenderBinary : .aerenderBinary
+            let binary = try resolveExecutable(settings.value(binarySetting) ?? name, variable: binarySetting.name)
+            return name == "nexrender"
+                ? NexrenderBackend(binary: binary, templateDirectory: templates, inactivityTimeout: timeout)
+                : AerenderBackend(binary: binary, templateDirectory: templates, inactivityTimeout: timeout)
         case "command":
             guard let command, !command.isEmpty else {
                 throw ValidationError("the command backend needs --command PATH or HUB_RENDER_COMMAND")
@@ -88,8 +95,23 @@ struct HubWorkerCommand: AsyncParsableCommand {
             }
             return CommandBackend(executable: command, inactivityTimeout: timeout)
         default:
-            throw ValidationError("unknown backend '\(name)': use preview, command or noop")
+            throw ValidationError("unknown backend '\(name)': use preview, nexrender, aerender, command or noop")
         }
+    }
+
+    /// An absolute path, or a name found on PATH.
+    static func resolveExecutable(_ name: String, variable: String) throws -> String {
+        if name.contains("/") {
+            guard FileManager.default.isExecutableFile(atPath: name) else {
+                throw ValidationError("\(name) is not an executable file: fix \(variable)")
+            }
+            return name
+        }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw ValidationError("\(name) was not found on PATH: install it or set \(variable) to its full path")
     }
 }
 

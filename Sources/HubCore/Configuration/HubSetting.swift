@@ -38,6 +38,12 @@ public struct HubSetting: Sendable, Hashable {
         summary: "a renderer silent this long is killed and the attempt fails", isSecret: false)
     public static let retryBaseSeconds = HubSetting(name: "HUB_RETRY_BASE_SECONDS", defaultValue: "60",
         summary: "retry delay = base × 2^retry_count", isSecret: false)
+    public static let templateDirectory = HubSetting(name: "HUB_TEMPLATE_DIR", defaultValue: "templates",
+        summary: "where <template>.aep projects live (nexrender, aerender)", isSecret: false)
+    public static let nexrenderBinary = HubSetting(name: "HUB_NEXRENDER_BINARY", defaultValue: "nexrender-cli",
+        summary: "the nexrender CLI the nexrender backend runs", isSecret: false)
+    public static let aerenderBinary = HubSetting(name: "HUB_AERENDER_BINARY", defaultValue: "aerender",
+        summary: "After Effects' aerender the aerender backend runs", isSecret: false)
     public static let outputDirectory = HubSetting(name: "HUB_OUTPUT_DIR", defaultValue: ".hub/output",
         summary: "where renders are written", isSecret: false)
     public static let serverAddress = HubSetting(name: "HUB_SERVER_ADDRESS", defaultValue: "127.0.0.1:8080",
@@ -53,6 +59,7 @@ public struct HubSetting: Sendable, Hashable {
     public static let all: [HubSetting] = [
         databaseURL, redisURL, databasePoolSize, redisPoolSize, logLevel, renderStream, consumerGroup,
         leaseSeconds, hunterIntervalSeconds, renderBackend, renderCommand, rendererTimeoutSeconds, retryBaseSeconds,
+        templateDirectory, nexrenderBinary, aerenderBinary,
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
     ]
