@@ -127,9 +127,12 @@ func writeScript(_ body: String) throws -> String {
             if event.data["instruction_id"] == .integer(second.instruction.id) { types.append(event.type) }
             if types.contains("render_completed") { break }
         }
-        #expect(types.first == "instruction_updated")
-        #expect(types.contains("render_started"))
+        // (A worker already looking for work may claim before the producer's event goes out, so
+        // only the worker's own events have a fixed order.)
+        #expect(types.contains("instruction_updated"))
+        let started = try #require(types.firstIndex(of: "render_started"))
         #expect(types.last == "render_completed")
+        #expect(started < types.count - 1)
         #expect(channel.hasPrefix("render:"))
         _ = try await worker.stop()
         #expect(try await ServiceRegistry(pool: pool).list(kind: "hub-worker").first { $0.id.hasSuffix(worker.worker.configuration.consumerPrefix) }?.stoppedAt != nil)

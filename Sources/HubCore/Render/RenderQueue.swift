@@ -75,8 +75,10 @@ public struct RenderQueue: Sendable {
     ///   reported as `published == false`.
     public func submit(_ submission: RenderSubmission, actor: String) async throws -> Result {
         let submitted = try await store.submit(submission, actor: actor)
+        // The event goes out before the dispatch signal, so a watcher sees the instruction
+        // submitted before any worker can report it started.
+        await events.render("instruction_updated", submitted.instruction)
         let published = await publish([(submitted.outboxID, submitted.instruction.id)])
-        if published == 1 { await events.render("instruction_updated", submitted.instruction) }
         return Result(instruction: submitted.instruction, published: published == 1)
     }
 
