@@ -23,8 +23,11 @@ public struct GlobalOptions: ParsableArguments {
     }
 
     /// Builds the clients, runs `body`, and closes them.
-    public func withClients<T>(_ body: (HubClients) async throws -> T) async throws -> T {
-        let clients = try HubClients(configuration: try configuration())
+    public func withClients<T>(
+        adjust: (HubConfiguration) -> HubConfiguration = { $0 },
+        _ body: (HubClients) async throws -> T
+    ) async throws -> T {
+        let clients = try HubClients(configuration: adjust(try configuration()))
         do {
             let value = try await body(clients)
             await clients.shutdown()

@@ -32,7 +32,7 @@ struct HubWorkerCommand: AsyncParsableCommand {
     @Flag(help: "Render what is due now, then exit.") var once = false
 
     func validate() throws {
-        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be 1…256") }
+        guard (1...128).contains(concurrency) else { throw ValidationError("--concurrency must be 1…128") }
         guard grace >= 0 else { throw ValidationError("--grace must be 0 or more seconds") }
         if let lease, !(5...3600).contains(lease) { throw ValidationError("--lease must be 5…3600 seconds") }
     }
@@ -52,7 +52,12 @@ struct HubWorkerCommand: AsyncParsableCommand {
         configuration.retryPolicy = RetryPolicy(base: .seconds(try settings.integer(.retryBaseSeconds, in: 1...86_400)))
         configuration.outputDirectory = URL(fileURLWithPath: outputDir ?? settings.value(.outputDirectory) ?? ".hub/output")
 
-        try await global.withClients { clients in
+        // Every slot may hold a database connection (claim, heartbeat) and a Redis connection
+        // (a blocking stream read) at once: size the pools for the slots.
+        let slots = concurrency
+        try await global.withClients(adjust: {
+            $0.raising(.databasePoolSize, toAtLeast: slots + 3).raising(.redisPoolSize, toAtLeast: slots + 2)
+        }) { clients in
             try await SchemaGuard.verify(clients.database, program: "hub-worker")
             let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
                                     dispatch: DispatchConfiguration(configuration: settings),

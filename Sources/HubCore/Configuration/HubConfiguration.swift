@@ -39,6 +39,15 @@ public struct HubConfiguration: Sendable {
         self.values = values
     }
 
+    /// A copy with `setting` raised to at least `minimum` (used to size pools for a process's
+    /// concurrency); a value set explicitly higher is kept.
+    public func raising(_ setting: HubSetting, toAtLeast minimum: Int) -> HubConfiguration {
+        var copy = self
+        if let current = value(setting).flatMap({ Int($0) }), current >= minimum { return copy }
+        copy.values[setting.name] = (String(minimum), source(setting) ?? .defaultValue)
+        return copy
+    }
+
     /// The value of `setting`, or nil when nothing sets it.
     public func value(_ setting: HubSetting) -> String? { values[setting.name]?.value }
 

@@ -20,14 +20,14 @@ public final class HubClients: Sendable {
     public init(configuration: HubConfiguration, logger: Logger = Logger(label: "hub")) throws {
         self.configuration = configuration
         do {
-            let poolSize = try configuration.integer(.databasePoolSize, in: 1...200)
+            let poolSize = try configuration.integer(.databasePoolSize, in: 1...256)
             database = PostgresPool(configuration: try PostgresConfiguration(url: try configuration.databaseURL()), maxConnections: poolSize)
         } catch let error as PostgresError {
             throw HubError(.configuration, "HUB_DATABASE_URL: \(error.message)" + (error.hint.map { " — \($0)" } ?? ""))
         }
         do {
             var redisConfiguration = try RedisConfiguration(url: try configuration.redisURL())
-            redisConfiguration.poolSize = try configuration.integer(.redisPoolSize, in: 1...64)
+            redisConfiguration.poolSize = try configuration.integer(.redisPoolSize, in: 1...256)
             redis = RedisClient(configuration: redisConfiguration, logger: logger)
         } catch let error as RedisError {
             throw HubError(.configuration, "HUB_REDIS_URL: \(error.message)" + (error.hint.map { " — \($0)" } ?? ""))
