@@ -17,7 +17,9 @@ struct WorkerHarness {
         let pool = try PostgresPool(url: databaseURL, maxConnections: concurrency + 2)
         var redisConfiguration = try RedisConfiguration(url: redisURL)
         redisConfiguration.poolSize = concurrency + 1
-        redisConfiguration.connectTimeout = .milliseconds(500)
+        // Generous: under a loaded test run a new connection can take long; a stopped server
+        // refuses at once anyway.
+        redisConfiguration.connectTimeout = .seconds(5)
         let redis = RedisClient(configuration: redisConfiguration)
         var configuration = RenderWorkerConfiguration()
         configuration.concurrency = concurrency
@@ -114,17 +116,22 @@ func writeScript(_ body: String) throws -> String {
         try await waitUntil("the worker to register", timeout: 20) {
             try await ServiceRegistry(pool: pool).list(kind: "hub-worker").contains { $0.id == "hub-worker:\(worker.worker.configuration.consumerPrefix)" && $0.mode == "redis" && $0.healthy }
         }
-        let submitted = try await queue.submit(RenderSubmission(templateName: "events"), actor: "test")
+        // Other suites publish on the same channels with their own instruction ids (every scratch
+        // database counts from 1): a template name of its own tells this test's events apart.
+        let template = "events-\(UUID().uuidString.prefix(8))"
+        let submitted = try await queue.submit(RenderSubmission(templateName: template), actor: "test")
         let channel = "render:\(submitted.instruction.id)"
         // The instruction may already be done; the events of a second, identical job show too.
         let subscription = try await listener.subscribe(channels: ["render-progress"])
-        let second = try await queue.submit(RenderSubmission(templateName: "events", layerData: ["n": .integer(2)]), actor: "test")
+        let second = try await queue.submit(RenderSubmission(templateName: template, layerData: ["n": .integer(2)]), actor: "test")
         var types: [String] = []
         for await message in subscription {
             let event = try HubEvent.decode(message.payload)
             #expect(abs(event.timestamp.timeIntervalSinceNow) < 60)
             #expect(event.source.hasPrefix("hub"))
-            if event.data["instruction_id"] == .integer(second.instruction.id) { types.append(event.type) }
+            if event.data["instruction_id"] == .integer(second.instruction.id), event.data["template"] == .string(template) {
+                types.append(event.type)
+            }
             if types.contains("render_completed") { break }
         }
         // (A worker already looking for work may claim before the producer's event goes out, so

@@ -1,4 +1,5 @@
 import Foundation
+import HubDriverSupport
 import HubRedis
 import Logging
 
@@ -76,6 +77,8 @@ public struct EventPublisher: Sendable {
     /// The `source` of every event.
     public let source: String
     let logger: Logger
+    /// Whether the last publish failed: the first failure of an outage is a warning, the rest debug.
+    private let failing = PThreadLocked(false)
 
     /// Creates a publisher.
     public init(redis: RedisClient, source: String, logger: Logger = Logger(label: "hub.events")) {
@@ -89,8 +92,20 @@ public struct EventPublisher: Sendable {
         let text = HubEvent(type: type, data: data, source: source, correlationID: correlationID).json
         do {
             _ = try await redis.pipeline(channels.map { ["PUBLISH", RedisArgument($0), RedisArgument(text)] })
+            if failing.withLock({ $0 }) {
+                failing.withLock { $0 = false }
+                logger.notice("events are published again")
+            }
         } catch {
-            logger.debug("event \(type) not published: \(error)")
+            let first = failing.withLock { state -> Bool in
+                defer { state = true }
+                return !state
+            }
+            if first {
+                logger.warning("events are not being published (dropped until Redis answers): \(error)")
+            } else {
+                logger.debug("event \(type) not published: \(error)")
+            }
         }
     }
 
