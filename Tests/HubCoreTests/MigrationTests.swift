@@ -61,7 +61,7 @@ import Testing
     @Test func concurrentMigratorsApplyEachMigrationOnce() async throws {
         let url = try await scratchDatabaseURL()
         let migrations = HubSchema.migrations + [
-            Migration(version: HubSchema.expectedVersion + 1, name: "slow", up: "SELECT pg_sleep(0.3); CREATE TABLE slow_one (id int);", down: "DROP TABLE slow_one;"),
+            Migration(version: HubSchema.expectedVersion + 1, name: "slow", up: "CREATE TABLE slow_one AS SELECT g AS id FROM generate_series(1, 200000) g;", down: "DROP TABLE slow_one;"),
             Migration(version: HubSchema.expectedVersion + 2, name: "counter", up: "CREATE TABLE counted (id int); INSERT INTO counted VALUES (1);", down: "DROP TABLE counted;"),
         ]
         let results = try await withThrowingTaskGroup(of: [Int].self) { group in

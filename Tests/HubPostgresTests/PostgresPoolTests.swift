@@ -64,14 +64,16 @@ import Testing
     @Test func poolNeverExceedsItsSizeAndQueuesCallers() async throws {
         let app = "pool-size-\(UUID().uuidString.prefix(8))"
         let small = try PostgresPool(url: url + "?application_name=\(app)", maxConnections: 2, acquireTimeout: .seconds(20))
-        let peak = LockedBox((now: 0, max: 0))
+        let peak = LockedBox((now: 0, max: 0, left: 12))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<12 {
                 group.addTask {
                     try await small.withConnection { connection in
+                        try await connection.query("SELECT 1")
                         peak.withLock { $0.now += 1; $0.max = max($0.max, $0.now) }
-                        try await connection.query("SELECT pg_sleep(0.02)")
-                        peak.withLock { $0.now -= 1 }
+                        // Hold the connection until a second caller holds the other one (or no one is left).
+                        try await waitUntil("a second connection to be held") { peak.withLock { $0.now >= 2 || $0.left <= 1 } }
+                        peak.withLock { $0.now -= 1; $0.left -= 1 }
                     }
                 }
             }
@@ -108,10 +110,10 @@ import Testing
         let marker = "cancel-\(UUID().uuidString.prefix(8))"
         let started = ContinuousClock.now
         let task = Task {
-            try await pool.query("SELECT pg_sleep(30), \(marker)::text")
+            try await pool.query("SELECT pg_sleep_for('30 seconds'), \(marker)::text")
         }
         try await waitUntil("the sleeping query to be running") {
-            let rows = try await pool.query("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'")
+            let rows = try await pool.query("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep_for(%'")
             return try rows[0].decode(Int.self, at: 0) > 0
         }
         task.cancel()
