@@ -31,9 +31,6 @@ public actor PostgresConnection: PooledConnection {
     /// statements it awaits cost no thread switch.
     public nonisolated var taskExecutor: any TaskExecutor { executor.taskExecutor }
 
-    /// Whether the caller runs on this connection's thread.
-    nonisolated var isCurrentThread: Bool { executor.isCurrent }
-
     /// Whether the calling code runs on this connection's own thread (true inside
     /// ``PostgresPool/withConnection(_:)`` bodies and ``PostgresPool/withAffinity(_:)``).
     public nonisolated var isRunningOnOwnThread: Bool { executor.isCurrent }

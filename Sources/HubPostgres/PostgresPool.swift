@@ -44,7 +44,7 @@ public final class PostgresPool: Sendable {
 
     /// Borrows a connection for the duration of `body`.
     public func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection = try await acquire()
+        let connection = try await pool.acquire()
         do {
             let value = try await withTaskExecutorPreference(connection.taskExecutor) {
                 try await body(connection)
@@ -88,7 +88,7 @@ public final class PostgresPool: Sendable {
     /// Runs one statement on a pooled connection and returns its rows.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresResult {
-        let connection = try await acquire()
+        let connection = try await pool.acquire()
         do {
             let result = try await connection.query(query)
             release(connection)
@@ -119,10 +119,6 @@ public final class PostgresPool: Sendable {
     public var openConnections: Int { pool.openConnections }
 
     // MARK: Acquire and release
-
-    private func acquire() async throws -> PostgresConnection {
-        try await pool.acquire()
-    }
 
     private func release(_ connection: PostgresConnection) {
         if connection.isInTransaction {
