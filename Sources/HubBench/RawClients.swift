@@ -15,12 +15,16 @@ final class RawPostgres: @unchecked Sendable {
             throw BenchError("raw libpq could not connect")
         }
         connection = c
+        // Prepared once, like the Swift client does: the fairest C loop.
+        let prepared = PQprepare(c, "select_one", "SELECT 1", 0, nil)
+        defer { PQclear(prepared) }
+        guard PQresultStatus(prepared) == PGRES_COMMAND_OK else { throw BenchError("raw PQprepare failed") }
     }
 
     deinit { PQfinish(connection) }
 
     func selectOne() throws {
-        let result = PQexecParams(connection, "SELECT 1", 0, nil, nil, nil, nil, 0)
+        let result = PQexecPrepared(connection, "select_one", 0, nil, nil, nil, 0)
         defer { PQclear(result) }
         guard PQresultStatus(result) == PGRES_TUPLES_OK, let value = PQgetvalue(result, 0, 0), value.pointee == 0x31 else {
             throw BenchError("raw SELECT 1 failed")

@@ -18,6 +18,10 @@ public actor PostgresConnection: PooledConnection {
     private let canceller = QueryCanceller()
     private let transactionFlag = AtomicFlag()
     private var generation: UInt64 = 0
+    /// Statements prepared on this server session, by SQL text and parameter types.
+    private var prepared: [PreparedKey: String] = [:]
+    private var nextStatement = 0
+    private var retryingPrepared = false
     /// When the last statement finished (monotonic nanoseconds); see ``ensureUsable()``.
     private var lastUsedNanos: UInt64 = 0
 
@@ -60,6 +64,7 @@ public actor PostgresConnection: PooledConnection {
 
     /// Closes the libpq connection now. Later statements reconnect.
     public func close() {
+        prepared.removeAll()
         canceller.set(nil)
         if let handle { PQfinish(handle) }
         handle = nil
@@ -83,6 +88,7 @@ public actor PostgresConnection: PooledConnection {
         // errors that matter reach callers as PostgresError instead.
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
+        prepared.removeAll()
         canceller.set(PQgetCancel(connection))
         transactionFlag.value = false
     }
@@ -182,16 +188,50 @@ public actor PostgresConnection: PooledConnection {
         guard let handle else { throw closedError() }
         let sql = query.sql
         let bindings = query.bindings
+        // Statements are prepared once per connection and executed by name afterwards: the server
+        // parses and plans a statement once instead of on every call.
+        let key = PreparedKey(sql: sql, types: bindings.map(\.type.oid))
+        let name = try preparedName(for: key, handle: handle)
         let result: OpaquePointer?
         if bindings.isEmpty {
-            result = PQexecParams(handle, sql, 0, nil, nil, nil, nil, 0)
+            result = PQexecPrepared(handle, name, 0, nil, nil, nil, 0)
         } else {
-            result = try Self.withParameterArrays(bindings) { count, types, values, lengths, formats in
-                PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
+            result = try Self.withParameterArrays(bindings) { count, _, values, lengths, formats in
+                PQexecPrepared(handle, name, count, values, lengths, formats, 0)
             }
         }
         defer { PQclear(result) }
-        return try makeResult(result, handle: handle)
+        do {
+            return try makeResult(result, handle: handle)
+        } catch let error as PostgresError where error.sqlState == SQLState.featureNotSupported && error.message.contains("cached plan") {
+            // The schema changed under a prepared statement (the server refuses it before running
+            // anything): prepare it again once.
+            prepared.removeValue(forKey: key)
+            guard !retryingPrepared else { throw error }
+            retryingPrepared = true
+            defer { retryingPrepared = false }
+            return try run(query)
+        }
+    }
+
+    /// The server-side name of the prepared statement for `key`, preparing it first if needed.
+    private func preparedName(for key: PreparedKey, handle: OpaquePointer) throws -> String {
+        if let name = prepared[key] { return name }
+        if prepared.count >= 512 {
+            // A bounded cache: forget everything (DEALLOCATE ALL) rather than grow without end.
+            PQclear(PQexec(handle, "DEALLOCATE ALL"))
+            prepared.removeAll()
+        }
+        nextStatement &+= 1
+        let name = "hub_s\(nextStatement)"
+        let types = key.types
+        let result = types.withUnsafeBufferPointer { buffer in
+            PQprepare(handle, name, key.sql, Int32(types.count), buffer.baseAddress)
+        }
+        defer { PQclear(result) }
+        _ = try makeResult(result, handle: handle)
+        prepared[key] = name
+        return name
     }
 
     /// Builds the C arrays for `PQexecParams` from the binds, keeping all bytes alive for the call.
@@ -423,4 +463,10 @@ private func withCStringArrays<R>(_ keys: [String], _ values: [String], _ body: 
     let k: [UnsafePointer<CChar>?] = keyCopies.map { UnsafePointer($0) } + [nil]
     let v: [UnsafePointer<CChar>?] = valueCopies.map { UnsafePointer($0) } + [nil]
     return body(k, v)
+}
+
+/// Identifies a prepared statement: its text and the declared types of its parameters.
+struct PreparedKey: Hashable {
+    var sql: String
+    var types: [Oid]
 }

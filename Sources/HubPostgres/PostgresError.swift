@@ -100,6 +100,8 @@ public enum SQLState {
     public static let undefinedTable = "42P01"
     /// `55P03 lock_not_available`.
     public static let lockNotAvailable = "55P03"
+    /// `0A000 feature_not_supported` (also "cached plan must not change result type").
+    public static let featureNotSupported = "0A000"
     /// `57P01 admin_shutdown` (server restarted or shut down).
     public static let adminShutdown = "57P01"
 }
