@@ -105,7 +105,7 @@ let package = Package(
 
         .testTarget(name: "HubPostgresTests", dependencies: ["HubPostgres", "HubTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HubRedisTests", dependencies: ["HubRedis", "HubTestSupport"], swiftSettings: upcoming),
-        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubTestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubTestSupport", "HubDriverSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: upcoming),
         .testTarget(name: "HubCLITests", dependencies: ["HubCore", "HubTestSupport"], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]

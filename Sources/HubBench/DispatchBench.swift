@@ -25,6 +25,7 @@ struct DispatchBench: AsyncParsableCommand {
     @Option(help: "Instructions for the latency run.") var latencyCount = 500
     @Option(help: "Instructions for the throughput run.") var throughputCount = 5_000
     @Option(help: "Concurrent producers in the throughput run.") var producers = 4
+    @Option(help: "Instructions per submit call in the throughput run (1: one at a time; more: the bulk submit).") var batch = 1
     @Option(help: "Modes to run: redis, fallback or both.") var mode = "both"
     @Option(name: .customLong("env-file"), help: "The .env file to read.") var envFile = ".env"
     @Flag(help: "Print JSON.") var json = false
@@ -37,6 +38,16 @@ struct DispatchBench: AsyncParsableCommand {
         var throughputPerSecond: Double
         var throughputCount: Int
         var workers: Int
+        var producers: Int
+        var batch: Int
+        /// CPU time of the whole system under test (this process, every PostgreSQL process of the
+        /// server, Redis) per instruction during the throughput run, in milliseconds: a figure that
+        /// does not depend on what else the machine is doing.
+        var cpuMsPerInstruction: Double
+        /// The same, split: hub process (producers and workers), PostgreSQL, Redis.
+        var cpuMsHub: Double
+        var cpuMsPostgres: Double
+        var cpuMsRedis: Double
     }
 
     func run() async throws {
@@ -53,10 +64,11 @@ struct DispatchBench: AsyncParsableCommand {
         if json {
             print(try JSONOutput.encode(results))
         } else {
-            print("hub-bench dispatch: \(workers) worker slots, \(ProcessInfo.processInfo.activeProcessorCount) cores, no-op backend, durable commits")
-            print(TextTable.render([["MODE", "LATENCY p50", "p99", "max", "THROUGHPUT"]] + results.map {
+            print("hub-bench dispatch: \(workers) worker slots, \(producers) producers submitting \(batch == 1 ? "one at a time" : "\(batch) per call"), \(ProcessInfo.processInfo.activeProcessorCount) cores, no-op backend, durable commits")
+            print(TextTable.render([["MODE", "LATENCY p50", "p99", "max", "THROUGHPUT", "CPU / INSTRUCTION"]] + results.map {
                 [$0.mode, String(format: "%.2f ms", $0.latencyP50Ms), String(format: "%.2f ms", $0.latencyP99Ms),
-                 String(format: "%.2f ms", $0.latencyMaxMs), String(format: "%.0f /s (%d jobs)", $0.throughputPerSecond, $0.throughputCount)]
+                 String(format: "%.2f ms", $0.latencyMaxMs), String(format: "%.0f /s (%d jobs)", $0.throughputPerSecond, $0.throughputCount),
+                 String(format: "%.3f ms (hub %.3f, postgres %.3f, redis %.3f)", $0.cpuMsPerInstruction, $0.cpuMsHub, $0.cpuMsPostgres, $0.cpuMsRedis)]
             }))
         }
     }
@@ -114,24 +126,37 @@ struct DispatchBench: AsyncParsableCommand {
             """).map { try $0.decode(Double.self, at: 0) }
 
         // Throughput: producers submit while the workers drain.
+        let cpu = try await SystemCPU(pool: pool, redis: redis)
+        let cpuBefore = try await cpu.seconds()
         let started = ContinuousClock.now
-        let perProducer = throughputCount / producers
+        let perProducer = throughputCount / producers / max(1, batch) * max(1, batch)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for p in 0..<producers {
-                group.addTask {
-                    for i in 0..<perProducer {
-                        _ = try await queue.submit(RenderSubmission(templateName: "throughput", layerData: ["p": .integer(Int64(p)), "i": .integer(Int64(i))]), actor: "bench")
+                group.addTask { [batch] in
+                    var i = 0
+                    while i < perProducer {
+                        let submissions = (i..<min(perProducer, i + max(1, batch))).map {
+                            RenderSubmission(templateName: "throughput", layerData: ["p": .integer(Int64(p)), "i": .integer(Int64($0))])
+                        }
+                        if batch == 1 {
+                            _ = try await queue.submit(submissions[0], actor: "bench")
+                        } else {
+                            _ = try await queue.submit(submissions, actor: "bench")
+                        }
+                        i += submissions.count
                     }
                 }
             }
             try await group.waitForAll()
         }
         let total = latencyCount + perProducer * producers
-        try await waitFor(timeout: 600) {
+        // Polled every 20 ms: counting is not free, and the count must not load the server it measures.
+        try await waitFor(timeout: 600, every: .milliseconds(20)) {
             try await pool.query("SELECT count(*) FROM render_instructions WHERE status = 'completed'")[0].decode(Int.self, at: 0) == total
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let cpuSeconds = try await cpu.seconds() - cpuBefore
         worker.stop(grace: .seconds(5))
         _ = try await running.value
         let duplicates = try await pool.query("SELECT count(*) FROM (SELECT instruction_id FROM render_outputs GROUP BY 1 HAVING count(*) > 1) d")[0].decode(Int.self, at: 0)
@@ -142,14 +167,71 @@ struct DispatchBench: AsyncParsableCommand {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
         }
         return Figures(mode: mode, latencyP50Ms: percentile(0.5), latencyP99Ms: percentile(0.99), latencyMaxMs: latencies.last ?? 0,
-                       throughputPerSecond: Double(perProducer * producers) / seconds, throughputCount: perProducer * producers, workers: workers)
+                       throughputPerSecond: Double(perProducer * producers) / seconds, throughputCount: perProducer * producers, workers: workers,
+                       producers: producers, batch: batch, cpuMsPerInstruction: cpuSeconds.total * 1000 / Double(perProducer * producers),
+                       cpuMsHub: cpuSeconds.hub * 1000 / Double(perProducer * producers),
+                       cpuMsPostgres: cpuSeconds.postgres * 1000 / Double(perProducer * producers),
+                       cpuMsRedis: cpuSeconds.redis * 1000 / Double(perProducer * producers))
     }
 
-    func waitFor(timeout: Double = 30, _ condition: () async throws -> Bool) async throws {
+    func waitFor(timeout: Double = 30, every interval: Duration = .microseconds(200), _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(timeout)
         while try await !condition() {
             if ContinuousClock.now > deadline { throw BenchError("timed out") }
-            try await Task.sleep(for: .microseconds(200))
+            try await Task.sleep(for: interval)
         }
+    }
+}
+
+/// CPU time used so far by the system under test: this process, every process of the local
+/// PostgreSQL server (the postmaster and its children, found through a backend's parent) and the
+/// Redis server (its `INFO cpu`). Linux only (/proc).
+struct SystemCPU {
+    let postmaster: Int32
+    let redis: RedisClient
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    init(pool: PostgresPool, redis: RedisClient) async throws {
+        let backend = try await pool.query("SELECT pg_backend_pid()")[0].decode(Int.self, at: 0)
+        guard let stat = Self.stat(Int32(backend)) else { throw BenchError("cannot read /proc/\(backend)/stat (the PostgreSQL server must be local)") }
+        postmaster = stat.parent
+        self.redis = redis
+    }
+
+    /// CPU seconds so far: this process, PostgreSQL, Redis.
+    struct Split {
+        var hub = 0.0, postgres = 0.0, redis = 0.0
+        var total: Double { hub + postgres + redis }
+        static func - (a: Split, b: Split) -> Split { Split(hub: a.hub - b.hub, postgres: a.postgres - b.postgres, redis: a.redis - b.redis) }
+    }
+
+    func seconds() async throws -> Split {
+        let hub = Self.stat(getpid()).map { $0.cpuTicks } ?? 0
+        var total = Self.stat(postmaster)?.cpuTicks ?? 0
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry), let stat = Self.stat(pid), stat.parent == postmaster else { continue }
+            total += stat.cpuTicks
+        }
+        var redisSeconds = 0.0
+        if let info = try await redis.send(["INFO", "cpu"]).string {
+            for line in info.split(whereSeparator: \.isNewline) {
+                let parts = line.split(separator: ":")
+                if parts.count == 2, parts[0] == "used_cpu_sys" || parts[0] == "used_cpu_user", let value = Double(parts[1]) {
+                    redisSeconds += value
+                }
+            }
+        }
+        return Split(hub: Double(hub) / ticks, postgres: Double(total) / ticks, redis: redisSeconds)
+    }
+
+    /// The parent pid and utime + stime (in clock ticks) of `pid`.
+    static func stat(_ pid: Int32) -> (parent: Int32, cpuTicks: Int)? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // Fields after the command name, from the 3rd: state ppid … utime (the 14th) stime (the 15th).
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let parent = Int32(fields[1]), let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return (parent, user + system)
     }
 }

@@ -132,3 +132,17 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
         .text(PostgresText.formatArray(map { $0.postgresBind.bytes }), type: Element.postgresArrayType)
     }
 }
+
+/// An array parameter whose elements may be NULL, for batched statements that `unnest` one array
+/// per column (`unnest(\(PostgresNullableArray(sizes)))` with `sizes: [Int64?]`).
+public struct PostgresNullableArray<Element: PostgresArrayElement>: PostgresEncodable {
+    /// The elements; nil is an SQL NULL element.
+    public var elements: [Element?]
+    /// Wraps `elements`.
+    public init(_ elements: [Element?]) { self.elements = elements }
+
+    public static var postgresType: PostgresType { Element.postgresArrayType }
+    public var postgresBind: PostgresBind {
+        .text(PostgresText.formatArray(elements.map { $0?.postgresBind.bytes }), type: Element.postgresArrayType)
+    }
+}

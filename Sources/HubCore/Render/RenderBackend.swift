@@ -38,14 +38,22 @@ public struct RenderProgress: Sendable, Hashable {
 public protocol RenderBackend: Sendable {
     /// The name used by `--backend`.
     var name: String { get }
+    /// Whether ``render(_:progress:)`` writes job files into ``RenderJob/workDirectory`` (the
+    /// worker creates it before and removes it after the attempt only then). Default true.
+    var usesWorkDirectory: Bool { get }
     /// Renders `job`, calling `progress` as frames complete.
     /// - Returns: what was written.
     func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output
 }
 
+extension RenderBackend {
+    public var usesWorkDirectory: Bool { true }
+}
+
 /// A backend that writes an empty file at once: for tests and dispatch benchmarks.
 public struct NoopBackend: RenderBackend {
     public var name: String { "noop" }
+    public var usesWorkDirectory: Bool { false }
     /// Creates the backend.
     public init() {}
 

@@ -10,6 +10,9 @@ public struct RenderClaim: Sendable, Hashable {
     public var workerID: String
     /// Which attempt this is (1 for the first).
     public var attempt: Int
+    /// The newest completed output with the same data hash, found by the claim itself (the render
+    /// cache's first candidate); the worker uses it if its file still exists.
+    public var cacheCandidate: RenderStore.Output? = nil
 }
 
 /// When a failed attempt is tried again: `base × 2^retry_count` (schema doc §7.2: 60 s, 120 s,

@@ -79,6 +79,13 @@ public struct RenderSubmission: Sendable, Hashable {
         encoder.outputFormatting = [.sortedKeys]
         let settings = (try? encoder.encode(outputSettings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let text = [templateName, composition, JSONValue.object(layerData).canonicalText, settings].joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(text.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }

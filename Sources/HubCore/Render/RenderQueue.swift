@@ -45,6 +45,10 @@ public struct RenderQueue: Sendable {
     /// Publishes the render events (SPEC §6).
     public let events: EventPublisher
     let logger: Logger
+    /// Concurrent ``submit(_:actor:)`` calls share one insert statement (group commit).
+    private let submitter: Coalescer<(submission: RenderSubmission, actor: String), RenderStore.Submitted>
+    /// Concurrent publishes share one XADD pipeline and one outbox update.
+    private let publisher: Coalescer<(outboxID: Int64, instructionID: Int64), Bool>
 
     /// Creates a queue front end; `source` names this process in the events it publishes.
     public init(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration = DispatchConfiguration(),
@@ -54,6 +58,25 @@ public struct RenderQueue: Sendable {
         self.dispatch = dispatch
         self.events = EventPublisher(redis: redis, source: source)
         self.logger = logger
+        self.submitter = Coalescer(maxBatch: 200, maxConcurrentFlushes: 2) { [store] batch in
+            do {
+                return try await store.submit(batch).map { .success($0) }
+            } catch where batch.count > 1 {
+                // One bad row fails the whole statement: answer each submission on its own.
+                var results: [Swift.Result<RenderStore.Submitted, any Error>] = []
+                for item in batch {
+                    do { results.append(.success(try await store.submit([item])[0])) } catch { results.append(.failure(error)) }
+                }
+                return results
+            } catch {
+                return [.failure(error)]
+            }
+        }
+        let publish = Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger)
+        self.publisher = Coalescer(maxBatch: 500, maxConcurrentFlushes: 1) { rows in
+            let published = Set(await publish(rows))
+            return rows.map { .success(published.contains($0.outboxID)) }
+        }
     }
 
     /// Creates the consumer group (and the stream) if they do not exist yet.
@@ -71,15 +94,32 @@ public struct RenderQueue: Sendable {
     }
 
     /// Commits the instruction and its outbox row, then publishes the signal.
+    ///
+    /// Concurrent calls are committed together (one statement for all that arrive while the
+    /// previous commit is in flight), so many producers cost few commits; a lone call is committed
+    /// at once.
     /// - Throws: only when the commit fails; a Redis failure after the commit is logged and
     ///   reported as `published == false`.
     public func submit(_ submission: RenderSubmission, actor: String) async throws -> Result {
-        let submitted = try await store.submit(submission, actor: actor)
+        try submission.validate() // an invalid submission fails alone, before it joins a batch
+        let submitted = try await submitter.submit((submission, actor))
         // The event goes out before the dispatch signal, so a watcher sees the instruction
         // submitted before any worker can report it started.
         await events.render("instruction_updated", submitted.instruction)
-        let published = await publish([(submitted.outboxID, submitted.instruction.id)])
-        return Result(instruction: submitted.instruction, published: published == 1)
+        let published = try await publisher.submit((submitted.outboxID, submitted.instruction.id))
+        return Result(instruction: submitted.instruction, published: published)
+    }
+
+    /// Commits several instructions in one statement, then publishes their signals in one
+    /// pipeline: the bulk path for producers that have many at once (a sync run's premium hands).
+    /// - Throws: when the commit fails (then none was inserted), or ``HubError`` `.usage` naming
+    ///   the first invalid submission.
+    public func submit(_ submissions: [RenderSubmission], actor: String) async throws -> [Result] {
+        guard !submissions.isEmpty else { return [] }
+        let submitted = try await store.submit(submissions.map { ($0, actor) })
+        await events.render("instruction_updated", submitted.map(\.instruction))
+        let published = Set(await publish(submitted.map { ($0.outboxID, $0.instruction.id) }))
+        return submitted.map { Result(instruction: $0.instruction, published: published.contains($0.outboxID)) }
     }
 
     /// Publishes outbox rows left unpublished (a crash between commit and XADD, or Redis down).
@@ -88,28 +128,43 @@ public struct RenderQueue: Sendable {
     public func relay(limit: Int = 500) async throws -> Int {
         let backlog = try await store.unpublished(limit: limit)
         guard !backlog.isEmpty else { return 0 }
-        let published = await publish(backlog)
+        let published = await publish(backlog).count
         if published > 0 { logger.info("relayed \(published) unpublished dispatch signals") }
         return published
     }
 
     /// XADDs one entry per outbox row in one pipeline and marks them published.
-    /// - Returns: how many were published (0 when Redis is unreachable).
-    func publish(_ rows: [(outboxID: Int64, instructionID: Int64)]) async -> Int {
-        let commands: [[RedisArgument]] = rows.map { row in
-            ["XADD", RedisArgument(dispatch.stream), "MAXLEN", "~", RedisArgument(dispatch.maxLength), "*",
-             "instruction", RedisArgument(row.instructionID), "outbox", RedisArgument(row.outboxID)]
-        }
-        let ids = rows.map(\.outboxID)
-        do {
-            let replies = try await redis.pipeline(commands)
+    /// - Returns: the outbox ids published (none when Redis is unreachable).
+    func publish(_ rows: [(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
+        await Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger)(rows)
+    }
+
+    private static func publisher(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration,
+                                  logger: Logger) -> @Sendable ([(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
+        { rows in
+            guard !rows.isEmpty else { return [] }
+            let commands: [[RedisArgument]] = rows.map { row in
+                ["XADD", RedisArgument(dispatch.stream), "MAXLEN", "~", RedisArgument(dispatch.maxLength), "*",
+                 "instruction", RedisArgument(row.instructionID), "outbox", RedisArgument(row.outboxID)]
+            }
+            let ids = rows.map(\.outboxID)
+            let replies: [RedisValue]
+            do {
+                replies = try await redis.pipeline(commands)
+            } catch {
+                logger.warning("dispatch signal not published (\(ids.count) rows stay in the outbox): \(error)")
+                try? await store.markPublishFailed(ids, error: String(describing: error))
+                return []
+            }
             let done = zip(ids, replies).filter { $0.1.string != nil }.map(\.0)
-            try await store.markPublished(done)
-            return done.count
-        } catch {
-            logger.warning("dispatch signal not published (\(ids.count) rows stay in the outbox): \(error)")
-            try? await store.markPublishFailed(ids, error: String(describing: error))
-            return 0
+            do {
+                try await store.markPublished(done)
+            } catch {
+                // The signals are out; the rows stay unpublished and the relay sends them again,
+                // which is harmless (a signal only says "look at the queue").
+                logger.warning("dispatch signals sent but not marked published (\(done.count) rows): \(error)")
+            }
+            return done
         }
     }
 }

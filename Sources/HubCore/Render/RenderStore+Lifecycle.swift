@@ -6,52 +6,88 @@ extension RenderStore {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    private func decodeClaim(_ rows: PostgresResult, worker: String) throws -> RenderClaim? {
-        guard let row = rows.first else { return nil }
-        let instruction = try Self.decodeInstruction(row)
-        return RenderClaim(instruction: instruction, leaseToken: try row.decode(UUID.self, at: 24),
-                           workerID: worker, attempt: instruction.attempt)
+    /// Decodes the rows of ``claimQuery(target:workers:lease:)``: one claim per row.
+    private func decodeClaims(_ rows: PostgresResult) throws -> [RenderClaim] {
+        try rows.map { row in
+            let instruction = try Self.decodeInstruction(row)
+            var claim = RenderClaim(instruction: instruction, leaseToken: try row.decode(UUID.self, at: 24),
+                                    workerID: instruction.workerID ?? "", attempt: instruction.attempt)
+            if let path = try row.decode(String?.self, at: 25) {
+                claim.cacheCandidate = Output(path: path, fileSize: try row.decode(Int64?.self, at: 26),
+                                              frameCount: try row.decode(Int?.self, at: 27), cacheHit: true)
+            }
+            return claim
+        }
     }
 
-    /// The UPDATE that turns a pending row into a processing one with a new lease, plus its
-    /// timeline entry; `target` selects the row.
-    private func claimQuery(target: PostgresQuery, worker: String, lease: Duration) -> PostgresQuery {
+    /// The UPDATE that turns pending rows into processing ones with new leases, plus their
+    /// timeline entries. `target` selects `(id, ord)` rows that are pending and due, and locks
+    /// them (`FOR UPDATE`); the row numbered `ord` goes to
+    /// `workers[ord - 1]`. Each claimed row comes back with the render cache's first candidate
+    /// (the newest completed output with the same data hash), so a cache hit costs no extra query.
+    private func claimQuery(target: PostgresQuery, workers: [String], lease: Duration) -> PostgresQuery {
         """
-        WITH target AS (\(fragment: target)),
+        WITH want AS (
+            SELECT worker, ord FROM unnest(\(workers)::text[]) WITH ORDINALITY AS w(worker, ord)
+        ), target AS (\(fragment: target)),
         claimed AS (
             UPDATE render_instructions r
-            SET status = 'processing', lease_token = gen_random_uuid(), worker_id = \(worker),
+            SET status = 'processing', lease_token = gen_random_uuid(), worker_id = want.worker,
                 lease_expires_at = now() + make_interval(secs => \(Self.seconds(lease))),
                 started_at = now(), updated_at = now(), attempt = r.attempt + 1,
                 progress_frame = NULL, progress_total = NULL
-            FROM target
-            WHERE r.id = target.id AND r.status = 'pending' AND NOT r.cancel_requested
+            FROM target JOIN want USING (ord)
+            WHERE r.id = target.id -- target locked the row and checked it is pending; repeating the
+                                   -- check here makes the planner scan every pending row instead
             RETURNING r.*
         ), timeline AS (
             INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt)
-            SELECT id, 'claimed', 'pending', 'processing', \(worker), \(worker), lease_token, attempt FROM claimed
+            SELECT id, 'claimed', 'pending', 'processing', worker_id, worker_id, lease_token, attempt FROM claimed
         )
-        SELECT \(fragment: Self.columns), lease_token FROM claimed
+        SELECT \(fragment: Self.columns), lease_token, cache.output_path, cache.file_size, cache.frame_count
+        FROM claimed c
+        LEFT JOIN LATERAL (
+            SELECT o.output_path, o.file_size, o.frame_count
+            FROM render_instructions p JOIN render_outputs o ON o.instruction_id = p.id AND o.status = 'completed'
+            WHERE p.data_hash = c.data_hash AND p.status = 'completed' AND p.id <> c.id
+            ORDER BY o.completed_at DESC LIMIT 1
+        ) cache ON true
         """
     }
 
     /// Claims instruction `id` for `worker` if it is still pending and due. Exactly one of any
     /// number of concurrent claimers wins; the others get nil.
     public func claim(_ id: Int64, worker: String, lease: Duration) async throws -> RenderClaim? {
-        let target: PostgresQuery = "SELECT \(id)::bigint AS id WHERE EXISTS (SELECT 1 FROM render_instructions WHERE id = \(id) AND scheduled_at <= now())"
-        return try decodeClaim(try await pool.query(claimQuery(target: target, worker: worker, lease: lease)), worker: worker)
+        // FOR UPDATE (not SKIP LOCKED): a concurrent claimer waits, then sees the row processing.
+        let target: PostgresQuery = """
+            SELECT id, 1::bigint AS ord FROM render_instructions
+            WHERE id = \(id) AND status = 'pending' AND NOT cancel_requested AND scheduled_at <= now()
+            FOR UPDATE
+            """
+        return try decodeClaims(try await pool.query(claimQuery(target: target, workers: [worker], lease: lease))).first
     }
 
     /// Claims the next due instruction — highest priority first, then earliest due, then oldest —
     /// skipping rows other claimers hold (`FOR UPDATE SKIP LOCKED`). Nil when none is due.
     public func claimNext(worker: String, lease: Duration) async throws -> RenderClaim? {
+        try await claimNext(workers: [worker], lease: lease)[worker]
+    }
+
+    /// Claims up to one due instruction for each of `workers` (distinct names) in one statement,
+    /// in claim order: the first worker gets the highest-priority instruction. Workers left
+    /// without one are absent from the result.
+    public func claimNext(workers: [String], lease: Duration) async throws -> [String: RenderClaim] {
+        guard !workers.isEmpty else { return [:] }
         let target: PostgresQuery = """
-            SELECT id FROM render_instructions
-            WHERE status = 'pending' AND scheduled_at <= now() AND NOT cancel_requested
-            ORDER BY priority, scheduled_at, id
-            LIMIT 1 FOR UPDATE SKIP LOCKED
+            SELECT id, row_number() OVER (ORDER BY priority, scheduled_at, id) AS ord FROM (
+                SELECT id, priority, scheduled_at FROM render_instructions
+                WHERE status = 'pending' AND scheduled_at <= now() AND NOT cancel_requested
+                ORDER BY priority, scheduled_at, id
+                LIMIT \(workers.count) FOR UPDATE SKIP LOCKED
+            ) due
             """
-        return try decodeClaim(try await pool.query(claimQuery(target: target, worker: worker, lease: lease)), worker: worker)
+        let claims = try decodeClaims(try await pool.query(claimQuery(target: target, workers: workers, lease: lease)))
+        return Dictionary(claims.map { ($0.workerID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Extends the lease and records frame progress.
@@ -93,29 +129,49 @@ extension RenderStore {
     /// - Throws: ``HubError`` `.leaseLost` (nothing is written) when the claim is no longer current.
     @discardableResult
     public func complete(_ claim: RenderClaim, output: Output) async throws -> Int64 {
+        try await complete([(claim, output)])[0].get()
+    }
+
+    /// Completes several claims in one statement (one commit). Each answer is the output row's id,
+    /// or ``HubError`` `.leaseLost` for a claim that is no longer current (nothing is written for
+    /// it; the others are unaffected).
+    public func complete(_ batch: [(claim: RenderClaim, output: Output)]) async throws -> [Result<Int64, any Error>] {
+        guard !batch.isEmpty else { return [] }
         let rows = try await pool.query("""
-            WITH done AS (
-                UPDATE render_instructions
+            WITH input AS (
+                SELECT * FROM unnest(\(batch.map(\.claim.instruction.id)), \(batch.map(\.claim.leaseToken)),
+                                     \(batch.map(\.claim.workerID)), \(batch.map(\.output.path)),
+                                     \(PostgresNullableArray(batch.map(\.output.fileSize))),
+                                     \(PostgresNullableArray(batch.map(\.output.frameCount))),
+                                     \(batch.map(\.output.cacheHit)),
+                                     \(PostgresNullableArray(batch.map(\.output.renderMilliseconds))))
+                    AS t(id, token, worker, path, size, frames, hit, ms)
+            ), done AS (
+                UPDATE render_instructions r
                 SET status = 'completed', completed_at = now(), updated_at = now(), lease_token = NULL,
-                    lease_expires_at = NULL, error_message = NULL, progress_frame = COALESCE(progress_total, progress_frame)
-                WHERE id = \(claim.instruction.id) AND lease_token = \(claim.leaseToken) AND status = 'processing'
-                RETURNING id, attempt, started_at
+                    lease_expires_at = NULL, error_message = NULL, progress_frame = COALESCE(r.progress_total, r.progress_frame)
+                FROM input i
+                WHERE r.id = i.id AND r.lease_token = i.token AND r.status = 'processing'
+                RETURNING r.id, r.attempt, r.started_at, i.token, i.worker, i.path, i.size, i.frames, i.hit, i.ms
             ), output AS (
                 INSERT INTO render_outputs (instruction_id, attempt, lease_token, status, output_path, file_size,
                                             frame_count, cache_hit, started_at, render_ms)
-                SELECT id, attempt, \(claim.leaseToken), 'completed', \(output.path), \(output.fileSize), \(output.frameCount),
-                       \(output.cacheHit), started_at, \(output.renderMilliseconds)
-                FROM done RETURNING id
+                SELECT id, attempt, token, 'completed', path, size, frames, hit, started_at, ms
+                FROM done RETURNING instruction_id, id
             ), timeline AS (
                 INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, details)
-                SELECT id, 'completed', 'processing', 'completed', \(claim.workerID), \(claim.workerID), \(claim.leaseToken), attempt,
-                       jsonb_build_object('output', \(output.path)::text, 'cache_hit', \(output.cacheHit))
+                SELECT id, 'completed', 'processing', 'completed', worker, worker, token, attempt,
+                       jsonb_build_object('output', path, 'cache_hit', hit)
                 FROM done
             )
-            SELECT id FROM output
+            SELECT instruction_id, id FROM output
             """)
-        guard let row = rows.first else { throw leaseLost(claim) }
-        return try row.decode(Int64.self, at: 0)
+        var outputs: [Int64: Int64] = [:]
+        for row in rows { outputs[try row.decode(Int64.self, at: 0)] = try row.decode(Int64.self, at: 1) }
+        return batch.map { item in
+            if let id = outputs[item.claim.instruction.id] { return .success(id) }
+            return .failure(leaseLost(item.claim))
+        }
     }
 
     /// Records a failed attempt: back to `pending` after `policy`'s delay while retries remain,

@@ -71,26 +71,78 @@ public struct RenderStore: Sendable {
     /// notifies ``pendingChannel`` when it commits.
     /// - Throws: ``HubError`` `.usage` for a submission the database would refuse.
     public func submit(_ submission: RenderSubmission, actor: String) async throws -> Submitted {
-        try submission.validate()
+        try await submit([(submission, actor)])[0]
+    }
+
+    /// Inserts several instructions with their outbox rows and timeline entries in one statement
+    /// (one commit, one `NOTIFY`); the answers are in the order of `batch`.
+    /// - Throws: ``HubError`` `.usage` naming the first submission the database would refuse;
+    ///   then nothing is inserted.
+    public func submit(_ batch: [(submission: RenderSubmission, actor: String)]) async throws -> [Submitted] {
+        guard !batch.isEmpty else { return [] }
+        for (index, item) in batch.enumerated() {
+            do {
+                try item.submission.validate()
+            } catch let error as HubError where batch.count > 1 {
+                throw HubError(error.code, "submission \(index + 1) of \(batch.count): \(error.message)")
+            }
+        }
+        func json<T: Codable & Sendable>(_ value: T) -> String {
+            String(decoding: PostgresJSON(value).postgresBind.bytes ?? [], as: UTF8.self)
+        }
+        let submissions = batch.map(\.submission)
+        let hashes = submissions.map(\.dataHash)
         let rows = try await pool.query("""
-            WITH ins AS (
-                INSERT INTO render_instructions (template_name, composition, layer_data, output_settings, priority,
+            WITH input AS (
+                SELECT * FROM unnest(\(submissions.map(\.templateName)), \(submissions.map(\.composition)),
+                                     \(submissions.map { json($0.layerData) })::jsonb[],
+                                     \(submissions.map { json($0.outputSettings) })::jsonb[],
+                                     \(submissions.map(\.priority)), \(submissions.map(\.trigger.rawValue)),
+                                     \(PostgresNullableArray(submissions.map(\.triggerID))),
+                                     \(PostgresNullableArray(submissions.map(\.cueItemID))),
+                                     \(submissions.map(\.maxRetries)), \(hashes), \(batch.map(\.actor)))
+                    WITH ORDINALITY AS t(template_name, composition, layer_data, output_settings, priority, trigger_type,
+                                         trigger_id, cue_item_id, max_retries, data_hash, actor, ord)
+            ), numbered AS (
+                -- ids drawn here, once per row (a CTE is evaluated once), tie each answer to its input
+                SELECT input.*, nextval(pg_get_serial_sequence('render_instructions', 'id')) AS id FROM input
+            ), ins AS (
+                INSERT INTO render_instructions (id, template_name, composition, layer_data, output_settings, priority,
                                                  trigger_type, trigger_id, cue_item_id, max_retries, data_hash)
-                VALUES (\(submission.templateName), \(submission.composition), \(PostgresJSON(submission.layerData)),
-                        \(PostgresJSON(submission.outputSettings)), \(submission.priority), \(submission.trigger.rawValue),
-                        \(submission.triggerID), \(submission.cueItemID), \(submission.maxRetries), \(submission.dataHash))
+                SELECT id, template_name, composition, layer_data, output_settings, priority,
+                       trigger_type, trigger_id, cue_item_id, max_retries, data_hash
+                FROM numbered ORDER BY ord
                 RETURNING *
             ), outbox AS (
-                INSERT INTO render_outbox (instruction_id) SELECT id FROM ins RETURNING id
+                INSERT INTO render_outbox (instruction_id) SELECT id FROM ins ORDER BY id RETURNING id, instruction_id
             ), timeline AS (
                 INSERT INTO render_timeline (instruction_id, event, to_status, actor, details)
-                SELECT id, 'submitted', 'pending', \(actor), jsonb_build_object('priority', priority, 'trigger', trigger_type)
-                FROM ins
+                SELECT ins.id, 'submitted', 'pending', n.actor, jsonb_build_object('priority', ins.priority, 'trigger', ins.trigger_type)
+                FROM ins JOIN numbered n ON n.id = ins.id
+            ), notified AS (
+                SELECT pg_notify(\(Self.pendingChannel), max(id)::text) AS sent FROM ins
             )
-            SELECT \(fragment: Self.columns), (SELECT id FROM outbox), pg_notify(\(Self.pendingChannel), id::text)::text
-            FROM ins
+            SELECT ins.id, ins.created_at, ins.scheduled_at, outbox.id, n.ord
+            FROM ins JOIN outbox ON outbox.instruction_id = ins.id JOIN numbered n ON n.id = ins.id CROSS JOIN notified
+            ORDER BY n.ord
             """)
-        return Submitted(instruction: try Self.decodeInstruction(rows[0]), outboxID: try rows[0].decode(Int64.self, at: 24))
+        guard rows.count == batch.count else {
+            throw HubError(.unavailable, "the database answered \(rows.count) rows for \(batch.count) submitted instructions")
+        }
+        // The stored instruction is the submission plus what the database assigned: built here
+        // rather than decoded back from JSON.
+        return try zip(rows, zip(submissions, hashes)).map { row, item in
+            let (submission, hash) = item
+            let instruction = RenderInstruction(
+                id: try row.decode(Int64.self, at: 0), templateName: submission.templateName, composition: submission.composition,
+                layerData: submission.layerData, outputSettings: submission.outputSettings, status: .pending,
+                priority: submission.priority, trigger: submission.trigger, triggerID: submission.triggerID,
+                cueItemID: submission.cueItemID, retryCount: 0, maxRetries: submission.maxRetries, attempt: 0,
+                errorMessage: nil, dataHash: hash, createdAt: try row.decode(Date.self, at: 1),
+                scheduledAt: try row.decode(Date.self, at: 2), startedAt: nil, completedAt: nil, workerID: nil,
+                leaseExpiresAt: nil, progressFrame: nil, progressTotal: nil, cancelRequested: false)
+            return Submitted(instruction: instruction, outboxID: try row.decode(Int64.self, at: 3))
+        }
     }
 
     // MARK: Reads
@@ -177,13 +229,12 @@ public struct RenderStore: Sendable {
         return try rows.map { (try $0.decode(Int64.self, at: 0), try $0.decode(Int64.self, at: 1)) }
     }
 
-    /// Records that the outbox rows were published to Redis.
+    /// Records that the outbox rows were published to Redis: they are deleted, since the outbox
+    /// holds only the signals still owed (a delete writes no new row version and no index entry,
+    /// which matters at thousands of instructions a second; the timeline keeps the history).
     public func markPublished(_ outboxIDs: [Int64]) async throws {
         guard !outboxIDs.isEmpty else { return }
-        try await pool.query("""
-            UPDATE render_outbox SET published_at = now(), publish_attempts = publish_attempts + 1
-            WHERE id = ANY(\(outboxIDs)) AND published_at IS NULL
-            """)
+        try await pool.query("DELETE FROM render_outbox WHERE id = ANY(\(outboxIDs))")
     }
 
     /// Records a failed publish attempt (Redis down) so the relay can report it.

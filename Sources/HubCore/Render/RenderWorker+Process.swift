@@ -20,17 +20,24 @@ extension RenderWorker {
         let outputPath = configuration.outputDirectory
             .appendingPathComponent("\(instruction.templateName.filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })-\(instruction.id)-a\(claim.attempt)-\(claim.leaseToken.uuidString.prefix(8).lowercased()).\(ext)").path
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("hub-render-\(claim.leaseToken.uuidString)")
-        try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
+        let usesWork = backend.usesWorkDirectory
+        if usesWork { try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true) }
+        defer { if usesWork { try? FileManager.default.removeItem(at: work) } }
 
         let job = RenderJob(instruction: instruction, outputPath: outputPath, workDirectory: work)
         let latest = PThreadLocked<RenderProgress?>(nil)
         let started = ContinuousClock.now
         await queue.events.render("render_started", instruction, status: .processing,
                                   extra: ["worker": .string(claim.workerID), "attempt": .integer(Int64(claim.attempt))])
-        if let cached = try? await queue.store.cachedOutput(dataHash: instruction.dataHash, excluding: instruction.id) {
-            await record(.rendered(cached), for: claim, started: started)
-            return
+        // The claim brought the render cache's newest candidate; older ones are only looked up
+        // when its file is gone.
+        if let candidate = claim.cacheCandidate {
+            let cached = FileManager.default.fileExists(atPath: candidate.path)
+                ? candidate : try? await queue.store.cachedOutput(dataHash: instruction.dataHash, excluding: instruction.id)
+            if let cached {
+                await record(.rendered(cached), for: claim, started: started)
+                return
+            }
         }
         let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask { [backend] in
@@ -94,7 +101,7 @@ extension RenderWorker {
             case .rendered(var output):
                 let elapsed = ContinuousClock.now - started
                 output.renderMilliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-                try await queue.store.complete(claim, output: output)
+                _ = try await completer.submit((claim, output))
                 count { $0.completed += 1 }
                 await queue.events.render("render_completed", claim.instruction, status: .completed,
                                           extra: ["output": .string(output.path), "cache_hit": .bool(output.cacheHit)])

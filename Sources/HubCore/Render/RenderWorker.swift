@@ -64,9 +64,15 @@ public final class RenderWorker: Sendable {
     let logger: Logger
     private let board = WakeUpBoard()
     let state = PThreadLocked(State())
+    /// Slots that look for work at the same moment share one claim statement.
+    private let claimer: Coalescer<String, RenderClaim?>
+    /// Slots that finish at the same moment share one completion statement (one commit).
+    let completer: Coalescer<(claim: RenderClaim, output: RenderStore.Output), Int64>
 
     struct State {
         var mode: DispatchMode = .redis
+        /// Whether an idle slot is blocked reading the stream for the others.
+        var readerActive = false
         var lastHeartbeat: [UUID: ContinuousClock.Instant] = [:]
         var stopDeadline: ContinuousClock.Instant?
         var summary = RenderWorkerSummary()
@@ -79,6 +85,30 @@ public final class RenderWorker: Sendable {
         self.backend = backend
         self.configuration = configuration
         self.logger = logger
+        let store = queue.store
+        let lease = configuration.lease
+        self.claimer = Coalescer(maxBatch: max(1, configuration.concurrency), maxConcurrentFlushes: 1) { consumers in
+            do {
+                let claims = try await store.claimNext(workers: consumers, lease: lease)
+                return consumers.map { .success(claims[$0]) }
+            } catch {
+                return consumers.map { _ in .failure(error) }
+            }
+        }
+        self.completer = Coalescer(maxBatch: max(1, configuration.concurrency), maxConcurrentFlushes: 2) { batch in
+            do {
+                return try await store.complete(batch)
+            } catch where batch.count > 1 {
+                // The statement failed as a whole: record each completion on its own.
+                var results: [Result<Int64, any Error>] = []
+                for item in batch {
+                    do { results.append(.success(try await store.complete(item.claim, output: item.output))) } catch { results.append(.failure(error)) }
+                }
+                return results
+            } catch {
+                return [.failure(error)]
+            }
+        }
     }
 
     /// The current dispatch mode.
@@ -105,9 +135,10 @@ public final class RenderWorker: Sendable {
             switchMode(to: .databaseFallback, because: error)
         }
         let notifications = try await queue.store.pool.listen(to: [RenderStore.pendingChannel])
-        let listener = Task { [board] in
+        let listener = Task { [board, self] in
             do {
-                for try await _ in notifications { await board.signal() }
+                // In Redis mode the stream's reader wakes the slots; NOTIFY matters in fallback.
+                for try await _ in notifications where self.mode == .databaseFallback { await board.signal() }
             } catch {
                 // The LISTEN connection was lost: slots still poll every idleWait.
             }
@@ -148,29 +179,47 @@ public final class RenderWorker: Sendable {
         return summary
     }
 
+    /// One render slot: claim the next due instruction while there is one; when there is none,
+    /// wait for a signal.
+    ///
+    /// In Redis mode one idle slot at a time (the reader) blocks on the stream with its own
+    /// consumer name and reads every signal that has arrived in one go; the other idle slots wait
+    /// on the in-process board. When signals arrive the reader wakes them all, and their claims
+    /// share one statement (``claimer``). A burst of signals therefore costs one read and one
+    /// claim statement, and signals made stale by drain-first claiming cost almost nothing.
     private func runSlot(consumer: String) async throws {
         var lastRedisCheck = ContinuousClock.now
         while !isStopping && !Task.isCancelled {
-            if let claim = try await queue.store.claimNext(worker: consumer, lease: configuration.lease) {
+            if let claim = try await claimer.submit(consumer) {
                 await process(claim)
                 continue
             }
             if configuration.once { return }
             switch mode {
             case .redis:
+                guard becomeReader() else {
+                    await board.wait(timeout: configuration.idleWait)
+                    continue
+                }
                 do {
                     let entries = try await queue.redis.xreadgroup(
                         group: queue.dispatch.group, consumer: consumer, stream: queue.dispatch.stream,
-                        count: 1, block: configuration.idleWait)
+                        count: 256, block: configuration.idleWait)
+                    resignReader()
                     if !entries.isEmpty {
                         _ = try await queue.redis.xack(queue.dispatch.stream, group: queue.dispatch.group, ids: entries.map(\.id))
+                        await board.signal()
                     }
                 } catch is CancellationError {
+                    resignReader()
                     return
                 } catch let error as RedisError where error.serverErrorPrefix == "NOGROUP" {
+                    resignReader()
                     try? await queue.ensureGroup()
                 } catch {
+                    resignReader()
                     switchMode(to: .databaseFallback, because: error)
+                    await board.signal()
                 }
             case .databaseFallback:
                 await board.wait(timeout: configuration.idleWait)
@@ -184,6 +233,19 @@ public final class RenderWorker: Sendable {
                 }
             }
         }
+    }
+
+    /// Takes the reader role if no slot holds it.
+    private func becomeReader() -> Bool {
+        state.withLock { state in
+            guard !state.readerActive else { return false }
+            state.readerActive = true
+            return true
+        }
+    }
+
+    private func resignReader() {
+        state.withLock { $0.readerActive = false }
     }
 
     private func switchMode(to newMode: DispatchMode, because error: (any Error)?) {

@@ -49,15 +49,25 @@ public struct HubEvent: Sendable, Codable, Hashable {
         return try decoder.decode(HubEvent.self, from: Data(data))
     }
 
-    /// The event as JSON text.
+    /// The event as JSON text (sorted keys; the timestamp in UTC with milliseconds).
     public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(ISO8601DateFormatter.withFractions.string(from: date))
+        var writer = JSONWriter()
+        writer.raw("{")
+        if let correlationID {
+            writer.raw("\"correlation_id\":")
+            writer.string(correlationID)
+            writer.raw(",")
         }
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        writer.raw("\"data\":")
+        writer.object(data)
+        writer.raw(",\"source\":")
+        writer.string(source)
+        writer.raw(",\"timestamp\":")
+        writer.timestamp(timestamp)
+        writer.raw(",\"type\":")
+        writer.string(type)
+        writer.raw("}")
+        return writer.text
     }
 }
 
@@ -78,33 +88,57 @@ public struct EventPublisher: Sendable {
     public let source: String
     let logger: Logger
     /// Whether the last publish failed: the first failure of an outage is a warning, the rest debug.
-    private let failing = PThreadLocked(false)
+    private let failing: PThreadLocked<Bool>
+    /// Events published at the same time share one pipeline (one round trip), in order.
+    private let batcher: Coalescer<(text: String, type: String, channels: [String]), Void>
 
     /// Creates a publisher.
     public init(redis: RedisClient, source: String, logger: Logger = Logger(label: "hub.events")) {
         self.redis = redis
         self.source = source
         self.logger = logger
+        let failing = PThreadLocked(false)
+        self.failing = failing
+        self.batcher = Coalescer(maxBatch: 256, maxConcurrentFlushes: 1) { events in
+            let commands: [[RedisArgument]] = events.flatMap { event in
+                event.channels.map { ["PUBLISH", RedisArgument($0), RedisArgument(event.text)] }
+            }
+            do {
+                _ = try await redis.pipeline(commands)
+                if failing.withLock({ $0 }) {
+                    failing.withLock { $0 = false }
+                    logger.notice("events are published again")
+                }
+            } catch {
+                let first = failing.withLock { state -> Bool in
+                    defer { state = true }
+                    return !state
+                }
+                if first {
+                    logger.warning("events are not being published (dropped until Redis answers): \(error)")
+                } else {
+                    logger.debug("\(events.count) event(s) not published (\(events.map(\.type).joined(separator: ", "))): \(error)")
+                }
+            }
+            return events.map { _ in .success(()) }
+        }
     }
 
-    /// Publishes `type` with `data` on `channels` in one pipeline.
+    /// Publishes `type` with `data` on `channels` in one pipeline (shared with any events
+    /// published at the same moment). Never throws: a failure is logged.
     public func publish(_ type: String, data: [String: JSONValue], channels: [String], correlationID: String? = nil) async {
         let text = HubEvent(type: type, data: data, source: source, correlationID: correlationID).json
-        do {
-            _ = try await redis.pipeline(channels.map { ["PUBLISH", RedisArgument($0), RedisArgument(text)] })
-            if failing.withLock({ $0 }) {
-                failing.withLock { $0 = false }
-                logger.notice("events are published again")
-            }
-        } catch {
-            let first = failing.withLock { state -> Bool in
-                defer { state = true }
-                return !state
-            }
-            if first {
-                logger.warning("events are not being published (dropped until Redis answers): \(error)")
-            } else {
-                logger.debug("event \(type) not published: \(error)")
+        guard !channels.isEmpty else { return }
+        _ = try? await batcher.submit((text, type, channels))
+    }
+
+    /// Publishes the same render event for each of `instructions` in one pipeline (the bulk
+    /// submit path).
+    public func render(_ type: String, _ instructions: [RenderInstruction]) async {
+        await withTaskGroup(of: Void.self) { group in
+            // Concurrent publishes share the batcher's pipelines.
+            for instruction in instructions {
+                group.addTask { await self.render(type, instruction) }
             }
         }
     }
