@@ -214,7 +214,8 @@ struct SystemCPU {
             total += stat.cpuTicks
         }
         var redisSeconds = 0.0
-        if let info = try await redis.send(["INFO", "cpu"]).string {
+        // In the fallback run Redis is unreachable (and idle): it counts as zero.
+        if let info = try? await redis.send(["INFO", "cpu"]).string {
             for line in info.split(whereSeparator: \.isNewline) {
                 let parts = line.split(separator: ":")
                 if parts.count == 2, parts[0] == "used_cpu_sys" || parts[0] == "used_cpu_user", let value = Double(parts[1]) {

@@ -184,8 +184,8 @@ public final class RenderWorker: Sendable {
     ///
     /// In Redis mode one idle slot at a time (the reader) blocks on the stream with its own
     /// consumer name and reads every signal that has arrived in one go; the other idle slots wait
-    /// on the in-process board. When signals arrive the reader wakes them all, and their claims
-    /// share one statement (``claimer``). A burst of signals therefore costs one read and one
+    /// on the in-process board. When signals arrive the reader wakes as many of them as signals
+    /// came, and their claims share one statement (``claimer``). A burst of signals therefore costs one read and one
     /// claim statement, and signals made stale by drain-first claiming cost almost nothing.
     private func runSlot(consumer: String) async throws {
         var lastRedisCheck = ContinuousClock.now
@@ -207,8 +207,10 @@ public final class RenderWorker: Sendable {
                         count: 256, block: configuration.idleWait)
                     resignReader()
                     if !entries.isEmpty {
+                        // As many idle slots as signals arrived: they claim the rest (this slot
+                        // claims one), and one left without work becomes the next reader.
+                        await board.signal(upTo: entries.count)
                         _ = try await queue.redis.xack(queue.dispatch.stream, group: queue.dispatch.group, ids: entries.map(\.id))
-                        await board.signal()
                     }
                 } catch is CancellationError {
                     resignReader()

@@ -36,6 +36,18 @@ actor WakeUpBoard {
         for (_, continuation) in all { continuation.resume() }
     }
 
+    /// Wakes at most `count` waiting slots, the longest waiting first (or lets the next one to
+    /// wait return at once when none is waiting).
+    func signal(upTo count: Int) {
+        if waiters.isEmpty {
+            pendingSignals += 1
+            return
+        }
+        for id in waiters.keys.sorted().prefix(max(1, count)) {
+            waiters.removeValue(forKey: id)?.resume()
+        }
+    }
+
     private func wake(_ id: Int) {
         waiters.removeValue(forKey: id)?.resume()
     }
