@@ -39,7 +39,7 @@ public struct Card: Sendable, Hashable, CustomStringConvertible {
         case "j": rank = 11
         case "q": rank = 12
         case "k": rank = 13
-        case "a", "1": rank = 14
+        case "a": rank = 14
         default:
             guard rankText.count == 1, let digit = Int(rankText), (2...9).contains(digit) else { return nil }
             rank = digit

@@ -94,7 +94,7 @@ public enum HandEvaluator {
     @inline(__always)
     static func straightHigh(_ mask: UInt16) -> Int? {
         // The ace also plays low: copy bit 14 to bit 1.
-        let m = mask | (mask >> 13 & 1) << 1
+        let m = mask | (mask >> 14 & 1) << 1
         var high = 14
         while high >= 5 {
             if (m >> UInt16(high - 4)) & 0x1F == 0x1F { return high }
