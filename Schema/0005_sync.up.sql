@@ -228,6 +228,7 @@ CREATE TABLE wsop_event_players (
     table_no       text,
     seat           integer,
     eliminated_at  timestamptz,
+    as_of          timestamptz,
     updated_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (event_id, player_id)
 );
