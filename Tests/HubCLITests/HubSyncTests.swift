@@ -90,6 +90,13 @@ import Testing
         #expect(output.playersLinked == 1, "GFX 'jhkg' and WSOP+ 'Jhkg'")
         #expect(output.renderInstructions?.count == 1)
         #expect(try await Self.count(pool, "SELECT count(*) FROM render_instructions WHERE trigger_type = 'premium_hand'") == 1)
+        let layers = try await pool.query("""
+            SELECT layer_data->>'Board', layer_data->>'Rank', layer_data->>'Cards 3', template_name FROM render_instructions
+            """)
+        #expect(try layers[0].decode(String.self, at: 0) == "6d 6s 6h 6c Jh")
+        #expect(try layers[0].decode(String.self, at: 1) == "four of a kind")
+        #expect(try layers[0].decode(String?.self, at: 2) != nil, "three shown hands as slots 1…3")
+        #expect(try layers[0].decode(String.self, at: 3) == "premium_hand")
 
         // Every event of the run carries its correlation id: both sources started and completed,
         // and a hand_created per hand.

@@ -37,18 +37,21 @@ public struct PremiumOrphans: Sendable {
                 for row in orphans {
                     let handID = try row.decode(Int64.self, at: 0)
                     let players = try row.decode(PostgresJSON<[JSONValue]>.self, at: 6).value
-                    let shown = players.compactMap { player -> JSONValue? in
-                        guard case .object(let p) = player, case .array(let cards)? = p["hole_cards"], !cards.isEmpty else { return nil }
-                        return .object(["seat": p["seat"] ?? .null, "name": p["name"] ?? .null, "hole_cards": .array(cards)])
-                    }
-                    let layers: [String: JSONValue] = [
+                    var layers: [String: JSONValue] = [
                         "Table": .string(try row.decode(String.self, at: 1)),
                         "Hand": .integer(Int64(try row.decode(Int.self, at: 2))),
-                        "Rank": .string(try row.decode(String?.self, at: 3) ?? ""),
-                        "Board": .array(try row.decode([String].self, at: 4).map(JSONValue.string)),
+                        "Rank": .string((try row.decode(String?.self, at: 3) ?? "").replacingOccurrences(of: "_", with: " ")),
+                        "Board": .string(try row.decode([String].self, at: 4).joined(separator: " ")),
                         "Winner": .string(try row.decode(String?.self, at: 5) ?? ""),
-                        "Players": .array(shown),
                     ]
+                    // The shown hands as numbered slot layers ("Name 1", "Cards 1", …), as cue graphics bind lists.
+                    var slot = 0
+                    for case .object(let player) in players {
+                        guard case .array(let cards)? = player["hole_cards"], !cards.isEmpty else { continue }
+                        slot += 1
+                        layers["Name \(slot)"] = player["name"] ?? .string("")
+                        layers["Cards \(slot)"] = .string(cards.compactMap { if case .string(let c) = $0 { c } else { nil } }.joined(separator: " "))
+                    }
                     let submission = RenderSubmission(templateName: template, layerData: layers, outputSettings: OutputSettings(format: .png),
                                                       priority: 3, trigger: .premiumHand, triggerID: String(handID))
                     created.append(try await queue.submit(submission, actor: actor).instruction.id)
