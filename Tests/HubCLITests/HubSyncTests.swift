@@ -143,6 +143,25 @@ import Testing
         await pool.close()
     }
 
+    @Test func badWSOPFilesMakeExitStatusOneAndTheGoodOnesImport() async throws {
+        let (env, pool) = try await Self.environment()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wsop bad=\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: Self.samples.appendingPathComponent("wsop/2026-07-10"), to: root.appendingPathComponent("good"))
+        let bad = root.appendingPathComponent("bad")
+        try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+        try Data("event,player,chips,colour\nWSOP-2026-E76,Ann,100,red\n".utf8).write(to: bad.appendingPathComponent("ChipCounts.csv"))
+        try Data("event,rank,player,chips\nWSOP-2026-E76,1,Ann,-100\n".utf8).write(to: bad.appendingPathComponent("Standings.csv"))
+        let result = try await run(["wsop", root.path], env: env)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("unknown column 'colour'"))
+        #expect(try await Self.count(pool, "SELECT count(*) FROM sync_file_errors") == 2)
+        #expect(try await Self.count(pool, "SELECT count(*) FROM wsop_chip_counts") == 5, "only the good export's counts")
+        #expect(try await Self.count(pool, "SELECT count(*) FROM wsop_standings") == 5)
+        #expect(try await Self.count(pool, "SELECT count(*) FROM sync_status WHERE source = 'wsop' AND status = 'failed'") == 2,
+                "chip_counts and standings failed; events and players synced")
+        await pool.close()
+    }
+
     @Test func twoConcurrentRunsNeverImportTwice() async throws {
         let (env, pool) = try await Self.environment()
         let root = try Self.exportTree(count: 60)
