@@ -38,6 +38,19 @@ public struct SyncStore: Sendable {
     /// Applies the time-based transitions: `synced → outdated` once the interval passed, and
     /// `failed → pending` once the retry is due (retries left), then `outdated → pending`.
     public func refresh() async throws {
+        // A run that died (process killed) leaves its entities in_progress; its lock went with its
+        // connection, so in_progress without a lock holder is really failed.
+        for source in SyncSource.allCases {
+            let classID = Int64(UInt64(bitPattern: source.lockKey) >> 32)
+            let objectID = Int64(UInt64(bitPattern: source.lockKey) & 0xFFFF_FFFF)
+            try await pool.query("""
+                UPDATE sync_status SET status = 'failed', updated_at = now(), next_sync_at = now(),
+                    last_error = 'the run was interrupted (its process ended without finishing)'
+                WHERE source = \(source.rawValue) AND status = 'in_progress'
+                  AND NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = \(classID)
+                                  AND objid::bigint = \(objectID) AND objsubid = 1)
+                """)
+        }
         try await pool.query("""
             UPDATE sync_status SET status = 'outdated', updated_at = now()
             WHERE status = 'synced' AND next_sync_at <= now()

@@ -68,3 +68,24 @@ import Testing
         await pool.close()
     }
 }
+
+@Suite struct SyncStoreTests {
+    /// A run whose process died leaves its entities in_progress without a lock holder: refresh
+    /// marks them failed (and due), while a run that still holds the lock stays in progress.
+    @Test func interruptedRunsAreFailedOnlyWhenNobodyHoldsTheLock() async throws {
+        let pool = try PostgresPool(url: try await scratchDatabaseURL(), maxConnections: 4)
+        try await Migrator(pool: pool).up()
+        try await pool.query("UPDATE sync_status SET status = 'in_progress'")
+        try await pool.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(\(SyncSource.wsop.lockKey))")
+            try await SyncStore(pool: pool).refresh()
+            try await connection.query("SELECT pg_advisory_unlock(\(SyncSource.wsop.lockKey))")
+        }
+        let statuses = try await SyncStore(pool: pool).statuses()
+        #expect(statuses.filter { $0.source == "gfx" }.allSatisfy { $0.status == "pending" && $0.lastError?.contains("interrupted") == true },
+                "failed, then pending because its retry is due at once")
+        #expect(statuses.filter { $0.source == "wsop" }.allSatisfy { $0.status == "in_progress" })
+        #expect(try await SyncStore(pool: pool).isDue(.gfx))
+        await pool.close()
+    }
+}
