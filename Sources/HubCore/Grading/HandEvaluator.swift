@@ -23,7 +23,10 @@ public struct HandValue: Sendable, Hashable, Comparable, CustomStringConvertible
 public enum HandEvaluator {
     /// The best hand in `cards` (5…7 cards; fewer are evaluated as they are, e.g. for a folded
     /// player's partial board, and cannot make straights or flushes).
-    public static func evaluate(_ cards: some Sequence<Card>) -> HandValue {
+    ///
+    /// Takes an array rather than any sequence: a generic entry point is not specialized for
+    /// callers in other modules and ran several times slower there.
+    public static func evaluate(_ cards: [Card]) -> HandValue {
         var suits: (UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0)
         var counts: UInt64 = 0
         var all: UInt16 = 0

@@ -48,7 +48,8 @@ public struct SyncStore: Sendable {
                     last_error = 'the run was interrupted (its process ended without finishing)'
                 WHERE source = \(source.rawValue) AND status = 'in_progress'
                   AND NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = \(classID)
-                                  AND objid::bigint = \(objectID) AND objsubid = 1)
+                                  AND objid::bigint = \(objectID) AND objsubid = 1
+                                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
                 """)
         }
         try await pool.query("""
