@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "hubctl", targets: ["HubCLI"]),
         .executable(name: "hub-worker", targets: ["HubWorker"]),
         .executable(name: "hub-bench", targets: ["HubBench"]),
+        .executable(name: "hub-sync", targets: ["HubSync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -96,6 +97,16 @@ let package = Package(
             dependencies: [
                 "HubCore", "CLibPQ", "CHiredis", "HubCommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcoming
+        ),
+
+        .executableTarget(
+            name: "HubSync",
+            dependencies: [
+                "HubCore", "HubPostgres", "HubRedis", "HubCommandSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),

@@ -55,6 +55,15 @@ public struct HubSetting: Sendable, Hashable {
     public static let apiKeys = HubSetting(name: "HUB_API_KEYS", defaultValue: nil,
         summary: "comma-separated API keys accepted by hub-server", isSecret: true)
 
+    public static let syncGFXDirectories = HubSetting(name: "HUB_SYNC_GFX_DIRS", defaultValue: nil,
+        summary: "hub-sync all: PokerGFX export folders, separated by ':'", isSecret: false)
+    public static let syncWSOPDirectory = HubSetting(name: "HUB_SYNC_WSOP_DIR", defaultValue: nil,
+        summary: "hub-sync all: the WSOP+ export folder", isSecret: false)
+    public static let syncPremiumTemplate = HubSetting(name: "HUB_SYNC_PREMIUM_TEMPLATE", defaultValue: "premium_hand",
+        summary: "template of the render instructions hub-sync creates for premium hands", isSecret: false)
+    public static let syncPollSeconds = HubSetting(name: "HUB_SYNC_POLL_SECONDS", defaultValue: "10",
+        summary: "hub-sync --watch: how often export folders are checked for new or grown files", isSecret: false)
+
     /// Every known setting, in documentation order.
     public static let all: [HubSetting] = [
         databaseURL, redisURL, databasePoolSize, redisPoolSize, logLevel, renderStream, consumerGroup,
@@ -62,5 +71,6 @@ public struct HubSetting: Sendable, Hashable {
         templateDirectory, nexrenderBinary, aerenderBinary,
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
+        syncGFXDirectories, syncWSOPDirectory, syncPremiumTemplate, syncPollSeconds,
     ]
 }

@@ -1,0 +1,33 @@
+/// The ten categories of a five-card poker hand, weakest first.
+public enum HandCategory: Int, Sendable, CaseIterable, Comparable, Codable, CustomStringConvertible {
+    case highCard, pair, twoPair, threeOfAKind, straight, flush, fullHouse, fourOfAKind, straightFlush, royalFlush
+
+    /// The stored name (`high_card` … `royal_flush`).
+    public var name: String {
+        switch self {
+        case .highCard: "high_card"
+        case .pair: "pair"
+        case .twoPair: "two_pair"
+        case .threeOfAKind: "three_of_a_kind"
+        case .straight: "straight"
+        case .flush: "flush"
+        case .fullHouse: "full_house"
+        case .fourOfAKind: "four_of_a_kind"
+        case .straightFlush: "straight_flush"
+        case .royalFlush: "royal_flush"
+        }
+    }
+
+    /// Creates a category from its stored name.
+    public init?(name: String) {
+        guard let found = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = found
+    }
+
+    /// Premium hands (SPEC §2): full house or better.
+    public var isPremium: Bool { self >= .fullHouse }
+
+    public var description: String { name }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}

@@ -1,0 +1,163 @@
+import Foundation
+
+/// One PokerGFX "live data export" file (SPEC §4.1), decoded tolerantly: fields real exports leave
+/// out take their neutral value, unknown fields and event types are kept or ignored, and numbers
+/// are decoded as integers from their digits (the session `ID` is .NET ticks, above 2^53, and would
+/// lose digits through a Double). A field of the wrong type is an error naming its path.
+public struct GFXExport: Sendable, Decodable {
+    /// The session id (`ID`); nil when the export has none (the file name's `GameID=` is used).
+    public var id: Int64?
+    public var createdAt: String?
+    public var eventTitle: String
+    public var softwareVersion: String?
+    /// `FEATURE_TABLE`, …; nil when missing.
+    public var type: String?
+    public var payouts: [Int64]?
+    public var hands: [Hand]
+
+    enum CodingKeys: String, CodingKey {
+        case id = "ID", createdAt = "CreatedDateTimeUTC", eventTitle = "EventTitle", softwareVersion = "SoftwareVersion"
+        case type = "Type", payouts = "Payouts", hands = "Hands"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decodeIfPresent(Int64.self, forKey: .id)
+        createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
+        eventTitle = try c.decodeIfPresent(String.self, forKey: .eventTitle) ?? ""
+        softwareVersion = try c.decodeIfPresent(String.self, forKey: .softwareVersion)
+        type = try c.decodeIfPresent(String.self, forKey: .type)
+        payouts = try c.decodeIfPresent([Int64].self, forKey: .payouts)
+        hands = try c.decodeIfPresent([Hand].self, forKey: .hands) ?? []
+    }
+
+    /// One hand.
+    public struct Hand: Sendable, Decodable {
+        public var handNum: Int
+        public var gameVariant: String
+        public var gameClass: String
+        public var betStructure: String
+        /// ISO-8601 duration (`PT1M23.19S`).
+        public var duration: String?
+        public var startDateTimeUTC: String
+        public var recordingOffsetStart: String?
+        public var anteAmt: Int64
+        public var bombPotAmt: Int64
+        public var numBoards: Int
+        public var runItNumTimes: Int
+        public var description: String
+        public var flopDrawBlinds: [String: JSONValue]
+        public var studLimits: [String: JSONValue]
+        public var players: [Player]
+        public var events: [Event]
+
+        enum CodingKeys: String, CodingKey {
+            case handNum = "HandNum", gameVariant = "GameVariant", gameClass = "GameClass", betStructure = "BetStructure"
+            case duration = "Duration", startDateTimeUTC = "StartDateTimeUTC", recordingOffsetStart = "RecordingOffsetStart"
+            case anteAmt = "AnteAmt", bombPotAmt = "BombPotAmt", numBoards = "NumBoards", runItNumTimes = "RunItNumTimes"
+            case description = "Description", flopDrawBlinds = "FlopDrawBlinds", studLimits = "StudLimits"
+            case players = "Players", events = "Events"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            handNum = try c.decode(Int.self, forKey: .handNum)
+            gameVariant = try c.decodeIfPresent(String.self, forKey: .gameVariant) ?? ""
+            gameClass = try c.decodeIfPresent(String.self, forKey: .gameClass) ?? ""
+            betStructure = try c.decodeIfPresent(String.self, forKey: .betStructure) ?? ""
+            duration = try c.decodeIfPresent(String.self, forKey: .duration)
+            startDateTimeUTC = try c.decode(String.self, forKey: .startDateTimeUTC)
+            recordingOffsetStart = try c.decodeIfPresent(String.self, forKey: .recordingOffsetStart)
+            anteAmt = try c.decodeIfPresent(Int64.self, forKey: .anteAmt) ?? 0
+            bombPotAmt = try c.decodeIfPresent(Int64.self, forKey: .bombPotAmt) ?? 0
+            numBoards = try c.decodeIfPresent(Int.self, forKey: .numBoards) ?? 1
+            runItNumTimes = try c.decodeIfPresent(Int.self, forKey: .runItNumTimes) ?? 1
+            description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+            flopDrawBlinds = try c.decodeIfPresent([String: JSONValue].self, forKey: .flopDrawBlinds) ?? [:]
+            studLimits = try c.decodeIfPresent([String: JSONValue].self, forKey: .studLimits) ?? [:]
+            players = try c.decodeIfPresent([Player].self, forKey: .players) ?? []
+            events = try c.decodeIfPresent([Event].self, forKey: .events) ?? []
+        }
+    }
+
+    /// A seat in a hand.
+    public struct Player: Sendable, Decodable {
+        public var playerNum: Int
+        public var name: String
+        public var longName: String
+        public var startStackAmt: Int64
+        public var endStackAmt: Int64
+        public var cumulativeWinningsAmt: Int64
+        public var blindBetStraddleAmt: Int64
+        /// As exported: one element holding a space-separated string (`["ac jc"]`, `[""]`).
+        public var holeCards: [String]
+        public var sittingOut: Bool
+        public var eliminationRank: Int
+        public var vpipPercent: Double
+        public var preFlopRaisePercent: Double
+        public var aggressionFrequencyPercent: Double
+        public var wentToShowDownPercent: Double
+
+        enum CodingKeys: String, CodingKey {
+            case playerNum = "PlayerNum", name = "Name", longName = "LongName", startStackAmt = "StartStackAmt"
+            case endStackAmt = "EndStackAmt", cumulativeWinningsAmt = "CumulativeWinningsAmt"
+            case blindBetStraddleAmt = "BlindBetStraddleAmt", holeCards = "HoleCards", sittingOut = "SittingOut"
+            case eliminationRank = "EliminationRank", vpipPercent = "VPIPPercent", preFlopRaisePercent = "PreFlopRaisePercent"
+            case aggressionFrequencyPercent = "AggressionFrequencyPercent", wentToShowDownPercent = "WentToShowDownPercent"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            playerNum = try c.decode(Int.self, forKey: .playerNum)
+            name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+            longName = try c.decodeIfPresent(String.self, forKey: .longName) ?? ""
+            startStackAmt = try c.decodeIfPresent(Int64.self, forKey: .startStackAmt) ?? 0
+            endStackAmt = try c.decodeIfPresent(Int64.self, forKey: .endStackAmt) ?? 0
+            cumulativeWinningsAmt = try c.decodeIfPresent(Int64.self, forKey: .cumulativeWinningsAmt) ?? 0
+            blindBetStraddleAmt = try c.decodeIfPresent(Int64.self, forKey: .blindBetStraddleAmt) ?? 0
+            holeCards = try c.decodeIfPresent([String].self, forKey: .holeCards) ?? []
+            sittingOut = try c.decodeIfPresent(Bool.self, forKey: .sittingOut) ?? false
+            eliminationRank = try c.decodeIfPresent(Int.self, forKey: .eliminationRank) ?? -1
+            vpipPercent = try c.decodeIfPresent(Double.self, forKey: .vpipPercent) ?? 0
+            preFlopRaisePercent = try c.decodeIfPresent(Double.self, forKey: .preFlopRaisePercent) ?? 0
+            aggressionFrequencyPercent = try c.decodeIfPresent(Double.self, forKey: .aggressionFrequencyPercent) ?? 0
+            wentToShowDownPercent = try c.decodeIfPresent(Double.self, forKey: .wentToShowDownPercent) ?? 0
+        }
+    }
+
+    /// An action or a dealt board card.
+    public struct Event: Sendable, Decodable {
+        /// As exported (`FOLD`, `BOARD CARD`, a type this build has never seen, …).
+        public var eventType: String
+        public var playerNum: Int
+        public var betAmt: Int64
+        public var pot: Int64
+        /// One card per `BOARD CARD` event (`10d`).
+        public var boardCards: String?
+        public var boardNum: Int
+        public var dateTimeUTC: String?
+        public var numCardsDrawn: Int
+
+        enum CodingKeys: String, CodingKey {
+            case eventType = "EventType", playerNum = "PlayerNum", betAmt = "BetAmt", pot = "Pot", boardCards = "BoardCards"
+            case boardNum = "BoardNum", dateTimeUTC = "DateTimeUTC", numCardsDrawn = "NumCardsDrawn"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            eventType = try c.decodeIfPresent(String.self, forKey: .eventType) ?? ""
+            playerNum = try c.decodeIfPresent(Int.self, forKey: .playerNum) ?? 0
+            betAmt = try c.decodeIfPresent(Int64.self, forKey: .betAmt) ?? 0
+            pot = try c.decodeIfPresent(Int64.self, forKey: .pot) ?? 0
+            // Seen as a string per event; an array of cards is accepted too.
+            if let text = try? c.decodeIfPresent(String.self, forKey: .boardCards) {
+                boardCards = text
+            } else {
+                boardCards = try c.decodeIfPresent([String].self, forKey: .boardCards)?.joined(separator: " ")
+            }
+            boardNum = try c.decodeIfPresent(Int.self, forKey: .boardNum) ?? 0
+            dateTimeUTC = try c.decodeIfPresent(String.self, forKey: .dateTimeUTC)
+            numCardsDrawn = try c.decodeIfPresent(Int.self, forKey: .numCardsDrawn) ?? 0
+        }
+    }
+}

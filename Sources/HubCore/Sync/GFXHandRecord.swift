@@ -1,0 +1,199 @@
+import Foundation
+
+/// A PokerGFX export checked and normalized into the rows the importer writes: cards parsed
+/// (`10d` → `Td`), durations in seconds, the session id from the file name when the export has
+/// none, players keyed for the master table.
+public struct GFXSessionRecord: Sendable {
+    public var gfxID: Int64
+    public var idFromFileName: Bool
+    public var createdAt: String?
+    public var eventTitle: String
+    public var type: String?
+    public var softwareVersion: String?
+    public var payouts: [Int64]?
+    public var hands: [GFXHandRecord]
+
+    /// Checks and normalizes `export`, read from a file named `fileName`.
+    /// - Throws: ``ContentError`` naming the field (`Hands[2].Players[0].HoleCards`) and the problem.
+    init(export: GFXExport, fileName: String) throws {
+        if let id = export.id {
+            gfxID = id
+            idFromFileName = false
+        } else if let id = Self.gameID(inFileName: fileName) {
+            gfxID = id
+            idFromFileName = true
+        } else {
+            throw ContentError(position: "ID", reason: "the export has no ID and the file name has no GameID=<digits>")
+        }
+        createdAt = try export.createdAt.map { try Self.checkTimestamp($0, at: "CreatedDateTimeUTC") }
+        eventTitle = export.eventTitle
+        type = export.type
+        softwareVersion = export.softwareVersion
+        payouts = export.payouts
+        hands = try export.hands.enumerated().map { index, hand in try GFXHandRecord(hand, at: "Hands[\(index)]") }
+    }
+
+    /// The digits after `GameID=` in a PokerGFX file name.
+    static func gameID(inFileName name: String) -> Int64? {
+        guard let range = name.range(of: "GameID=") else { return nil }
+        let digits = name[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
+        return Int64(digits)
+    }
+
+    /// Accepts `2025-10-15T12:03:20.9005907Z` (any fraction length, `Z` or an offset).
+    static func checkTimestamp(_ text: String, at position: String) throws -> String {
+        let bytes = Array(text.utf8)
+        func digits(_ range: Range<Int>) -> Bool { range.upperBound <= bytes.count && bytes[range].allSatisfy { (48...57).contains($0) } }
+        let ok = bytes.count >= 19 && digits(0..<4) && bytes[4] == 45 && digits(5..<7) && bytes[7] == 45 && digits(8..<10)
+            && (bytes[10] == 84 || bytes[10] == 32) && digits(11..<13) && bytes[13] == 58 && digits(14..<16) && bytes[16] == 58 && digits(17..<19)
+        guard ok else { throw ContentError(position: position, reason: "'\(text)' is not an ISO-8601 time") }
+        return text
+    }
+
+    /// Seconds of an ISO-8601 duration such as `PT1M23.19S` or `P739538DT16H3M20.9S`.
+    static func seconds(ofDuration text: String) -> Double? {
+        var rest = Substring(text)
+        guard rest.hasPrefix("P") else { return nil }
+        rest = rest.dropFirst()
+        var total = 0.0
+        var inTime = false
+        var number = ""
+        var sawComponent = false
+        for ch in rest {
+            if ch == "T" { inTime = true; continue }
+            if ch.isNumber || ch == "." || ch == "," { number.append(ch == "," ? "." : ch); continue }
+            guard let value = Double(number) else { return nil }
+            number = ""
+            sawComponent = true
+            switch (ch, inTime) {
+            case ("W", false): total += value * 604_800
+            case ("D", false): total += value * 86_400
+            case ("H", true): total += value * 3_600
+            case ("M", true): total += value * 60
+            case ("S", true): total += value
+            default: return nil
+            }
+        }
+        return number.isEmpty && sawComponent ? total : nil
+    }
+}
+
+/// One hand, normalized.
+public struct GFXHandRecord: Sendable {
+    public var handNum: Int
+    public var startedAt: String
+    public var gameVariant: String
+    public var gameClass: String
+    public var betStructure: String
+    public var durationSeconds: Double?
+    public var recordingOffset: String?
+    public var anteAmt: Int64
+    public var bombPotAmt: Int64
+    public var numBoards: Int
+    public var runItNumTimes: Int
+    public var description: String
+    public var blinds: [String: JSONValue]
+    public var studLimits: [String: JSONValue]
+    /// Board 1 in dealing order.
+    public var board: [Card]
+    /// The largest pot any event reports.
+    public var pot: Int64
+    /// The seat that won the most chips in the hand (nil when nobody gained).
+    public var winnerSeat: Int?
+    public var players: [Player]
+    public var events: [Event]
+
+    /// A seat.
+    public struct Player: Sendable {
+        public var seat: Int
+        public var name: String
+        public var longName: String
+        /// The master-table key: the name trimmed, whitespace collapsed, case folded ("" = unnamed).
+        public var nameKey: String
+        public var startStack: Int64
+        public var endStack: Int64
+        public var cumulativeWinnings: Int64
+        public var blindBetStraddle: Int64
+        public var holeCards: [Card]
+        public var sittingOut: Bool
+        public var eliminationRank: Int
+        public var vpip: Double
+        public var pfr: Double
+        public var aggression: Double
+        public var showdown: Double
+    }
+
+    /// An action or a board card.
+    public struct Event: Sendable {
+        public var type: String
+        public var playerNum: Int
+        public var betAmt: Int64
+        public var pot: Int64
+        public var boardCard: Card?
+        public var boardNum: Int
+        public var occurredAt: String?
+        public var numCardsDrawn: Int
+    }
+
+    init(_ hand: GFXExport.Hand, at position: String) throws {
+        handNum = hand.handNum
+        startedAt = try GFXSessionRecord.checkTimestamp(hand.startDateTimeUTC, at: "\(position).StartDateTimeUTC")
+        gameVariant = hand.gameVariant
+        gameClass = hand.gameClass
+        betStructure = hand.betStructure
+        if let text = hand.duration {
+            guard let seconds = GFXSessionRecord.seconds(ofDuration: text) else {
+                throw ContentError(position: "\(position).Duration", reason: "'\(text)' is not an ISO-8601 duration (PT1M23.19S)")
+            }
+            durationSeconds = seconds
+        }
+        recordingOffset = hand.recordingOffsetStart
+        anteAmt = hand.anteAmt
+        bombPotAmt = hand.bombPotAmt
+        numBoards = hand.numBoards
+        runItNumTimes = hand.runItNumTimes
+        description = hand.description
+        blinds = hand.flopDrawBlinds
+        studLimits = hand.studLimits
+        var seats = Set<Int>()
+        players = try hand.players.enumerated().map { index, p in
+            let at = "\(position).Players[\(index)]"
+            guard seats.insert(p.playerNum).inserted else {
+                throw ContentError(position: "\(at).PlayerNum", reason: "seat \(p.playerNum) appears twice in the hand")
+            }
+            let text = p.holeCards.joined(separator: " ")
+            guard let cards = Card.parseList(text) else {
+                throw ContentError(position: "\(at).HoleCards", reason: "'\(text)' is not a list of cards (e.g. \"ac 10d\")")
+            }
+            return Player(seat: p.playerNum, name: p.name, longName: p.longName,
+                          nameKey: Self.nameKey(p.name.isEmpty ? p.longName : p.name),
+                          startStack: p.startStackAmt, endStack: p.endStackAmt, cumulativeWinnings: p.cumulativeWinningsAmt,
+                          blindBetStraddle: p.blindBetStraddleAmt, holeCards: cards, sittingOut: p.sittingOut,
+                          eliminationRank: p.eliminationRank, vpip: p.vpipPercent, pfr: p.preFlopRaisePercent,
+                          aggression: p.aggressionFrequencyPercent, showdown: p.wentToShowDownPercent)
+        }
+        var board: [Card] = []
+        events = try hand.events.enumerated().map { index, e in
+            var card: Card?
+            if let text = e.boardCards, !text.trimmingCharacters(in: .whitespaces).isEmpty {
+                guard let cards = Card.parseList(text), cards.count == 1 else {
+                    throw ContentError(position: "\(position).Events[\(index)].BoardCards", reason: "'\(text)' is not one card (e.g. \"10d\")")
+                }
+                card = cards[0]
+                if e.boardNum <= 1 { board.append(cards[0]) }
+            }
+            if let time = e.dateTimeUTC { _ = try GFXSessionRecord.checkTimestamp(time, at: "\(position).Events[\(index)].DateTimeUTC") }
+            return Event(type: e.eventType, playerNum: e.playerNum, betAmt: e.betAmt, pot: e.pot, boardCard: card,
+                         boardNum: e.boardNum, occurredAt: e.dateTimeUTC, numCardsDrawn: e.numCardsDrawn)
+        }
+        self.board = board
+        pot = events.map(\.pot).max() ?? 0
+        let gains = players.map { ($0.seat, $0.endStack - $0.startStack) }.filter { $0.1 > 0 }
+        winnerSeat = gains.max { $0.1 < $1.1 }?.0
+    }
+
+    /// The master-table key of a player name: trimmed, inner whitespace collapsed, case folded.
+    public static func nameKey(_ name: String) -> String {
+        name.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased()
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Finds PokerGFX exports under folders and decides which table each belongs to.
+public enum GFXScanner {
+    /// A file found by a scan.
+    public struct File: Sendable, Hashable {
+        /// Its path.
+        public var path: String
+        /// The feature table it belongs to.
+        public var table: String
+    }
+
+    /// Every `.json` file under `directories`, recursively, in path order. File names may contain
+    /// spaces and `=` (`PGFX_live_data_export GameID=638961224831992165.json`).
+    ///
+    /// The table is `table` when given (`hub-sync gfx --table GG`); otherwise the first folder
+    /// below the scanned one (`NAS/GG/2025-10-15/…` scanned from `NAS` → `GG`), or the scanned
+    /// folder's own name for files directly in it.
+    /// - Throws: ``HubError`` `.notFound` for a folder that does not exist.
+    public static func scan(_ directories: [String], table: String? = nil) throws -> [File] {
+        var files: [File] = []
+        let manager = FileManager.default
+        for directory in directories {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+                throw HubError(.notFound, "GFX folder \(directory) does not exist: check the path (or the NAS mount)")
+            }
+            let root = URL(fileURLWithPath: directory).standardizedFileURL
+            if !isDirectory.boolValue {
+                files.append(File(path: root.path, table: table ?? root.deletingLastPathComponent().lastPathComponent))
+                continue
+            }
+            guard let enumerator = manager.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
+                                                      options: [.skipsHiddenFiles]) else { continue }
+            let rootComponents = root.pathComponents.count
+            for case let url as URL in enumerator where url.pathExtension.lowercased() == "json" {
+                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                let components = url.standardizedFileURL.pathComponents
+                let owner = components.count > rootComponents + 1 ? components[rootComponents] : root.lastPathComponent
+                files.append(File(path: url.standardizedFileURL.path, table: table ?? owner))
+            }
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+}

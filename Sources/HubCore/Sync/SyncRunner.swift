@@ -1,0 +1,174 @@
+import Foundation
+import HubPostgres
+import Logging
+
+/// Runs syncs (SPEC §4.3): each source run takes the source's advisory lock (an overlapping run
+/// of the same source is skipped, never imports twice), honours the source's circuit breaker,
+/// records a `sync_history` row with counts and duration, moves the state machine, and publishes
+/// `sync_started` / `sync_completed` / `sync_failed` on `sync-status`. Every event and log line
+/// of one runner carries its correlation id.
+public struct SyncRunner: Sendable {
+    /// The database.
+    public let pool: PostgresPool
+    /// Where events go (nil: none).
+    public let events: EventPublisher?
+    /// Ties every event, log line and history row of this run together.
+    public let correlationID: UUID
+    /// The breaker applied to each source.
+    public var breaker = SyncCircuitBreaker()
+    /// GFX files imported at once.
+    public var concurrency = 4
+    /// Called with (phase, done, total) as work progresses.
+    public var progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }
+    /// The run's logger (its metadata holds `correlation_id`).
+    public let logger: Logger
+
+    public init(pool: PostgresPool, events: EventPublisher?, correlationID: UUID = UUID(), logger: Logger = Logger(label: "hub.sync")) {
+        self.pool = pool
+        self.events = events
+        self.correlationID = correlationID
+        var logger = logger
+        logger[metadataKey: "correlation_id"] = "\(correlationID.uuidString.lowercased())"
+        self.logger = logger
+    }
+
+    var store: SyncStore { SyncStore(pool: pool) }
+    var correlation: String { correlationID.uuidString.lowercased() }
+
+    /// The outcome of one source run.
+    public struct SourceResult: Sendable, Codable, Hashable {
+        public var source: String
+        /// `completed`, `failed` or `skipped`.
+        public var status: String
+        public var runID: Int64?
+        public var counts: SyncCounts
+        public var durationMs: Int
+        /// Why it failed or was skipped.
+        public var reason: String?
+        /// Hands added (GFX).
+        public var newHands: Int = 0
+        /// Whether the run counts as a failure for the exit status (a lock-skip does not).
+        public var isFailure: Bool { status == "failed" || (status == "skipped" && reason?.hasPrefix("circuit") == true) }
+    }
+
+    /// Imports the PokerGFX exports under `directories`.
+    public func syncGFX(directories: [String], table: String? = nil) async -> SourceResult {
+        await run(.gfx) { runID in
+            let files = try GFXScanner.scan(directories, table: table)
+            logger.info("gfx: \(files.count) files under \(directories.joined(separator: ", "))")
+            var importer = GFXImporter(pool: pool, concurrency: concurrency, logger: logger)
+            importer.concurrency = concurrency
+            let progress = self.progress
+            let report = try await importer.importFiles(files, runID: runID) { done, total in progress("gfx", done, total) }
+            let failed: Set<String> = report.counts.filesFailed > 0 ? Set(SyncSource.gfx.entities) : []
+            return (report.counts, failed, report.newHandIDs.count,
+                    ["sessions_created": .integer(Int64(report.sessionsCreated)), "hands_added": .integer(Int64(report.newHandIDs.count)),
+                     "players_created": .integer(Int64(report.playersCreated))])
+        }
+    }
+
+    /// Imports the WSOP+ export folder `directory` (and the export folders below it).
+    public func syncWSOP(directory: String) async -> SourceResult {
+        await run(.wsop) { runID in
+            let files = try WSOPImporter.scan(directory)
+            logger.info("wsop: \(files.count) files under \(directory)")
+            let progress = self.progress
+            let report = try await WSOPImporter(pool: pool, logger: logger).importFiles(files, runID: runID) { done, total in
+                progress("wsop", done, total)
+            }
+            let failed = Set(report.byEntity.filter { $0.value.filesFailed > 0 }.map(\.key.rawValue))
+            return (report.counts, failed, 0, [:])
+        }
+    }
+
+    typealias Body = @Sendable (Int64) async throws -> (SyncCounts, Set<String>, Int, [String: JSONValue])
+
+    /// Runs one source under its lock and breaker, with history, state and events.
+    func run(_ source: SyncSource, body: Body) async -> SourceResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        func elapsed() -> Int { Int((clock.now - started).components.seconds * 1000 + (clock.now - started).components.attoseconds / 1_000_000_000_000_000) }
+        do {
+            let inputs = try await store.breakerInputs(source)
+            if breaker.state(consecutiveFailures: inputs.failures, lastFailure: inputs.last) == .open {
+                let reason = "circuit open: \(source.displayName) failed \(inputs.failures) runs in a row; it is tried again after \(breaker.cooldown)"
+                logger.warning("\(source.rawValue): skipped, \(reason)")
+                let id = try? await store.skipped(source.rawValue, correlationID: correlationID, reason: reason)
+                await publish("sync_failed", source, ["status": .string("skipped"), "reason": .string(reason)])
+                return SourceResult(source: source.rawValue, status: "skipped", runID: id, counts: SyncCounts(), durationMs: elapsed(), reason: reason)
+            }
+            return try await pool.withConnection { lockConnection in
+                let acquired = try await lockConnection.query("SELECT pg_try_advisory_lock(\(source.lockKey))")
+                guard try acquired[0].decode(Bool.self, at: 0) else {
+                    let reason = "another hub-sync run is importing \(source.displayName) now (it holds the \(source.rawValue) lock); nothing was imported twice"
+                    logger.notice("\(source.rawValue): skipped, \(reason)")
+                    let id = try? await store.skipped(source.rawValue, correlationID: correlationID, reason: reason)
+                    return SourceResult(source: source.rawValue, status: "skipped", runID: id, counts: SyncCounts(), durationMs: elapsed(), reason: reason)
+                }
+                do {
+                    let result = try await locked(source, body: body, elapsed: elapsed)
+                    _ = try await lockConnection.query("SELECT pg_advisory_unlock(\(source.lockKey))")
+                    return result
+                } catch {
+                    _ = try? await lockConnection.query("SELECT pg_advisory_unlock(\(source.lockKey))")
+                    throw error
+                }
+            }
+        } catch {
+            let reason = Self.describe(error)
+            logger.error("\(source.rawValue): sync failed: \(reason)")
+            await publish("sync_failed", source, ["error": .string(reason)])
+            return SourceResult(source: source.rawValue, status: "failed", runID: nil, counts: SyncCounts(), durationMs: elapsed(), reason: reason)
+        }
+    }
+
+    /// The part of a run that happens under the source's lock.
+    func locked(_ source: SyncSource, body: Body, elapsed: () -> Int) async throws -> SourceResult {
+        let runID = try await store.begin(source.rawValue, correlationID: correlationID, entities: source.entities)
+        await publish("sync_started", source, ["run_id": .integer(runID)])
+        logger.info("\(source.rawValue): sync \(runID) started")
+        var result = SourceResult(source: source.rawValue, status: "completed", runID: runID, counts: SyncCounts(), durationMs: 0)
+        var failedEntities: Set<String> = []
+        var details: [String: JSONValue] = [:]
+        do {
+            let outcome = try await body(runID)
+            (result.counts, failedEntities, result.newHands, details) = outcome
+        } catch {
+            result.reason = Self.describe(error)
+        }
+        if result.reason != nil || result.counts.filesFailed > 0 {
+            result.status = "failed"
+            if result.reason == nil { result.reason = "\(result.counts.filesFailed) of \(result.counts.filesSeen) files skipped" }
+        }
+        try await store.finish(runID, source: source, counts: result.counts,
+                               error: result.counts.filesFailed > 0 && result.reason?.hasSuffix("files skipped") == true ? nil : result.reason,
+                               failedEntities: failedEntities, entities: source.entities, details: details)
+        result.durationMs = elapsed()
+        let c = result.counts
+        let data: [String: JSONValue] = [
+            "run_id": .integer(runID), "files_seen": .integer(Int64(c.filesSeen)), "files_imported": .integer(Int64(c.filesImported)),
+            "files_unchanged": .integer(Int64(c.filesUnchanged)), "files_failed": .integer(Int64(c.filesFailed)),
+            "rows_created": .integer(Int64(c.rowsCreated)), "rows_updated": .integer(Int64(c.rowsUpdated)),
+            "duration_ms": .integer(Int64(result.durationMs)), "error": result.reason.map(JSONValue.string) ?? .null,
+        ]
+        await publish(result.status == "completed" ? "sync_completed" : "sync_failed", source, data)
+        for error in c.errors { logger.warning("\(source.rawValue): skipped \(error)") }
+        logger.info("\(source.rawValue): sync \(runID) \(result.status): \(c.filesSeen) files, \(c.filesImported) imported, \(c.filesUnchanged) unchanged, \(c.filesFailed) failed; \(c.rowsCreated) rows created, \(c.rowsUpdated) updated in \(result.durationMs) ms")
+        return result
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let e as HubError: e.message
+        case let e as PostgresError: e.description
+        default: String(describing: error)
+        }
+    }
+
+    func publish(_ type: String, _ source: SyncSource?, _ data: [String: JSONValue]) async {
+        guard let events else { return }
+        var data = data
+        if let source { data["source"] = .string(source.rawValue) }
+        await events.publish(type, data: data, channels: ["sync-status"], correlationID: correlation)
+    }
+}

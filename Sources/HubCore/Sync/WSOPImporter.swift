@@ -1,0 +1,126 @@
+import Foundation
+import HubPostgres
+import Logging
+
+/// Imports WSOP+ exports (SPEC §4.2; the accepted format is in Docs/wsop-import.md).
+///
+/// An export folder holds any of `Events.json`, `Players.json`, `ChipCounts.csv` and
+/// `Standings.csv`; folders below the given one are exports too. Each file is checked completely,
+/// then written in one transaction with its import log row; a file whose content was imported
+/// before (by hash) is unchanged. Events and players are upserted, chip counts appended as a time
+/// series (0 = eliminated), standings stored as snapshots.
+public struct WSOPImporter: Sendable {
+    /// The database.
+    public let pool: PostgresPool
+    let logger: Logger
+
+    /// Creates an importer.
+    public init(pool: PostgresPool, logger: Logger = Logger(label: "hub.sync.wsop")) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// What an import did, in total and per entity.
+    public struct Report: Sendable {
+        public var counts = SyncCounts()
+        public var byEntity: [WSOPEntity: SyncCounts] = [:]
+    }
+
+    /// A file found in an export folder.
+    public struct File: Sendable, Hashable {
+        public var path: String
+        public var entity: WSOPEntity
+    }
+
+    /// The export files under `directory` (it and every folder below it), folders in path order,
+    /// entities in import order.
+    /// - Throws: ``HubError`` `.notFound` when the folder does not exist.
+    public static func scan(_ directory: String) throws -> [File] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw HubError(.notFound, "WSOP+ export folder \(directory) does not exist: check the path")
+        }
+        let root = URL(fileURLWithPath: directory).standardizedFileURL
+        var folders = [root]
+        if let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isDirectoryKey], options: [.skipsHiddenFiles]) {
+            for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true {
+                folders.append(url.standardizedFileURL)
+            }
+        }
+        var files: [File] = []
+        for folder in folders.sorted(by: { $0.path < $1.path }) {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            for entity in WSOPEntity.allCases {
+                if let name = names.first(where: { $0.lowercased() == entity.fileName.lowercased() }) {
+                    files.append(File(path: folder.appendingPathComponent(name).path, entity: entity))
+                }
+            }
+        }
+        return files
+    }
+
+    /// Imports the files of ``scan(_:)``.
+    /// - Throws: only when the database fails for reasons that are not about a file.
+    public func importFiles(_ files: [File], runID: Int64? = nil, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Report {
+        var report = Report()
+        for (index, file) in files.enumerated() {
+            var counts = SyncCounts()
+            counts.filesSeen = 1
+            do {
+                let outcome = try await importOne(file, runID: runID)
+                if let outcome {
+                    counts.filesImported = 1
+                    counts.rowsCreated = outcome.created
+                    counts.rowsUpdated = outcome.updated
+                } else {
+                    counts.filesUnchanged = 1
+                }
+            } catch let error as SyncFileError {
+                logger.warning("skipped \(error)")
+                counts.filesFailed = 1
+                counts.errors = [error]
+                _ = try? await pool.query("""
+                    INSERT INTO wsop_import_logs (file_name, file_hash, entity, status, error, sync_run_id)
+                    VALUES (\(file.path), \(Self.hash(of: file.path)), \(file.entity.rawValue), 'failed', \(error.description), \(runID))
+                    """)
+            }
+            report.counts.add(counts)
+            report.byEntity[file.entity, default: SyncCounts()].add(counts)
+            progress(index + 1, files.count)
+        }
+        return report
+    }
+
+    static func hash(of path: String) -> String {
+        GFXImporter.sha256(FileManager.default.contents(atPath: path) ?? Data())
+    }
+
+    /// Imports one file.
+    /// - Returns: rows created and updated, or nil when its content was imported before.
+    /// - Throws: ``SyncFileError`` when the file is skipped.
+    func importOne(_ file: File, runID: Int64?) async throws -> (created: Int, updated: Int)? {
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw SyncFileError(path: file.path, reason: "the file was listed but could not be read (removed or unreadable during the scan)")
+        }
+        let hash = GFXImporter.sha256(data)
+        let known = try await pool.query("""
+            SELECT 1 FROM wsop_import_logs WHERE file_hash = \(hash) AND entity = \(file.entity.rawValue) AND status = 'imported'
+            """)
+        if !known.isEmpty { return nil }
+        let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date) ?? Date()
+        let fileTime = ISO8601DateFormatter().string(from: modified)
+        do {
+            let writer = WSOPWriter(file: file, hash: hash, rowsRead: 0, runID: runID)
+            switch file.entity {
+            case .events: return try await writer.write(events: try WSOPRecords.events(data), pool: pool)
+            case .players: return try await writer.write(players: try WSOPRecords.players(data), pool: pool)
+            case .chipCounts: return try await writer.write(chipCounts: try WSOPRecords.chipCounts(data, defaultTime: fileTime), pool: pool)
+            case .standings: return try await writer.write(standings: try WSOPRecords.standings(data, defaultTime: fileTime), pool: pool)
+            }
+        } catch let error as ContentError {
+            throw SyncFileError(path: file.path, position: error.position, reason: error.reason)
+        } catch let error as PostgresError where error.code == .server {
+            throw SyncFileError(path: file.path, reason: "the database refused the file's data: \(error.message)")
+        }
+    }
+}
