@@ -84,7 +84,9 @@ enum DashboardPage {
     }
     const td = (v, cls) => "<td" + (cls ? ' class="' + cls + '"' : "") + ">" + v + "</td>";
     async function api(path, options = {}) {
-      const response = await fetch(path, Object.assign({}, options, { headers: Object.assign({ "Authorization": "Bearer " + token, "Content-Type": "application/json" }, options.headers || {}) }));
+      // location.origin, not a relative path: a page opened as http://user:pass@host/ has the
+      // credentials in its base URL, and fetch refuses URLs that carry credentials.
+      const response = await fetch(location.origin + path, Object.assign({}, options, { headers: Object.assign({ "Authorization": "Bearer " + token, "Content-Type": "application/json" }, options.headers || {}) }));
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
       return body;

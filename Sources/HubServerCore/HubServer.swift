@@ -125,14 +125,19 @@ struct RegistryHeartbeat: Service {
     func run() async throws {
         let registry = ServiceRegistry(pool: server.clients.database)
         await cancelWhenGracefulShutdown {
+            var written: (mode: String, at: ContinuousClock.Instant)?
             while !Task.isCancelled {
+                // Checked twice a second: a change of mode is written at once, otherwise every interval.
                 let mode = server.events.isSubscribed ? "live" : "no-live-feed"
-                do {
-                    try await registry.heartbeat(id: server.instanceID, kind: HubServer.program, mode: mode)
-                } catch {
-                    server.logger.debug("registry heartbeat failed: \(error)")
+                if written == nil || written?.mode != mode || ContinuousClock.now - written!.at >= server.settings.heartbeatInterval {
+                    do {
+                        try await registry.heartbeat(id: server.instanceID, kind: HubServer.program, mode: mode)
+                        written = (mode, ContinuousClock.now)
+                    } catch {
+                        server.logger.debug("registry heartbeat failed: \(error)")
+                    }
                 }
-                try? await Task.sleep(for: server.settings.heartbeatInterval)
+                try? await Task.sleep(for: .milliseconds(500))
             }
         }
         try? await registry.deregister(id: server.instanceID)
