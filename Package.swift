@@ -18,11 +18,19 @@ let package = Package(
         .executable(name: "hub-worker", targets: ["HubWorker"]),
         .executable(name: "hub-bench", targets: ["HubBench"]),
         .executable(name: "hub-sync", targets: ["HubSync"]),
+        .library(name: "HubServerCore", targets: ["HubServerCore"]),
+        .executable(name: "hub-server", targets: ["HubServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C shims: the only places that see libpq and hiredis headers.
@@ -97,6 +105,36 @@ let package = Package(
             dependencies: [
                 "HubCore", "CLibPQ", "CHiredis", "HubCommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: upcoming
+        ),
+
+        // hub-server: the HTTP API, WebSocket feed and dashboard as a library (tests start it
+        // in-process) and a thin executable.
+        .target(
+            name: "HubServerCore",
+            dependencies: [
+                "HubCore", "HubPostgres", "HubRedis", "HubDriverSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "HubServer",
+            dependencies: [
+                "HubCore", "HubServerCore", "HubCommandSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
@@ -118,6 +156,20 @@ let package = Package(
         .testTarget(name: "HubRedisTests", dependencies: ["HubRedis", "HubTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubTestSupport", "HubDriverSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: upcoming),
         .testTarget(name: "HubCLITests", dependencies: ["HubCore", "HubTestSupport"], swiftSettings: upcoming),
+        .testTarget(
+            name: "HubServerTests",
+            dependencies: [
+                "HubServerCore", "HubCore", "HubPostgres", "HubRedis", "HubTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,147 @@
+import Foundation
+import HubPostgres
+
+/// Reads a ``DashboardSnapshot`` from PostgreSQL in three indexed statements.
+///
+/// - live instructions (pending, processing, stale) through the partial index
+///   `render_instructions_live_idx`;
+/// - instructions finished in the window through `render_instructions_finished_idx`, which
+///   carries every column the aggregate needs (an index-only scan on a vacuumed table);
+/// - the service registry.
+///
+/// Sync sources and alerts are empty until the tables of hub-sync and the monitor exist; the
+/// sections are in the snapshot already so that clients need not change when they fill.
+public struct DashboardQuery: Sendable {
+    /// The database.
+    public let pool: PostgresPool
+    /// How many hours of finished instructions to count (1…168).
+    public var windowHours: Int
+
+    /// Creates a query over `pool`.
+    public init(pool: PostgresPool, windowHours: Int = 24) {
+        self.pool = pool
+        self.windowHours = min(max(windowHours, 1), 168)
+    }
+
+    private struct Key: Hashable {
+        var template: String
+        var composition: String
+    }
+
+    /// Takes a snapshot.
+    public func snapshot() async throws -> DashboardSnapshot {
+        let live = try await pool.query("""
+            SELECT template_name, composition, status, trigger_type, count(*)::bigint,
+                   extract(epoch FROM now() - min(created_at))::float8
+            FROM render_instructions
+            WHERE status IN ('pending', 'processing', 'stale')
+            GROUP BY template_name, composition, status, trigger_type
+            """)
+        let finished = try await pool.query("""
+            SELECT template_name, composition, status, trigger_type, count(*)::bigint,
+                   sum(extract(epoch FROM completed_at - started_at)) FILTER (WHERE status = 'completed' AND started_at IS NOT NULL)::float8,
+                   sum(extract(epoch FROM started_at - created_at)) FILTER (WHERE status = 'completed' AND started_at IS NOT NULL)::float8,
+                   count(*) FILTER (WHERE status = 'completed' AND started_at IS NOT NULL)::bigint
+            FROM render_instructions
+            WHERE status IN ('completed', 'failed', 'cancelled')
+              AND completed_at > now() - make_interval(hours => \(windowHours)::int)
+            GROUP BY template_name, composition, status, trigger_type
+            """)
+
+        var rows: [Key: DashboardSnapshot.RenderQueueRow] = [:]
+        var jobs: [String: DashboardSnapshot.JobQueueRow] = [:]
+        var durationSums: [Key: (duration: Double, queue: Double, count: Int)] = [:]
+        var jobDurations: [String: (sum: Double, count: Int)] = [:]
+        func row(_ key: Key) -> DashboardSnapshot.RenderQueueRow {
+            rows[key] ?? DashboardSnapshot.RenderQueueRow(
+                template: key.template, composition: key.composition, pending: 0, rendering: 0, stale: 0,
+                completed: 0, failed: 0, cancelled: 0, averageDurationSeconds: nil, averageQueueSeconds: nil,
+                oldestPendingSeconds: nil)
+        }
+        func job(_ type: String) -> DashboardSnapshot.JobQueueRow {
+            jobs[type] ?? DashboardSnapshot.JobQueueRow(type: type, pending: 0, running: 0, failed: 0, averageDurationSeconds: nil)
+        }
+
+        for record in live {
+            let key = Key(template: try record.decode(String.self, at: 0), composition: try record.decode(String.self, at: 1))
+            let status = try record.decode(String.self, at: 2)
+            let type = "render:" + (try record.decode(String.self, at: 3))
+            let count = try record.decode(Int.self, at: 4)
+            var entry = row(key)
+            var jobEntry = job(type)
+            switch status {
+            case "pending":
+                entry.pending += count
+                jobEntry.pending += count
+                let age = try record.decode(Double?.self, at: 5)
+                if let age { entry.oldestPendingSeconds = max(entry.oldestPendingSeconds ?? 0, age) }
+            case "processing":
+                entry.rendering += count
+                jobEntry.running += count
+            default:
+                entry.stale += count
+                jobEntry.pending += count
+            }
+            rows[key] = entry
+            jobs[type] = jobEntry
+        }
+        for record in finished {
+            let key = Key(template: try record.decode(String.self, at: 0), composition: try record.decode(String.self, at: 1))
+            let status = try record.decode(String.self, at: 2)
+            let type = "render:" + (try record.decode(String.self, at: 3))
+            let count = try record.decode(Int.self, at: 4)
+            var entry = row(key)
+            var jobEntry = job(type)
+            switch status {
+            case "completed":
+                entry.completed += count
+                let timed = try record.decode(Int.self, at: 7)
+                if timed > 0 {
+                    let duration = try record.decode(Double?.self, at: 5) ?? 0
+                    let queue = try record.decode(Double?.self, at: 6) ?? 0
+                    var sums = durationSums[key] ?? (0, 0, 0)
+                    sums.duration += duration
+                    sums.queue += queue
+                    sums.count += timed
+                    durationSums[key] = sums
+                    var jobSums = jobDurations[type] ?? (0, 0)
+                    jobSums.sum += duration
+                    jobSums.count += timed
+                    jobDurations[type] = jobSums
+                }
+            case "failed":
+                entry.failed += count
+                jobEntry.failed += count
+            default:
+                entry.cancelled += count
+            }
+            rows[key] = entry
+            jobs[type] = jobEntry
+        }
+        for (key, sums) in durationSums where sums.count > 0 {
+            rows[key]?.averageDurationSeconds = Self.round(sums.duration / Double(sums.count))
+            rows[key]?.averageQueueSeconds = Self.round(sums.queue / Double(sums.count))
+        }
+        for (type, sums) in jobDurations where sums.count > 0 {
+            jobs[type]?.averageDurationSeconds = Self.round(sums.sum / Double(sums.count))
+        }
+        for key in rows.keys {
+            if let age = rows[key]?.oldestPendingSeconds { rows[key]?.oldestPendingSeconds = Self.round(age) }
+        }
+
+        let renderQueue = rows.values.sorted { ($0.template, $0.composition) < ($1.template, $1.composition) }
+        let totals = DashboardSnapshot.Totals(
+            pending: renderQueue.reduce(0) { $0 + $1.pending }, rendering: renderQueue.reduce(0) { $0 + $1.rendering },
+            stale: renderQueue.reduce(0) { $0 + $1.stale }, completed: renderQueue.reduce(0) { $0 + $1.completed },
+            failed: renderQueue.reduce(0) { $0 + $1.failed }, cancelled: renderQueue.reduce(0) { $0 + $1.cancelled })
+        let workers = try await ServiceRegistry(pool: pool).list().map {
+            DashboardSnapshot.WorkerRow(id: $0.id, kind: $0.kind, host: $0.host, version: $0.version, mode: $0.mode,
+                                        healthy: $0.healthy, startedAt: $0.startedAt, lastHeartbeat: $0.lastHeartbeat,
+                                        stoppedAt: $0.stoppedAt)
+        }
+        return DashboardSnapshot(generatedAt: Date(), windowHours: windowHours, totals: totals, renderQueue: renderQueue,
+                                 jobQueue: jobs.values.sorted { $0.type < $1.type }, workers: workers, sync: [], alerts: [])
+    }
+
+    private static func round(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+}

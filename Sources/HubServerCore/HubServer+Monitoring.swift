@@ -1,0 +1,129 @@
+import Foundation
+import HubCore
+import Hummingbird
+
+extension HubServer {
+    /// `/api/health` (public), `/api/dashboard`, `/metrics`, `/api/openapi.json`.
+    func addMonitoringRoutes(to router: Router<HubRequestContext>) {
+        router.get("/api/health") { _, _ -> Response in
+            let report = await HealthReport.collect(self.clients, program: Self.program)
+            return try Self.json(HealthBody(report), status: report.status == "healthy" ? .ok : .serviceUnavailable)
+        }
+        router.get("/api/dashboard") { request, _ -> Response in
+            let window = try Self.integerQuery(request, "window_hours", default: 24, in: 1...168)
+            let snapshot = try await DashboardQuery(pool: self.clients.database, windowHours: window).snapshot()
+            return try Self.json(snapshot)
+        }
+        router.get("/metrics") { _, _ -> Response in
+            let text = try await self.prometheusText()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/api/openapi.json") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+    }
+
+    /// The queue figures (read through the dashboard's indexes) and the process's own metrics.
+    func prometheusText() async throws -> String {
+        let snapshot = try await DashboardQuery(pool: clients.database, windowHours: 24).snapshot()
+        let totals = snapshot.totals
+        var lines: [String] = [
+            "# HELP hub_render_queue_depth Render instructions waiting for a worker (pending and stale).",
+            "# TYPE hub_render_queue_depth gauge",
+            "hub_render_queue_depth \(totals.pending + totals.stale)",
+            "# HELP hub_renders Render instructions by status: live ones all, finished ones of the last 24 hours.",
+            "# TYPE hub_renders gauge",
+        ]
+        let byStatus: [(String, Int)] = [("pending", totals.pending), ("processing", totals.rendering), ("stale", totals.stale),
+                                         ("completed", totals.completed), ("failed", totals.failed), ("cancelled", totals.cancelled)]
+        for (status, count) in byStatus { lines.append("hub_renders{status=\"\(status)\"} \(count)") }
+        lines.append("# HELP hub_render_queue_by_template Render instructions waiting per template.")
+        lines.append("# TYPE hub_render_queue_by_template gauge")
+        for row in snapshot.renderQueue {
+            lines.append("hub_render_queue_by_template{template=\"\(Self.label(row.template))\",composition=\"\(Self.label(row.composition))\"} \(row.pending + row.stale)")
+        }
+        lines.append("# HELP hub_workers Registered hub processes by kind and health.")
+        lines.append("# TYPE hub_workers gauge")
+        var workers: [String: Int] = [:]
+        for worker in snapshot.workers where worker.stoppedAt == nil {
+            workers["kind=\"\(worker.kind)\",healthy=\"\(worker.healthy)\"", default: 0] += 1
+        }
+        for (labels, count) in workers.sorted(by: { $0.key < $1.key }) { lines.append("hub_workers{\(labels)} \(count)") }
+        return lines.joined(separator: "\n") + "\n" + metrics.prometheusText()
+    }
+
+    /// A Prometheus label value: backslash, quote and newline escaped.
+    static func label(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    /// `value` as a JSON response.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try APIJSON.encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// An integer query parameter within `range`.
+    /// - Throws: ``APIError`` 400 naming the parameter.
+    static func integerQuery(_ request: Request, _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters[name[...]] else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError.validation("query parameter \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)",
+                                      details: ["parameter": .string(name)])
+        }
+        return number
+    }
+
+    /// The `{id}` path parameter as an instruction id.
+    static func idParameter(_ context: HubRequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw APIError.validation("the id in the path must be a positive whole number", details: ["parameter": .string("id")])
+        }
+        return id
+    }
+}
+
+/// `/api/health` in the seed 002 §8.1 shape (`status`, `blocks`, `dependencies`) plus the checked
+/// components. It is public, so it names no address.
+struct HealthBody: Encodable {
+    struct Component: Encodable {
+        var name: String
+        var status: String
+        var detail: String
+        var latencyMs: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case name, status, detail
+            case latencyMs = "latency_ms"
+        }
+    }
+
+    var status: String
+    var blocks: [String: String]
+    var dependencies: [String: String]
+    var components: [Component]
+    var checkedAt: Date
+    var version: String
+
+    enum CodingKeys: String, CodingKey {
+        case status, blocks, dependencies, components, version
+        case checkedAt = "checked_at"
+    }
+
+    init(_ report: HealthReport) {
+        status = report.status
+        var blocks = report.blocks
+        blocks["api"] = "healthy"
+        self.blocks = blocks
+        dependencies = report.dependencies
+        components = report.components.map {
+            Component(name: $0.name, status: $0.status, detail: $0.detail, latencyMs: $0.latencyMs)
+        }
+        checkedAt = report.checkedAt
+        version = HubVersion.current
+    }
+}

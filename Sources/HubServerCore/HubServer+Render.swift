@@ -1,0 +1,221 @@
+import Foundation
+import HubCore
+import Hummingbird
+
+extension HubServer {
+    /// `POST /api/v1/render`, `GET /api/v1/render/{id}/status`, `GET /api/v1/render/{id}/output`,
+    /// and `GET /api/v1/render` (the job list of the dashboard).
+    func addRenderRoutes(to router: Router<HubRequestContext>) {
+        router.post("/api/v1/render") { request, context -> Response in
+            let body: RenderRequest
+            do {
+                body = try await request.decode(as: RenderRequest.self, context: context)
+            } catch {
+                throw APIError.validation("the body must be JSON like {\"template\":\"leaderboard\",\"data\":{…}}: \(Self.describeDecoding(error))")
+            }
+            let result = try await self.queue.submit(try body.submission(), actor: context.principal ?? "api")
+            return try Self.json(SubmitResponse(id: result.instruction.id, status: result.instruction.status.rawValue,
+                                                published: result.published,
+                                                instruction: InstructionBody(result.instruction)), status: .created)
+        }
+        router.get("/api/v1/render") { request, _ -> Response in
+            let limit = try Self.integerQuery(request, "limit", default: 50, in: 1...1000)
+            var status: RenderStatus?
+            if let text = request.uri.queryParameters["status"] {
+                guard let parsed = RenderStatus(rawValue: String(text)) else {
+                    throw APIError.validation("status must be one of \(RenderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                status = parsed
+            }
+            let list = try await self.queue.store.list(status: status, limit: limit)
+            return try Self.json(["instructions": list.map(InstructionBody.init)])
+        }
+        router.get("/api/v1/render/{id}/status") { _, context -> Response in
+            let id = try Self.idParameter(context)
+            let instruction = try await self.queue.store.instruction(id)
+            let timeline = try await self.queue.store.timeline(id)
+            return try Self.json(StatusResponse(instruction: InstructionBody(instruction), timeline: timeline.map(TimelineBody.init)))
+        }
+        router.get("/api/v1/render/{id}/output") { _, context -> Response in
+            let id = try Self.idParameter(context)
+            let instruction = try await self.queue.store.instruction(id)
+            let attempts = try await RenderOutputRecord.list(instruction: id, pool: self.clients.database)
+            return try Self.json(OutputResponse(instructionID: id, status: instruction.status.rawValue,
+                                                output: attempts.last { $0.status == "completed" }, attempts: attempts))
+        }
+    }
+
+    static func describeDecoding(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): "missing field '\(key.stringValue)'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.dataCorrupted(let context):
+            context.codingPath.isEmpty ? "not valid JSON" : "invalid value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        default: "unreadable body"
+        }
+    }
+}
+
+/// The body of `POST /api/v1/render`.
+struct RenderRequest: Decodable {
+    var template: String
+    var composition: String?
+    var data: [String: JSONValue]?
+    var output: OutputSettings?
+    var priority: Int?
+    var maxRetries: Int?
+    var trigger: String?
+    var triggerID: String?
+    var cueItemID: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case template, composition, data, output, priority, trigger
+        case maxRetries = "max_retries"
+        case triggerID = "trigger_id"
+        case cueItemID = "cue_item_id"
+    }
+
+    func submission() throws -> RenderSubmission {
+        var trigger = RenderTrigger.api
+        if let name = self.trigger {
+            guard let parsed = RenderTrigger(rawValue: name) else {
+                throw APIError.validation("trigger must be one of \(RenderTrigger.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            trigger = parsed
+        }
+        let submission = RenderSubmission(templateName: template, composition: composition ?? "Main", layerData: data ?? [:],
+                                          outputSettings: output ?? OutputSettings(), priority: priority ?? 5,
+                                          maxRetries: maxRetries ?? 3, trigger: trigger, triggerID: triggerID, cueItemID: cueItemID)
+        try submission.validate()
+        return submission
+    }
+}
+
+/// A render instruction as the API shows it.
+struct InstructionBody: Encodable {
+    var id: Int64
+    var template: String
+    var composition: String
+    var data: [String: JSONValue]
+    var output: OutputSettings
+    var status: String
+    var priority: Int
+    var trigger: String
+    var triggerID: String?
+    var retryCount: Int
+    var maxRetries: Int
+    var attempt: Int
+    var errorMessage: String?
+    var createdAt: Date
+    var scheduledAt: Date
+    var startedAt: Date?
+    var completedAt: Date?
+    var workerID: String?
+    var progressFrame: Int?
+    var progressTotal: Int?
+    var cancelRequested: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, template, composition, data, output, status, priority, trigger, attempt
+        case triggerID = "trigger_id"
+        case retryCount = "retry_count"
+        case maxRetries = "max_retries"
+        case errorMessage = "error_message"
+        case createdAt = "created_at"
+        case scheduledAt = "scheduled_at"
+        case startedAt = "started_at"
+        case completedAt = "completed_at"
+        case workerID = "worker_id"
+        case progressFrame = "progress_frame"
+        case progressTotal = "progress_total"
+        case cancelRequested = "cancel_requested"
+    }
+
+    init(_ i: RenderInstruction) {
+        id = i.id
+        template = i.templateName
+        composition = i.composition
+        data = i.layerData
+        output = i.outputSettings
+        status = i.status.rawValue
+        priority = i.priority
+        trigger = i.trigger.rawValue
+        triggerID = i.triggerID
+        retryCount = i.retryCount
+        maxRetries = i.maxRetries
+        attempt = i.attempt
+        errorMessage = i.errorMessage
+        createdAt = i.createdAt
+        scheduledAt = i.scheduledAt
+        startedAt = i.startedAt
+        completedAt = i.completedAt
+        workerID = i.workerID
+        progressFrame = i.progressFrame
+        progressTotal = i.progressTotal
+        cancelRequested = i.cancelRequested
+    }
+}
+
+struct TimelineBody: Encodable {
+    var occurredAt: Date
+    var event: String
+    var fromStatus: String?
+    var toStatus: String
+    var actor: String
+    var workerID: String?
+    var attempt: Int?
+    var reason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case event, actor, attempt, reason
+        case occurredAt = "occurred_at"
+        case fromStatus = "from_status"
+        case toStatus = "to_status"
+        case workerID = "worker_id"
+    }
+
+    init(_ e: RenderStore.TimelineEntry) {
+        occurredAt = e.occurredAt
+        event = e.event
+        fromStatus = e.fromStatus
+        toStatus = e.toStatus
+        actor = e.actor
+        workerID = e.workerID
+        attempt = e.attempt
+        reason = e.reason
+    }
+}
+
+struct SubmitResponse: Encodable {
+    var id: Int64
+    var status: String
+    var published: Bool
+    var instruction: InstructionBody
+}
+
+struct StatusResponse: Encodable {
+    var instruction: InstructionBody
+    var timeline: [TimelineBody]
+}
+
+struct OutputResponse: Encodable {
+    var instructionID: Int64
+    var status: String
+    var output: RenderOutputRecord?
+    var attempts: [RenderOutputRecord]
+
+    enum CodingKeys: String, CodingKey {
+        case status, output, attempts
+        case instructionID = "instruction_id"
+    }
+
+    /// `output` is `null` (not absent) until an attempt completes.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(instructionID, forKey: .instructionID)
+        try container.encode(status, forKey: .status)
+        try container.encode(output, forKey: .output)
+        try container.encode(attempts, forKey: .attempts)
+    }
+}

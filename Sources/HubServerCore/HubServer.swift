@@ -1,0 +1,145 @@
+import Foundation
+import HTTPTypes
+import HubCore
+import HubPostgres
+import HubRedis
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Where hub-server listens and how it protects itself.
+public struct HubServerSettings: Sendable {
+    /// Listen host (`127.0.0.1`, `0.0.0.0`, …).
+    public var host: String = "127.0.0.1"
+    /// Listen port; 0 picks a free one.
+    public var port: Int = 8080
+    /// Who may call it.
+    public var credentials: ServerCredentials
+    /// Events a WebSocket client may have queued before it is disconnected.
+    public var clientBufferLimit = 256
+    /// Failed sign-ins per address within ``throttleWindow`` before the address gets 429.
+    public var throttleFailures = 10
+    /// The throttle's window.
+    public var throttleWindow: Duration = .seconds(60)
+    /// How often the server heartbeats in `service_registry`.
+    public var heartbeatInterval: Duration = .seconds(5)
+
+    /// Settings with the given credentials and the defaults.
+    public init(credentials: ServerCredentials) { self.credentials = credentials }
+
+    /// Reads `HUB_SERVER_ADDRESS` (`host:port`) and the credentials.
+    /// - Throws: ``HubError`` `.configuration`.
+    public init(configuration: HubConfiguration) throws {
+        self.init(credentials: try ServerCredentials(configuration: configuration))
+        if let address = configuration.value(.serverAddress) {
+            (host, port) = try Self.parseAddress(address, variable: HubSetting.serverAddress.name)
+        }
+    }
+
+    /// Splits `host:port`.
+    public static func parseAddress(_ text: String, variable: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65_535).contains(port), colon != text.startIndex
+        else { throw HubError(.configuration, "\(variable) must be host:port (e.g. 127.0.0.1:8080), not '\(text)'") }
+        return (String(text[..<colon]), port)
+    }
+}
+
+/// hub-server: the monitoring and admin HTTP API, the WebSocket live feed and the dashboard page
+/// (SPEC §8.3), over the HubCore queries and actions.
+///
+/// Every route is registered on one router after ``ErrorMiddleware`` and ``AuthMiddleware``, so
+/// every route but ``publicPaths`` needs credentials, WebSocket upgrades included.
+public final class HubServer: Sendable {
+    /// Paths answered without credentials.
+    public static let publicPaths: Set<String> = ["/api/health"]
+    /// The header that carries an API key.
+    public static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+    /// The program name in health reports and the service registry.
+    public static let program = "hub-server"
+
+    public let clients: HubClients
+    public let settings: HubServerSettings
+    public let metrics: ServerMetrics
+    public let events: EventHub
+    public let tokens: SessionTokens
+    public let throttle: FailureThrottle
+    public let queue: RenderQueue
+    /// This process's id in `service_registry`.
+    public let instanceID: String
+    let logger: Logger
+
+    /// Wires the server on `clients`.
+    public init(clients: HubClients, settings: HubServerSettings, logger: Logger = Logger(label: "hub.server")) {
+        self.clients = clients
+        self.settings = settings
+        self.logger = logger
+        self.metrics = ServerMetrics()
+        self.events = EventHub(redis: clients.redis, metrics: metrics, clientBufferLimit: settings.clientBufferLimit)
+        self.tokens = SessionTokens()
+        self.throttle = FailureThrottle(maxFailures: settings.throttleFailures, window: settings.throttleWindow)
+        self.instanceID = "hub-server:\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        self.queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
+                                 dispatch: DispatchConfiguration(configuration: clients.configuration), source: instanceID)
+    }
+
+    /// The router with every route. Routes are added by area (`HubServer+<Area>.swift`); a new
+    /// area adds its `add…Routes` call here, after the middlewares.
+    public func buildRouter() -> Router<HubRequestContext> {
+        let router = Router(context: HubRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthMiddleware(credentials: settings.credentials, tokens: tokens, throttle: throttle,
+                                              publicPaths: Self.publicPaths, tokenQueryPath: "/ws/dashboard"))
+        addMonitoringRoutes(to: router)
+        addRenderRoutes(to: router)
+        addLiveFeedRoutes(to: router)
+        addDashboardPageRoutes(to: router)
+        return router
+    }
+
+    /// The application: HTTP/1.1 with WebSocket upgrade on the same router, the live feed and the
+    /// registry heartbeat as services.
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = buildRouter()
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30))))
+            ),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: Self.program),
+            services: [events, RegistryHeartbeat(server: self)],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+}
+
+/// Registers hub-server in `service_registry` and heartbeats; mode `live` while the live feed is
+/// subscribed, `no-live-feed` while Redis is unreachable.
+struct RegistryHeartbeat: Service {
+    let server: HubServer
+
+    func run() async throws {
+        let registry = ServiceRegistry(pool: server.clients.database)
+        await cancelWhenGracefulShutdown {
+            var written: (mode: String, at: ContinuousClock.Instant)?
+            while !Task.isCancelled {
+                // Checked twice a second: a change of mode is written at once, otherwise every interval.
+                let mode = server.events.isSubscribed ? "live" : "no-live-feed"
+                if written == nil || written?.mode != mode || ContinuousClock.now - written!.at >= server.settings.heartbeatInterval {
+                    do {
+                        try await registry.heartbeat(id: server.instanceID, kind: HubServer.program, mode: mode)
+                        written = (mode, ContinuousClock.now)
+                    } catch {
+                        server.logger.debug("registry heartbeat failed: \(error)")
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        try? await registry.deregister(id: server.instanceID)
+    }
+}

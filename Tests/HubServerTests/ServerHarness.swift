@@ -1,0 +1,91 @@
+import Foundation
+import HubCore
+import HubPostgres
+import HubRedis
+import HubServerCore
+import HubTestSupport
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+
+/// A hub-server on a scratch database and the shared test Redis, started in-process on a free
+/// port (`.live`: a real listener, so WebSocket clients and browsers can connect).
+struct ServerHarness {
+    static let username = "operator"
+    static let password = "correct-horse-battery"
+    static let apiKeys = ["key-alpha-0123456789", "key-beta-9876543210"]
+
+    static var basic: String {
+        "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+    }
+
+    static func basic(_ user: String, _ password: String) -> String {
+        "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+    }
+
+    static var authorized: HTTPFields { [.authorization: basic] }
+
+    let clients: HubClients
+    let server: HubServer
+
+    /// Builds the server; `adjust` changes settings (buffer sizes, throttle) before it starts.
+    static func make(adjust: (inout HubServerSettings) -> Void = { _ in }) async throws -> ServerHarness {
+        let databaseURL = try await scratchDatabaseURL()
+        let endpoints = try await TestServices.endpoints()
+        let configuration = try HubConfiguration(environment: [
+            "HUB_DATABASE_URL": databaseURL,
+            "HUB_REDIS_URL": endpoints.redisURL,
+            "HUB_DASHBOARD_USERNAME": username,
+            "HUB_DASHBOARD_PASSWORD": password,
+            "HUB_API_KEYS": apiKeys.joined(separator: ","),
+            "HUB_SERVER_ADDRESS": "127.0.0.1:0",
+        ], dotEnvPath: nil)
+        let clients = try HubClients(configuration: configuration)
+        try await Migrator(pool: clients.database).up()
+        var settings = try HubServerSettings(configuration: configuration)
+        adjust(&settings)
+        return ServerHarness(clients: clients, server: HubServer(clients: clients, settings: settings))
+    }
+
+    /// Runs `body` against the live server, then closes everything.
+    func run<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        let app = server.makeApplication()
+        do {
+            let value = try await app.test(.live) { client in
+                try await waitUntil("the live feed subscribed to Redis") { server.events.isSubscribed }
+                return try await body(client)
+            }
+            await clients.shutdown()
+            return value
+        } catch {
+            await clients.shutdown()
+            throw error
+        }
+    }
+
+    /// Submits an instruction the way the API does.
+    @discardableResult
+    func submit(_ template: String, composition: String = "Main", priority: Int = 5) async throws -> RenderInstruction {
+        try await server.queue.submit(RenderSubmission(templateName: template, composition: composition,
+                                                       layerData: ["Name 1": .string("김민수")], priority: priority),
+                                      actor: "test").instruction
+    }
+}
+
+extension TestResponse {
+    /// The body as JSON.
+    func json() throws -> [String: Any] {
+        let data = Data(body.readableBytesView)
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw HarnessError("not a JSON object: \(String(decoding: data, as: UTF8.self))")
+        }
+        return object
+    }
+
+    var text: String { String(buffer: body) }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
