@@ -3,6 +3,7 @@ import Foundation
 import HubCore
 import HubDriverSupport
 import HubPostgres
+import HubRedis
 import HubTestSupport
 import Testing
 
@@ -11,14 +12,34 @@ import Testing
     /// A flush that waits at a gate so the test decides when batches may go.
     final class Gate: Sendable {
         let sizes = PThreadLocked<[[Int]]>([])
-        let open = PThreadLocked(false)
+        private let state = PThreadLocked<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+        /// Suspends until ``open()`` (at once if it was called).
+        func pass() async {
+            await withCheckedContinuation { continuation in
+                let open = state.withLock { state -> Bool in
+                    if !state.open { state.waiting.append(continuation) }
+                    return state.open
+                }
+                if open { continuation.resume() }
+            }
+        }
+
+        func open() {
+            let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.open = true
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for continuation in waiting { continuation.resume() }
+        }
     }
 
     @Test func requestsArrivingDuringAFlushGoTogetherInTheNextOne() async throws {
         let gate = Gate()
         let coalescer = Coalescer<Int, Int>(maxBatch: 100) { batch in
             gate.sizes.withLock { $0.append(batch) }
-            while !gate.open.withLock({ $0 }) { await Task.yield() }
+            await gate.pass()
             return batch.map { .success($0 * 10) }
         }
         let answers = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
@@ -32,7 +53,7 @@ import Testing
             }
             // Let the 20 queue before opening the gate: each submit appends itself synchronously.
             for _ in 0..<200 { await Task.yield() }
-            gate.open.withLock { $0 = true }
+            gate.open()
             var answers: [Int: Int] = [:]
             for try await (request, answer) in group { answers[request] = answer }
             return answers
@@ -150,6 +171,27 @@ import Testing
         #expect(try outputs[0].decode(Int64?.self, at: 1) == 10)
         #expect(try outputs[1].decode(Int64?.self, at: 1) == nil)
         #expect(try outputs[1].decode(Int?.self, at: 2) == 5)
+    }
+
+    @Test func submitsNotifyOnlyWhileRedisCannotBeReached() async throws {
+        let notifications = try await pool.listen(to: [RenderStore.pendingChannel])
+        var received = notifications.makeAsyncIterator()
+        let redis = try RedisClient(url: try await TestServices.endpoints().redisURL)
+        let dispatch = DispatchConfiguration(stream: "test:notify:\(UUID().uuidString.prefix(8))")
+        let healthy = RenderQueue(store: store, redis: redis, dispatch: dispatch)
+        #expect(try await healthy.submit(RenderSubmission(templateName: "healthy"), actor: "t").published)
+        let deadRedis = try RedisClient(url: "redis://127.0.0.1:1/0")
+        let offline = RenderQueue(store: store, redis: deadRedis, dispatch: dispatch)
+        let first = try await offline.submit(RenderSubmission(templateName: "offline1"), actor: "t")
+        let second = try await offline.submit(RenderSubmission(templateName: "offline2"), actor: "t")
+        #expect(!first.published && !second.published)
+        var payloads: [String] = []
+        while payloads.count < 3, let notification = try await received.next() { payloads.append(notification.payload) }
+        // The healthy submit sent none: the first wake-up is the failed publish's own; from then
+        // on submits notify at commit (the payload is the instruction id), and so on.
+        #expect(payloads == ["", String(second.instruction.id), ""])
+        await redis.close()
+        await deadRedis.close()
     }
 
     @Test func aClaimBringsTheRenderCacheCandidate() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import HubDriverSupport
 import HubPostgres
 import HubRedis
 import Logging
@@ -33,7 +34,7 @@ public struct DispatchConfiguration: Sendable, Hashable {
 /// Workers claim from PostgreSQL in priority order (``RenderStore/claimNext(worker:lease:)``), so a
 /// priority-1 instruction behind thousands of priority-10 ones is the next one started, and a
 /// duplicate or lost signal can never make a job run twice or not at all. With Redis down, the
-/// commit still succeeds; the outbox row stays unpublished and the committed `NOTIFY` wakes workers
+/// commit still succeeds; the outbox row stays unpublished and a `NOTIFY` wakes workers
 /// in fallback mode; ``relay(limit:)`` publishes the backlog when Redis returns.
 public struct RenderQueue: Sendable {
     /// The PostgreSQL side.
@@ -49,6 +50,9 @@ public struct RenderQueue: Sendable {
     private let submitter: Coalescer<(submission: RenderSubmission, actor: String), RenderStore.Submitted>
     /// Concurrent publishes share one XADD pipeline and one outbox update.
     private let publisher: Coalescer<(outboxID: Int64, instructionID: Int64), Bool>
+    /// Whether the last dispatch signal failed to reach Redis: while it did, submits also
+    /// `NOTIFY` at commit, so fallback workers wake without waiting for Redis to time out.
+    private let redisFailing: PThreadLocked<Bool>
 
     /// Creates a queue front end; `source` names this process in the events it publishes.
     public init(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration = DispatchConfiguration(),
@@ -58,21 +62,24 @@ public struct RenderQueue: Sendable {
         self.dispatch = dispatch
         self.events = EventPublisher(redis: redis, source: source)
         self.logger = logger
+        let redisFailing = PThreadLocked(false)
+        self.redisFailing = redisFailing
         self.submitter = Coalescer(maxBatch: 200, maxConcurrentFlushes: 2) { [store] batch in
+            let notify = redisFailing.withLock { $0 }
             do {
-                return try await store.submit(batch).map { .success($0) }
+                return try await store.submit(batch, notify: notify).map { .success($0) }
             } catch where batch.count > 1 {
                 // One bad row fails the whole statement: answer each submission on its own.
                 var results: [Swift.Result<RenderStore.Submitted, any Error>] = []
                 for item in batch {
-                    do { results.append(.success(try await store.submit([item])[0])) } catch { results.append(.failure(error)) }
+                    do { results.append(.success(try await store.submit([item], notify: notify)[0])) } catch { results.append(.failure(error)) }
                 }
                 return results
             } catch {
                 return [.failure(error)]
             }
         }
-        let publish = Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger)
+        let publish = Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing)
         self.publisher = Coalescer(maxBatch: 500, maxConcurrentFlushes: 1) { rows in
             let published = Set(await publish(rows))
             return rows.map { .success(published.contains($0.outboxID)) }
@@ -116,7 +123,7 @@ public struct RenderQueue: Sendable {
     ///   the first invalid submission.
     public func submit(_ submissions: [RenderSubmission], actor: String) async throws -> [Result] {
         guard !submissions.isEmpty else { return [] }
-        let submitted = try await store.submit(submissions.map { ($0, actor) })
+        let submitted = try await store.submit(submissions.map { ($0, actor) }, notify: redisFailing.withLock { $0 })
         await events.render("instruction_updated", submitted.map(\.instruction))
         let published = Set(await publish(submitted.map { ($0.outboxID, $0.instruction.id) }))
         return submitted.map { Result(instruction: $0.instruction, published: published.contains($0.outboxID)) }
@@ -136,11 +143,11 @@ public struct RenderQueue: Sendable {
     /// XADDs one entry per outbox row in one pipeline and marks them published.
     /// - Returns: the outbox ids published (none when Redis is unreachable).
     func publish(_ rows: [(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
-        await Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger)(rows)
+        await Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing)(rows)
     }
 
-    private static func publisher(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration,
-                                  logger: Logger) -> @Sendable ([(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
+    private static func publisher(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration, logger: Logger,
+                                  failing: PThreadLocked<Bool>) -> @Sendable ([(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
         { rows in
             guard !rows.isEmpty else { return [] }
             let commands: [[RedisArgument]] = rows.map { row in
@@ -154,8 +161,13 @@ public struct RenderQueue: Sendable {
             } catch {
                 logger.warning("dispatch signal not published (\(ids.count) rows stay in the outbox): \(error)")
                 try? await store.markPublishFailed(ids, error: String(describing: error))
+                // Workers that cannot reach Redis either are waiting on LISTEN: wake them (and
+                // let the next submits notify at commit until a signal gets through again).
+                failing.withLock { $0 = true }
+                try? await store.notifyPending()
                 return []
             }
+            failing.withLock { $0 = false }
             let done = zip(ids, replies).filter { $0.1.string != nil }.map(\.0)
             do {
                 try await store.markPublished(done)

@@ -78,7 +78,12 @@ public struct RenderStore: Sendable {
     /// (one commit, one `NOTIFY`); the answers are in the order of `batch`.
     /// - Throws: ``HubError`` `.usage` naming the first submission the database would refuse;
     ///   then nothing is inserted.
-    public func submit(_ batch: [(submission: RenderSubmission, actor: String)]) async throws -> [Submitted] {
+    ///
+    /// With `notify` (the default) the statement also notifies ``pendingChannel``. ``RenderQueue``
+    /// passes false and notifies only when the Redis signal cannot be sent: a transaction that
+    /// notifies holds PostgreSQL's notification-queue lock through its commit, which serializes
+    /// concurrent submits.
+    public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
         for (index, item) in batch.enumerated() {
             do {
@@ -120,7 +125,7 @@ public struct RenderStore: Sendable {
                 SELECT ins.id, 'submitted', 'pending', n.actor, jsonb_build_object('priority', ins.priority, 'trigger', ins.trigger_type)
                 FROM ins JOIN numbered n ON n.id = ins.id
             ), notified AS (
-                SELECT pg_notify(\(Self.pendingChannel), max(id)::text) AS sent FROM ins
+                SELECT CASE WHEN \(notify) THEN pg_notify(\(Self.pendingChannel), max(id)::text) END AS sent FROM ins
             )
             SELECT ins.id, ins.created_at, ins.scheduled_at, outbox.id, n.ord
             FROM ins JOIN outbox ON outbox.instruction_id = ins.id JOIN numbered n ON n.id = ins.id CROSS JOIN notified
@@ -235,6 +240,11 @@ public struct RenderStore: Sendable {
     public func markPublished(_ outboxIDs: [Int64]) async throws {
         guard !outboxIDs.isEmpty else { return }
         try await pool.query("DELETE FROM render_outbox WHERE id = ANY(\(outboxIDs))")
+    }
+
+    /// Wakes workers in fallback mode (`NOTIFY` on ``pendingChannel``).
+    public func notifyPending() async throws {
+        try await pool.query("SELECT pg_notify(\(Self.pendingChannel), '')")
     }
 
     /// Records a failed publish attempt (Redis down) so the relay can report it.
