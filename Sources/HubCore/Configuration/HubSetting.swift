@@ -54,6 +54,12 @@ public struct HubSetting: Sendable, Hashable {
         summary: "Basic Auth password of hub-server", isSecret: true)
     public static let apiKeys = HubSetting(name: "HUB_API_KEYS", defaultValue: nil,
         summary: "comma-separated API keys accepted by hub-server", isSecret: true)
+    public static let quarantineCrashes = HubSetting(name: "HUB_QUARANTINE_CRASHES", defaultValue: "3",
+        summary: "an instruction whose worker died this many times is failed as quarantined", isSecret: false)
+    public static let webhookURL = HubSetting(name: "HUB_WEBHOOK_URL", defaultValue: nil,
+        summary: "webhook (Slack-compatible JSON) that notifications are posted to", isSecret: true)
+    public static let webhookMinimumLevel = HubSetting(name: "HUB_WEBHOOK_MIN_LEVEL", defaultValue: "warning",
+        summary: "lowest notification level posted to the webhook: info, warning, error or critical", isSecret: false)
 
     /// Every known setting, in documentation order.
     public static let all: [HubSetting] = [
@@ -62,5 +68,6 @@ public struct HubSetting: Sendable, Hashable {
         templateDirectory, nexrenderBinary, aerenderBinary,
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
+        quarantineCrashes, webhookURL, webhookMinimumLevel,
     ]
 }
