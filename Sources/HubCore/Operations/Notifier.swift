@@ -25,7 +25,9 @@ public protocol WebhookSender: Sendable {
     func post(_ body: Data, to url: URL, timeout: Duration) async throws -> Int
 }
 
-/// ``WebhookSender`` over URLSession (http and https).
+/// ``WebhookSender`` over URLSession (http and https). The timeout covers the whole exchange;
+/// it is enforced here as well as by the session, because a receiver that accepts the connection
+/// and never answers must not hold the hunter's pass.
 public struct URLSessionWebhookSender: WebhookSender {
     /// Creates a sender.
     public init() {}
@@ -35,8 +37,55 @@ public struct URLSessionWebhookSender: WebhookSender {
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = body
-        let (_, response) = try await URLSession.shared.data(for: request)
-        return (response as? HTTPURLResponse)?.statusCode ?? 0
+        let session = URLSession.shared
+        let outcome = FirstOutcome<Int>()
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.set(continuation)
+            let task = session.dataTask(with: request) { _, response, error in
+                if let error {
+                    outcome.finish(.failure(error))
+                } else {
+                    outcome.finish(.success((response as? HTTPURLResponse)?.statusCode ?? 0))
+                }
+            }
+            task.resume()
+            Task {
+                try? await Task.sleep(for: timeout)
+                task.cancel()
+                outcome.finish(.failure(HubError(.unavailable, "no answer within \(timeout)")))
+            }
+        }
+    }
+}
+
+/// Resumes a continuation with the first outcome only (an answer or the timeout).
+private final class FirstOutcome<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Value, any Error>?
+    private var early: Result<Value, any Error>?
+
+    func set(_ continuation: CheckedContinuation<Value, any Error>) {
+        lock.lock()
+        if let early {
+            lock.unlock()
+            continuation.resume(with: early)
+            return
+        }
+        self.continuation = continuation
+        lock.unlock()
+    }
+
+    func finish(_ result: Result<Value, any Error>) {
+        lock.lock()
+        guard let continuation else {
+            if early == nil { early = result }
+            lock.unlock()
+            return
+        }
+        self.continuation = nil
+        early = result
+        lock.unlock()
+        continuation.resume(with: result)
     }
 }
 
@@ -163,7 +212,7 @@ public struct Notifier: Sendable {
                 }
                 lastError = "the webhook answered HTTP \(status)"
             } catch {
-                lastError = "the webhook could not be reached: \(error.localizedDescription)"
+                lastError = "the webhook could not be reached: \(error)"
             }
             if attempt < webhook.attempts {
                 try? await Task.sleep(for: pause)
