@@ -16,6 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
         var health: HealthReport
         var renderQueue: [RenderStore.QueueCount]
         var workers: [ServiceRegistry.Entry]
+        var openAlerts: [MonitorEvent]
     }
 
     func run() async throws {
@@ -23,11 +24,13 @@ struct StatusCommand: AsyncParsableCommand {
             let health = await HealthReport.collect(clients, program: "hubctl")
             var queue: [RenderStore.QueueCount] = []
             var workers: [ServiceRegistry.Entry] = []
+            var alerts: [MonitorEvent] = []
             if health.blocks["schema"] == "healthy" {
+                alerts = (try? await MonitorEventStore(pool: clients.database).list(unresolved: true, limit: 20)) ?? []
                 queue = (try? await RenderStore(pool: clients.database).queueCounts()) ?? []
                 workers = (try? await ServiceRegistry(pool: clients.database).list(kind: "hub-worker")) ?? []
             }
-            return Report(health: health, renderQueue: queue, workers: workers)
+            return Report(health: health, renderQueue: queue, workers: workers, openAlerts: alerts)
         }
         if json {
             print(try JSONOutput.encode(report))
@@ -40,6 +43,15 @@ struct StatusCommand: AsyncParsableCommand {
                 var rows = [["TEMPLATE", "STATUS", "COUNT", "OLDEST PENDING"]]
                 for q in report.renderQueue {
                     rows.append([q.template, q.status.rawValue, String(q.count), q.oldestPendingSeconds.map { String(format: "%.0f s", $0) } ?? ""])
+                }
+                print(TextTable.render(rows))
+            }
+            if !report.openAlerts.isEmpty {
+                print("\nopen alerts (hubctl events list --unresolved)")
+                var rows = [["ID", "LEVEL", "RULE", "SINCE", "MESSAGE"]]
+                let formatter = ISO8601DateFormatter()
+                for a in report.openAlerts {
+                    rows.append([String(a.id), a.level.rawValue, a.rule, formatter.string(from: a.firstSeen), a.message])
                 }
                 print(TextTable.render(rows))
             }

@@ -68,31 +68,36 @@ import Testing
         let render = try script("ms=$((RANDOM % 201))\nsleep \"$(printf '0.%03d' \"$ms\")\"\nprintf done > \"$2\"\n")
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("hub-chaos-out-\(UUID())").path
         let arguments = ["--concurrency", "2", "--backend", "command", "--command", render, "--output-dir", output]
-        var workers = try (0..<4).map { _ in try Worker(arguments, environment: env) }
+        // The supervisor (systemd's Restart=always): a worker that exits by itself — as hub-worker
+        // does when PostgreSQL goes away under it — is started again.
+        let workers = LockedBox(try (0..<4).map { _ in try Worker(arguments, environment: env) })
+        let restartsAfterExit = LockedBox(0)
+        @Sendable func supervise() throws {
+            try workers.withLock { list in
+                for index in list.indices where !list[index].process.isRunning {
+                    list[index] = try Worker(arguments, environment: env)
+                    restartsAfterExit.withLock { $0 += 1 }
+                }
+            }
+        }
         var kills: [(prefix: String, at: Date)] = []
-        var restartsAfterExit = 0
         var redisRestarted = false
         var postgresRestarted = false
         var next = 60
         // Chaos paced by progress, not by the clock: every 60 completions a worker is killed with
-        // SIGKILL and a new one started (as systemd would); Redis restarts once past 600, PostgreSQL
-        // once past 1,200. A worker that exits by itself is restarted too.
+        // SIGKILL and a new one started; Redis restarts once past 600, PostgreSQL once past 1,200.
         while true {
-            let done = await count(pool, "SELECT count(*) FROM render_instructions WHERE status = 'completed'")
-            if done == 2000 { break }
             let target = min(next, 2000)
             try await waitUntil("completions to pass \(target)", timeout: 180) {
-                await count(pool, "SELECT count(*) FROM render_instructions WHERE status = 'completed'") >= target
+                try supervise()
+                return await count(pool, "SELECT count(*) FROM render_instructions WHERE status = 'completed'") >= target
             }
-            if next >= 2000 { continue }
-            let victim = workers.removeFirst()
+            if target == 2000 { break }
+            let victim = workers.withLock { $0.removeFirst() }
             victim.signal(SIGKILL)
             kills.append((victim.prefix, Date()))
-            workers.append(try Worker(arguments, environment: env))
-            for (index, worker) in workers.enumerated() where !worker.process.isRunning {
-                workers[index] = try Worker(arguments, environment: env)
-                restartsAfterExit += 1
-            }
+            let replacement = try Worker(arguments, environment: env)
+            workers.withLock { $0.append(replacement) }
             if next >= 600 && !redisRestarted {
                 try await TestServices.restartRedis(instance: Self.instance)
                 redisRestarted = true
@@ -103,7 +108,7 @@ import Testing
             }
             next += 60
         }
-        let running = workers
+        let running = workers.withLock { $0 }
         for worker in running { worker.signal(SIGTERM) }
         try await waitUntil("the workers to exit", timeout: 60) { running.allSatisfy { !$0.process.isRunning } }
 
@@ -123,22 +128,31 @@ import Testing
         let reaped = try check[0].decode(Int.self, at: 4)
         #expect(reaped > 0, "killed workers held jobs that the hunter took back")
 
-        // Recovery: for every job a killed worker held, the time from its kill to its next claim.
+        // Recovery: for every job a killed worker held, the time from its kill to its next claim
+        // (and to its return to pending). Workers that exited by themselves during the PostgreSQL
+        // restart left jobs too; they are recovered the same way but have no kill time.
         var recoveries: [Double] = []
+        var backToPending: [Double] = []
+        var heldByKilled = 0
         for kill in kills {
             let rows = try await pool.query("""
                 SELECT extract(epoch FROM (SELECT min(c.occurred_at) FROM render_timeline c
-                                           WHERE c.instruction_id = e.instruction_id AND c.event = 'claimed' AND c.id > e.id)) - \(kill.at.timeIntervalSince1970)
+                                           WHERE c.instruction_id = e.instruction_id AND c.event = 'claimed' AND c.id > e.id)) - \(kill.at.timeIntervalSince1970),
+                       extract(epoch FROM e.occurred_at) - \(kill.at.timeIntervalSince1970)
                 FROM render_timeline e
                 WHERE e.event = 'lease_expired' AND e.worker_id LIKE \(kill.prefix + "-%")
                 """)
+            heldByKilled += rows.count
             recoveries += try rows.compactMap { try $0.decode(Double?.self, at: 0) }
+            backToPending += try rows.map { try $0.decode(Double.self, at: 1) }
         }
-        #expect(recoveries.count == reaped, "every job taken back was claimed again")
+        #expect(heldByKilled > 0, "killed workers held jobs")
+        #expect(recoveries.count == heldByKilled, "every job taken back was claimed again")
         let sorted = recoveries.sorted()
         let p95 = sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)]
-        let line = String(format: "chaos: %d kills, %d jobs recovered, kill → claimed again: max %.1f s, p95 %.1f s, median %.1f s (lease 5 s, hunter 5 s); %d worker(s) restarted after exiting by themselves",
-                          kills.count, sorted.count, sorted.last ?? 0, p95, sorted.isEmpty ? 0 : sorted[sorted.count / 2], restartsAfterExit)
+        let line = String(format: "chaos: %d kills, %d jobs of killed workers recovered (%d lease expiries in all), kill → claimed again: max %.1f s, p95 %.1f s, median %.1f s; kill → back in pending: max %.1f s (lease 5 s, hunter 5 s); %d worker(s) restarted after exiting by themselves",
+                          kills.count, sorted.count, reaped, sorted.last ?? 0, p95, sorted.isEmpty ? 0 : sorted[sorted.count / 2],
+                          backToPending.max() ?? 0, restartsAfterExit.withLock { $0 })
         print(line)
         try? line.write(toFile: FileManager.default.temporaryDirectory.appendingPathComponent("hub-chaos-figures.txt").path, atomically: true, encoding: .utf8)
         await pool.close()

@@ -19,8 +19,8 @@ public struct OperatorActions: Sendable {
 
     var pool: PostgresPool { queue.store.pool }
 
-    /// The timeline events that operator actions write.
-    public static let timelineEvents: Set<String> = ["operator_retry", "bulk_retry", "priority_changed", "cancel_requested", "cancelled_by_operator"]
+    /// The timeline events that operator actions write (besides `cancelled` with no worker).
+    public static let timelineEvents: Set<String> = ["operator_retry", "bulk_retry", "priority_changed", "cancel_requested"]
 
     private func lockedStatus(_ id: Int64, _ connection: PostgresConnection) async throws -> (RenderStatus, Date, String?, Int) {
         let rows = try await connection.query("SELECT status, scheduled_at, worker_id, priority FROM render_instructions WHERE id = \(id) FOR UPDATE")

@@ -85,7 +85,8 @@ extension RenderStore {
                         WHEN r.retry_count >= r.max_retries THEN 'Timeout exceeded max retries'
                         ELSE 'lease expired: ' || v.this_death || ' stopped heartbeating' END,
                     completed_at = CASE WHEN v.quarantine OR r.retry_count >= r.max_retries THEN now() ELSE NULL END,
-                    scheduled_at = now(), lease_token = NULL, lease_expires_at = NULL, updated_at = now()
+                    -- keeps its place in line: a reaped job is not sent behind the backlog
+                    scheduled_at = least(r.scheduled_at, now()), lease_token = NULL, lease_expires_at = NULL, updated_at = now()
                 FROM expired, evidence v
                 WHERE r.id = expired.id AND v.id = expired.id
                 RETURNING r.id, r.status, r.crash_count, r.error_message, v.quarantine, expired.worker_id, expired.lease_token,

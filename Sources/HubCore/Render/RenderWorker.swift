@@ -128,8 +128,8 @@ public final class RenderWorker: Sendable {
         }
         let hunter = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: self.configuration.hunterInterval)
                 await self.runOperationsPass()
+                try? await Task.sleep(for: self.configuration.hunterInterval)
             }
         }
         defer {
