@@ -22,6 +22,12 @@ public struct OperatorActions: Sendable {
     /// The timeline events that operator actions write (besides `cancelled` with no worker).
     public static let timelineEvents: Set<String> = ["operator_retry", "bulk_retry", "priority_changed", "cancel_requested"]
 
+    /// What an operator retry sets: due now, with a fresh set of retries and worker deaths.
+    static let retryAssignments: PostgresQuery = """
+        status = 'pending', retry_count = 0, crash_count = 0, error_message = NULL, completed_at = NULL,
+        scheduled_at = now(), cancel_requested = false, updated_at = now()
+        """
+
     private func lockedStatus(_ id: Int64, _ connection: PostgresConnection) async throws -> (RenderStatus, Date, String?, Int) {
         let rows = try await connection.query("SELECT status, scheduled_at, worker_id, priority FROM render_instructions WHERE id = \(id) FOR UPDATE")
         guard let row = rows.first else { throw HubError(.notFound, "render instruction \(id) does not exist: `hubctl jobs list` shows the instructions") }
@@ -53,8 +59,7 @@ public struct OperatorActions: Sendable {
                     SELECT id, status, error_message, retry_count, crash_count FROM render_instructions WHERE id = \(id)
                 ), retried AS (
                     UPDATE render_instructions r
-                    SET status = 'pending', retry_count = 0, crash_count = 0, error_message = NULL, completed_at = NULL,
-                        scheduled_at = now(), cancel_requested = false, updated_at = now()
+                    SET \(fragment: Self.retryAssignments)
                     FROM prior WHERE r.id = prior.id
                     RETURNING r.*
                 ), outbox AS (
@@ -153,8 +158,7 @@ public struct OperatorActions: Sendable {
                 FROM render_instructions r JOIN target USING (id)
             ), retried AS (
                 UPDATE render_instructions r
-                SET status = 'pending', retry_count = 0, crash_count = 0, error_message = NULL, completed_at = NULL,
-                    scheduled_at = now(), cancel_requested = false, updated_at = now()
+                SET \(fragment: Self.retryAssignments)
                 FROM prior WHERE r.id = prior.id
                 RETURNING r.id
             ), outbox AS (
