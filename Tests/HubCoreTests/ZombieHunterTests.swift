@@ -91,6 +91,10 @@ import Testing
             SELECT details->>'process' FROM render_timeline WHERE instruction_id = \(job.id) AND event = 'lease_expired' ORDER BY id LIMIT 1
             """)
         #expect(try first[0].decode(String.self, at: 0) == "silent", "the evidence says the first process went silent")
+        let attempts = try await queue.store.attempts(job.id)
+        #expect(attempts.map(\.workerID) == ["render-a-101-0", "render-b-202-1"], "jobs show names each attempt's worker")
+        #expect(attempts.map(\.outcome) == ["lease_expired", "quarantined"])
+        #expect(attempts.map(\.lastProgress) == ["40/90", "41/90"])
     }
 
     @Test func everyFailureSinceTheLastPassIsNotifiedOnce() async throws {
