@@ -42,3 +42,38 @@ extension RenderStore {
         }
     }
 }
+
+extension RenderStore {
+    /// The render queue of one composition (SPEC §7.5): waiting, rendering, finished in the last
+    /// 24 hours, and the mean queue time (claim − submit) of the instructions started in that window.
+    public struct CompositionQueue: Sendable, Hashable, Codable {
+        public var template: String
+        public var composition: String
+        public var pending: Int
+        public var rendering: Int
+        public var completed: Int
+        public var failed: Int
+        public var meanQueueSeconds: Double?
+    }
+
+    /// The render queue per template and composition, busiest first.
+    public func compositionQueues() async throws -> [CompositionQueue] {
+        let rows = try await pool.query("""
+            SELECT template_name, composition,
+                   count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'processing'),
+                   count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'failed'),
+                   avg(extract(epoch FROM started_at - created_at)) FILTER (WHERE started_at IS NOT NULL)
+            FROM render_instructions
+            WHERE status IN ('pending', 'processing', 'stale') OR updated_at > now() - interval '24 hours'
+            GROUP BY template_name, composition
+            ORDER BY count(*) FILTER (WHERE status IN ('pending', 'processing')) DESC, template_name, composition
+            LIMIT 50
+            """)
+        return try rows.map { row in
+            CompositionQueue(template: try row.decode(String.self, at: 0), composition: try row.decode(String.self, at: 1),
+                             pending: try row.decode(Int.self, at: 2), rendering: try row.decode(Int.self, at: 3),
+                             completed: try row.decode(Int.self, at: 4), failed: try row.decode(Int.self, at: 5),
+                             meanQueueSeconds: try row.decode(Double?.self, at: 6))
+        }
+    }
+}
