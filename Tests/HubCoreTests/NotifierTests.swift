@@ -140,6 +140,7 @@ final class WebhookReceiver {
         #expect(sent.webhookStatus == "failed")
         #expect(sent.webhookAttempts == 2)
         #expect(sent.webhookError?.contains("could not be reached") == true)
+        #expect(sent.webhookError?.contains("127.0.0.1") == false, "the webhook URL (a secret) is never recorded")
         #expect(try await notifier.list().first?.webhookStatus == "failed", "the notification is kept with the failure")
     }
 
@@ -157,5 +158,18 @@ final class WebhookReceiver {
         let critical = try #require(try await notifier.notify(.syncFailed(source: "gfx", consecutiveFailures: 3, error: "x")))
         #expect(critical.webhookStatus == "delivered")
         #expect(receiver.bodies.count == 1, "only the critical one was posted")
+    }
+}
+
+extension NotifierTests {
+    @Test func anUnreachableWebhookIsRecordedWithoutItsURL() async throws {
+        var settings = webhook(URL(string: "http://127.0.0.1:1/services/T000/B000/S3cretT0ken")!, timeout: .seconds(2))
+        settings.attempts = 2
+        let notifier = Notifier(pool: pool, events: nil, webhook: settings)
+        let sent = try #require(try await notifier.notify(.jobFailed(id: 1, template: "t", error: "boom")))
+        #expect(sent.webhookStatus == "failed")
+        #expect(sent.webhookAttempts == 2)
+        let stored = try #require(try await notifier.list().first?.webhookError)
+        #expect(!stored.contains("S3cretT0ken"), "\(stored)")
     }
 }

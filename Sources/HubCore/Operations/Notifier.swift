@@ -212,7 +212,7 @@ public struct Notifier: Sendable {
                 }
                 lastError = "the webhook answered HTTP \(status)"
             } catch {
-                lastError = "the webhook could not be reached: \(error)"
+                lastError = "the webhook could not be reached: \(Self.describe(error))"
             }
             if attempt < webhook.attempts {
                 try? await Task.sleep(for: pause)
@@ -228,6 +228,15 @@ public struct Notifier: Sendable {
             WHERE id = \(notification.id)
             """)
         return result
+    }
+
+    /// A delivery error without the webhook URL: the URL is a secret (Slack puts the token in
+    /// it), and URLSession's errors carry it in their user info.
+    static func describe(_ error: any Error) -> String {
+        if let hub = error as? HubError { return hub.message }
+        if let url = error as? URLError { return "network error \(url.code.rawValue) (URLError)" }
+        let ns = error as NSError
+        return "\(ns.domain) error \(ns.code)"
     }
 
     /// Notifications, newest first.
