@@ -14,7 +14,9 @@ struct HubCtl: AsyncParsableCommand {
             Exit status: 0 success, 1 failure, 2 usage error, 3 not found.
             """,
         version: HubVersion.current,
-        subcommands: [MigrateCommand.self, StatusCommand.self, ConfigCommand.self, RenderCommand.self, JobsCommand.self, ReapCommand.self]
+        subcommands: [MigrateCommand.self, StatusCommand.self, ConfigCommand.self, RenderCommand.self, JobsCommand.self, ReapCommand.self,
+                      RetryCommand.self, BulkRetryCommand.self, PriorityCommand.self, CancelCommand.self, EventsCommand.self,
+                      MonitorCommand.self, ServicesCommand.self, WatchCommand.self]
     )
 }
 

@@ -56,9 +56,16 @@ struct JobsCommand: AsyncParsableCommand {
                 let store = RenderStore(pool: clients.database)
                 let job = try await store.instruction(id)
                 let timeline = try await store.timeline(id)
+                let attempts = try await store.attempts(id)
+                let actions = timeline.filter { OperatorActions.timelineEvents.contains($0.event) || ($0.event == "cancelled" && $0.workerID == nil) }
                 if json {
-                    struct Story: Encodable { var instruction: RenderInstruction; var timeline: [RenderStore.TimelineEntry] }
-                    print(try JSONOutput.encode(Story(instruction: job, timeline: timeline)))
+                    struct Story: Encodable {
+                        var instruction: RenderInstruction
+                        var attempts: [RenderStore.Attempt]
+                        var operatorActions: [RenderStore.TimelineEntry]
+                        var timeline: [RenderStore.TimelineEntry]
+                    }
+                    print(try JSONOutput.encode(Story(instruction: job, attempts: attempts, operatorActions: actions, timeline: timeline)))
                     return
                 }
                 let formatter = ISO8601DateFormatter()
@@ -69,6 +76,25 @@ struct JobsCommand: AsyncParsableCommand {
                 if let error = job.errorMessage { print("last error: \(error)") }
                 print("layers: \(JSONValue.object(job.layerData).canonicalText)")
                 print("")
+                if !attempts.isEmpty {
+                    print("attempts")
+                    var rows = [["#", "WORKER", "LEASE", "CLAIMED", "OUTCOME", "PROGRESS", "REASON / OUTPUT"]]
+                    for a in attempts {
+                        rows.append([String(a.attempt), a.workerID ?? "-", a.leaseToken.map { String($0.uuidString.prefix(8)).lowercased() } ?? "-",
+                                     a.claimedAt.map { formatter.string(from: $0) } ?? "-", a.outcome, a.lastProgress ?? "",
+                                     a.outputPath ?? a.reason ?? ""])
+                    }
+                    print(TextTable.render(rows))
+                    print("")
+                }
+                if !actions.isEmpty {
+                    print("operator actions")
+                    var rows = [["TIME", "ACTION", "ACTOR", "REASON"]]
+                    for a in actions { rows.append([formatter.string(from: a.occurredAt), a.event, a.actor, a.reason ?? ""]) }
+                    print(TextTable.render(rows))
+                    print("")
+                }
+                print("timeline")
                 var table = [["TIME", "EVENT", "FROM", "TO", "ACTOR", "ATTEMPT", "LEASE", "REASON"]]
                 for entry in timeline {
                     table.append([formatter.string(from: entry.occurredAt), entry.event, entry.fromStatus ?? "-", entry.toStatus,

@@ -51,6 +51,8 @@ struct HubWorkerCommand: AsyncParsableCommand {
         configuration.hunterInterval = .seconds(try settings.integer(.hunterIntervalSeconds, in: 5...3600))
         configuration.retryPolicy = RetryPolicy(base: .seconds(try settings.integer(.retryBaseSeconds, in: 1...86_400)))
         configuration.outputDirectory = URL(fileURLWithPath: outputDir ?? settings.value(.outputDirectory) ?? ".hub/output")
+        configuration.operations.hunter = try ZombieHunter.Settings(configuration: settings)
+        configuration.operations.webhook = try WebhookSettings(configuration: settings)
 
         // Every slot may hold a database connection (claim, heartbeat) and a Redis connection
         // (a blocking stream read) at once: size the pools for the slots.

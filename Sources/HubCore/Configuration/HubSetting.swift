@@ -54,6 +54,12 @@ public struct HubSetting: Sendable, Hashable {
         summary: "Basic Auth password of hub-server", isSecret: true)
     public static let apiKeys = HubSetting(name: "HUB_API_KEYS", defaultValue: nil,
         summary: "comma-separated API keys accepted by hub-server", isSecret: true)
+    public static let quarantineCrashes = HubSetting(name: "HUB_QUARANTINE_CRASHES", defaultValue: "3",
+        summary: "an instruction whose worker died this many times is failed as quarantined", isSecret: false)
+    public static let webhookURL = HubSetting(name: "HUB_WEBHOOK_URL", defaultValue: nil,
+        summary: "webhook (Slack-compatible JSON) that notifications are posted to", isSecret: true)
+    public static let webhookMinimumLevel = HubSetting(name: "HUB_WEBHOOK_MIN_LEVEL", defaultValue: "warning",
+        summary: "lowest notification level posted to the webhook: info, warning, error or critical", isSecret: false)
 
     public static let syncGFXDirectories = HubSetting(name: "HUB_SYNC_GFX_DIRS", defaultValue: nil,
         summary: "hub-sync all: PokerGFX export folders, separated by ':'", isSecret: false)
@@ -72,5 +78,6 @@ public struct HubSetting: Sendable, Hashable {
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
         syncGFXDirectories, syncWSOPDirectory, syncPremiumTemplate, syncPollSeconds,
+        quarantineCrashes, webhookURL, webhookMinimumLevel,
     ]
 }

@@ -37,6 +37,8 @@ public struct RenderWorkerConfiguration: Sendable {
     /// How often the worker takes back instructions whose lease expired (the Zombie Hunter's
     /// lease rule; every worker runs it, one acts at a time).
     public var hunterInterval: Duration = .seconds(60)
+    /// The hunter's, reconciler's, monitor's and notifier's settings (RenderWorker+Operations.swift).
+    public var operations = WorkerOperations()
 
     /// The defaults.
     public init() {}
@@ -157,10 +159,8 @@ public final class RenderWorker: Sendable {
         }
         let hunter = Task {
             while !Task.isCancelled {
+                await self.runOperationsPass()
                 try? await Task.sleep(for: self.configuration.hunterInterval)
-                if let reaped = try? await self.queue.store.reapExpiredLeases(actor: "hub-worker:\(self.configuration.consumerPrefix)"), !reaped.isEmpty {
-                    self.logger.warning("took back \(reaped.count) instruction(s) whose worker stopped heartbeating: \(reaped.map { "\($0.id) → \($0.status.rawValue)" }.joined(separator: ", "))")
-                }
             }
         }
         defer {

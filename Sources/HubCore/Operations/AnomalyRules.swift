@@ -1,0 +1,131 @@
+import Foundation
+
+/// Thresholds of the anomaly rules (SPEC §7.1); stored in `system_config` (`monitor.*`) so
+/// operators change them at run time.
+public struct AnomalySettings: Sendable, Hashable, Codable {
+    /// Pending (and due) longer than this is a delay.
+    public var delayThreshold: Duration = .seconds(1800)
+    /// Failed share of the instructions finished in the last hour above which errors spike.
+    public var errorSpikeRatio = 0.1
+    /// Fewest instructions finished in the last hour for the error spike rule to judge.
+    public var errorSpikeMinimum = 10
+    /// Completions of the last hour below `previous × throughputDropRatio` are a drop.
+    public var throughputDropRatio = 0.5
+    /// Fewest completions in the previous hour for the throughput rule to judge.
+    public var throughputMinimum = 10
+    /// Pending instructions above which the queue is long (the notification rule "render queue > 10").
+    public var queueWarningAbove = NotificationRules.queueWarningAbove
+    /// A process silent this long is unhealthy.
+    public var silentAfter: Duration = .seconds(30)
+    /// What to do with a premium hand that has no render instruction.
+    public var orphanAction: OrphanAction = .alert
+    /// The template of instructions created for orphan hands.
+    public var orphanTemplate = "premium_hand"
+
+    /// `alert` raises an event per hand; `create` submits the render instruction.
+    public enum OrphanAction: String, Sendable, Hashable, Codable { case alert, create }
+
+    /// The defaults of SPEC §7.1.
+    public init() {}
+}
+
+/// What the monitor saw at one moment: the inputs of every rule, read in one pass.
+public struct MonitorSnapshot: Sendable, Hashable {
+    /// `pending` instructions.
+    public var pending = 0
+    /// `pending` instructions due for longer than the delay threshold, and the earliest due time.
+    public var overdue = 0
+    public var oldestOverdue: Date?
+    /// Instructions that finished `completed` or `failed` in the last hour, and the failed ones.
+    public var finishedLastHour = 0
+    public var failedLastHour = 0
+    /// Completions in the last hour and in the hour before.
+    public var completedLastHour = 0
+    public var completedPreviousHour = 0
+    /// Premium hands without a render instruction; nil when the hands table does not exist yet.
+    public var orphanHands: [String]?
+    /// Registered processes that stopped heartbeating without exiting: id, kind, last heartbeat.
+    public var silentServices: [SilentService] = []
+
+    /// A process that went silent.
+    public struct SilentService: Sendable, Hashable {
+        public var id: String
+        public var kind: String
+        public var lastHeartbeat: Date
+        public init(id: String, kind: String, lastHeartbeat: Date) {
+            self.id = id
+            self.kind = kind
+            self.lastHeartbeat = lastHeartbeat
+        }
+    }
+
+    /// An empty snapshot.
+    public init() {}
+}
+
+/// A condition one rule found.
+public struct MonitorFinding: Sendable, Hashable, Codable {
+    public var rule: String
+    public var subject: String
+    public var level: AlertLevel
+    public var message: String
+    public var details: [String: JSONValue]
+}
+
+/// The anomaly and health rules as one pure function of a snapshot, so they are tested as a table
+/// with the clock given.
+public enum AnomalyRules {
+    /// Every rule the monitor runs (a rule that finds nothing resolves its open events).
+    public static let all = ["delay", "error_spike", "throughput_drop", "queue_length", "orphan_hand", "service_silent"]
+
+    /// The findings of every rule for `snapshot` taken at `now`.
+    public static func evaluate(_ snapshot: MonitorSnapshot, settings: AnomalySettings, now: Date) -> [MonitorFinding] {
+        var findings: [MonitorFinding] = []
+        if snapshot.overdue > 0 {
+            let minutes = Int(settings.delayThreshold.seconds / 60)
+            let waited = snapshot.oldestOverdue.map { Int(now.timeIntervalSince($0) / 60) } ?? minutes
+            findings.append(MonitorFinding(
+                rule: "delay", subject: "", level: .warning,
+                message: "\(snapshot.overdue) render instruction(s) pending for more than \(minutes) min (the oldest for \(waited) min): check that workers are running",
+                details: ["overdue": .integer(Int64(snapshot.overdue)), "oldest_minutes": .integer(Int64(waited))]))
+        }
+        if snapshot.finishedLastHour >= settings.errorSpikeMinimum, snapshot.finishedLastHour > 0 {
+            let ratio = Double(snapshot.failedLastHour) / Double(snapshot.finishedLastHour)
+            if ratio > settings.errorSpikeRatio {
+                findings.append(MonitorFinding(
+                    rule: "error_spike", subject: "", level: .error,
+                    message: "\(snapshot.failedLastHour) of \(snapshot.finishedLastHour) render instructions failed in the last hour (\(Int((ratio * 100).rounded())) %, threshold \(Int(settings.errorSpikeRatio * 100)) %)",
+                    details: ["failed": .integer(Int64(snapshot.failedLastHour)), "finished": .integer(Int64(snapshot.finishedLastHour)), "ratio": .number(ratio)]))
+            }
+        }
+        if snapshot.completedPreviousHour >= settings.throughputMinimum, snapshot.pending > 0,
+           Double(snapshot.completedLastHour) < Double(snapshot.completedPreviousHour) * settings.throughputDropRatio {
+            findings.append(MonitorFinding(
+                rule: "throughput_drop", subject: "", level: .warning,
+                message: "\(snapshot.completedLastHour) renders completed in the last hour against \(snapshot.completedPreviousHour) in the hour before, with \(snapshot.pending) waiting",
+                details: ["current": .integer(Int64(snapshot.completedLastHour)), "previous": .integer(Int64(snapshot.completedPreviousHour))]))
+        }
+        if snapshot.pending > settings.queueWarningAbove {
+            findings.append(MonitorFinding(
+                rule: "queue_length", subject: "", level: .warning,
+                message: "\(snapshot.pending) render instructions are waiting (more than \(settings.queueWarningAbove))",
+                details: ["pending": .integer(Int64(snapshot.pending))]))
+        }
+        if settings.orphanAction == .alert {
+            for hand in snapshot.orphanHands ?? [] {
+                findings.append(MonitorFinding(
+                    rule: "orphan_hand", subject: hand, level: .warning,
+                    message: "premium hand \(hand) has no render instruction: render it or set monitor.orphan_action to create",
+                    details: ["hand_id": .string(hand)]))
+            }
+        }
+        for service in snapshot.silentServices {
+            let seconds = Int(now.timeIntervalSince(service.lastHeartbeat))
+            findings.append(MonitorFinding(
+                rule: "service_silent", subject: service.id, level: service.kind == "hub-worker" ? .error : .warning,
+                message: "\(service.kind) \(service.id) has not sent a heartbeat for \(seconds) s: it crashed, froze or lost the database",
+                details: ["kind": .string(service.kind), "silent_seconds": .integer(Int64(seconds))]))
+        }
+        return findings
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import HubPostgres
+import Logging
+
+/// The Zombie Hunter (PRD-0001 §4.2, SPEC §3): one pass per interval across every worker and
+/// `hubctl reap` (a ``PassGuard``), which
+/// - takes back instructions whose lease expired, quarantining those that killed their worker too
+///   often (``RenderStore/reapExpiredLeases(actor:legacyTimeout:quarantineAfter:)``);
+/// - republishes what went back to `pending` and reconciles the stream (``Reconciler``);
+/// - raises a `job_failed` notification for every instruction that ended `failed` since the last
+///   pass, whatever failed it (a render error, a timeout, a quarantine).
+public struct ZombieHunter: Sendable {
+    /// The hunter's settings.
+    public struct Settings: Sendable, Hashable {
+        /// One pass per this interval (`HUB_HUNTER_INTERVAL_SECONDS`).
+        public var interval: Duration = .seconds(60)
+        /// Processing rows without a lease are zombies after this (PRD-0001's 10 minutes).
+        public var legacyTimeout: Duration = .seconds(600)
+        /// An instruction whose worker died this many times is quarantined (`HUB_QUARANTINE_CRASHES`).
+        public var quarantineAfter = 3
+        /// The reconciler's limits.
+        public var reconciler = Reconciler.Settings()
+
+        /// The defaults.
+        public init() {}
+
+        /// Reads `HUB_HUNTER_INTERVAL_SECONDS` and `HUB_QUARANTINE_CRASHES`.
+        /// - Throws: ``HubError`` `.configuration` for a value out of range.
+        public init(configuration: HubConfiguration) throws {
+            interval = .seconds(try configuration.integer(.hunterIntervalSeconds, in: 1...3600))
+            quarantineAfter = try configuration.integer(.quarantineCrashes, in: 1...100)
+        }
+    }
+
+    /// What one pass did.
+    public struct Report: Sendable, Codable {
+        /// False when another process ran the pass less than an interval ago.
+        public var acted: Bool
+        /// The last pass before this call (who and when), for a skipped call.
+        public var lastRun: PassGuard.LastRun?
+        /// Instructions taken back from dead workers.
+        public var reaped: [RenderStore.Reaped] = []
+        /// What the reconciler did (nil when Redis was unreachable: see `reconcileError`).
+        public var reconciled: Reconciler.Report?
+        public var reconcileError: String?
+        /// Failed instructions notified in this pass.
+        public var notifiedFailures: [Int64] = []
+    }
+
+    /// The queue (store, Redis, names).
+    public let queue: RenderQueue
+    /// The settings.
+    public let settings: Settings
+    /// Raises `job_failed` notifications (nil: none).
+    public let notifier: Notifier?
+    let logger: Logger
+
+    /// Creates a hunter.
+    public init(queue: RenderQueue, settings: Settings = Settings(), notifier: Notifier? = nil, logger: Logger = Logger(label: "hub.hunter")) {
+        self.queue = queue
+        self.settings = settings
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    /// The guard row of the hunter.
+    public var guardRow: PassGuard { PassGuard(pool: queue.store.pool, name: "zombie_hunter") }
+
+    /// Runs one pass unless another ran within the interval (`force` runs it anyway; passes are
+    /// still serialized by the reaper's advisory lock).
+    public func pass(actor: String, force: Bool = false) async throws -> Report {
+        guard case let .act(cursor) = try await guardRow.acquire(actor: actor, interval: settings.interval, force: force) else {
+            return Report(acted: false, lastRun: try await guardRow.lastRun())
+        }
+        var report = Report(acted: true)
+        report.reaped = try await queue.store.reapExpiredLeases(actor: actor, legacyTimeout: settings.legacyTimeout,
+                                                               quarantineAfter: settings.quarantineAfter)
+        for reaped in report.reaped {
+            logger.warning("instruction \(reaped.id) taken back from \(reaped.workerID ?? "?"): \(reaped.status.rawValue) (\(reaped.reason ?? ""))")
+            if let instruction = try? await queue.store.instruction(reaped.id) {
+                await queue.events.render(reaped.status == .failed ? "render_failed" : "instruction_updated", instruction,
+                                          extra: ["error": .string(reaped.reason ?? ""), "reaped_by": .string(actor)])
+            }
+        }
+        do {
+            report.reconciled = try await Reconciler(queue: queue, settings: settings.reconciler).reconcile()
+        } catch {
+            // Redis down: the reaped rows are pending with outbox rows; fallback workers claim them
+            // and the relay publishes when Redis returns.
+            report.reconcileError = String(describing: error)
+            logger.info("reconciler skipped: \(error)")
+        }
+        report.notifiedFailures = try await notifyFailures(cursor: cursor, actor: actor)
+        return report
+    }
+
+    /// Notifies every `failed` transition recorded since the saved cursor and moves the cursor.
+    func notifyFailures(cursor: [String: JSONValue], actor: String) async throws -> [Int64] {
+        let pool = queue.store.pool
+        guard case let .integer(after)? = cursor["failed_timeline_id"] else {
+            // First pass on this database: start from now rather than notifying history.
+            let rows = try await pool.query("SELECT coalesce(max(id), 0) FROM render_timeline")
+            try await guardRow.save(["failed_timeline_id": .integer(try rows[0].decode(Int64.self, at: 0))])
+            return []
+        }
+        let rows = try await pool.query("""
+            SELECT t.id, t.instruction_id, r.template_name, coalesce(r.error_message, t.reason, 'failed')
+            FROM render_timeline t JOIN render_instructions r ON r.id = t.instruction_id
+            WHERE t.id > \(after) AND t.to_status = 'failed' AND t.event <> 'quarantined'
+            ORDER BY t.id LIMIT 1000
+            """)
+        var last = after
+        var notified: [Int64] = []
+        for row in rows {
+            last = try row.decode(Int64.self, at: 0)
+            let id = try row.decode(Int64.self, at: 1)
+            try await notifier?.notify(.jobFailed(id: id, template: try row.decode(String.self, at: 2), error: try row.decode(String.self, at: 3)),
+                                       data: ["instruction_id": .integer(id)], actor: actor)
+            notified.append(id)
+        }
+        if last != after { try await guardRow.save(["failed_timeline_id": .integer(last)]) }
+        return notified
+    }
+}
