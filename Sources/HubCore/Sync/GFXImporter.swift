@@ -171,6 +171,16 @@ public struct GFXImporter: Sendable {
         }
     }
 
+    /// Decodes and checks the bytes of the export at `path` without writing anything.
+    /// - Throws: ``SyncFileError`` saying where in the file and what is wrong.
+    public static func check(_ data: Data, path: String) throws -> GFXSessionRecord {
+        do {
+            return try parse(data, fileName: URL(fileURLWithPath: path).lastPathComponent)
+        } catch let error as ContentError {
+            throw SyncFileError(path: path, position: error.position, reason: error.reason)
+        }
+    }
+
     /// Decodes and checks a file's bytes.
     /// - Throws: ``ContentError`` saying where and what.
     static func parse(_ data: Data, fileName: String) throws -> GFXSessionRecord {
