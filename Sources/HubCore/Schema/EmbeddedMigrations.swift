@@ -391,7 +391,11 @@ extension HubSchema {
                    'rfid'::text AS source,
                    sm.best_category AS hand_rank,
                    h.pot AS pot_size,
-                   w.name AS winner,
+                   -- the seat whose stack grew most; else (stacks often stay unchanged in exports) the best
+                   -- shown hand at showdown, a tie joined with ' / '
+                   coalesce(w.name, (SELECT string_agg(p.name, ' / ' ORDER BY p.seat)
+                                     FROM hand_grades g2 JOIN gfx_hand_players p ON p.id = g2.hand_player_id
+                                     WHERE g2.hand_id = h.id AND g2.strength = (SELECT max(strength) FROM hand_grades WHERE hand_id = h.id))) AS winner,
                    coalesce((SELECT jsonb_agg(jsonb_build_object('seat', p.seat, 'name', p.name, 'stack', p.start_stack,
                                                                  'end_stack', p.end_stack, 'hole_cards', to_jsonb(p.hole_cards))
                                               ORDER BY p.seat)
