@@ -126,6 +126,7 @@ COMMENT ON TABLE hand_grades IS 'The best five-card hand of each shown player (h
 COMMENT ON COLUMN hand_grades.strength IS 'Evaluator value: higher wins, equal ties; comparable across all hands.';
 
 CREATE INDEX hand_grades_hand_idx ON hand_grades (hand_id);
+CREATE INDEX hand_grades_premium_idx ON hand_grades (hand_id) WHERE is_premium;
 
 CREATE TABLE gfx_files (
     file_hash      text PRIMARY KEY CHECK (file_hash ~ '^[0-9a-f]{64}$'),
@@ -140,7 +141,9 @@ CREATE TABLE gfx_files (
 
 COMMENT ON TABLE gfx_files IS 'Every export file content imported, by SHA-256: a byte-identical file anywhere is unchanged.';
 
--- Per hand: its shown grades and the session's average play time, for the broadcast rule.
+-- Per hand: its shown grades and the session's average play time, for the broadcast rule. Both
+-- come from per-hand subqueries (not a window over the table), so a query for some hands reads
+-- only those hands and their sessions.
 CREATE VIEW gfx_hand_summary AS
 SELECT h.id AS hand_id,
        h.session_id,
@@ -149,9 +152,9 @@ SELECT h.id AS hand_id,
        g.shown,
        coalesce(g.best_rank >= 6, false) AS is_premium,
        h.duration_seconds,
-       avg(h.duration_seconds) OVER (PARTITION BY h.session_id) AS session_avg_seconds,
+       a.session_avg_seconds,
        (  (coalesce(g.best_rank >= 6, false))::int
-        + (coalesce(h.duration_seconds >= 1.5 * avg(h.duration_seconds) OVER (PARTITION BY h.session_id), false))::int
+        + (coalesce(h.duration_seconds >= 1.5 * a.session_avg_seconds, false))::int
         + (coalesce(g.best_rank >= 3, false))::int) >= 2 AS broadcast_worthy
 FROM gfx_hands h
 LEFT JOIN LATERAL (
@@ -159,7 +162,10 @@ LEFT JOIN LATERAL (
            (array_agg(category ORDER BY strength DESC))[1] AS best_category,
            count(*) AS shown
     FROM hand_grades WHERE hand_id = h.id
-) g ON true;
+) g ON true
+LEFT JOIN LATERAL (
+    SELECT avg(x.duration_seconds) AS session_avg_seconds FROM gfx_hands x WHERE x.session_id = h.session_id
+) a ON true;
 
 COMMENT ON VIEW gfx_hand_summary IS 'Broadcast-worthy = 2 of 3: a premium hand shown, play time >= 1.5 x the session average, trips or better (SPEC §4.1).';
 
@@ -171,7 +177,11 @@ SELECT h.id,
        'rfid'::text AS source,
        sm.best_category AS hand_rank,
        h.pot AS pot_size,
-       w.name AS winner,
+       -- the seat whose stack grew most; else (stacks often stay unchanged in exports) the best
+       -- shown hand at showdown, a tie joined with ' / '
+       coalesce(w.name, (SELECT string_agg(p.name, ' / ' ORDER BY p.seat)
+                         FROM hand_grades g2 JOIN gfx_hand_players p ON p.id = g2.hand_player_id
+                         WHERE g2.hand_id = h.id AND g2.strength = (SELECT max(strength) FROM hand_grades WHERE hand_id = h.id))) AS winner,
        coalesce((SELECT jsonb_agg(jsonb_build_object('seat', p.seat, 'name', p.name, 'stack', p.start_stack,
                                                      'end_stack', p.end_stack, 'hole_cards', to_jsonb(p.hole_cards))
                                   ORDER BY p.seat)

@@ -138,6 +138,8 @@ import Testing
         #expect(try recorded[0].decode(String.self, at: 0).hasSuffix("GameID=1.json"))
         #expect(try recorded[0].decode(String.self, at: 1).contains("not valid JSON"))
         #expect(try await Self.count(pool, "SELECT count(*) FROM sync_status WHERE source = 'gfx' AND status = 'failed' AND retry_count = 1") == 3)
+        // A bad file is not a failing source: it never trips the circuit breaker.
+        #expect(try await Self.count(pool, "SELECT count(*) FROM sync_status WHERE source = 'gfx' AND consecutive_failures = 0") == 3)
         let status = try await run(["status"], env: env)
         #expect(status.stdout.contains("GameID=1.json"))
         await pool.close()

@@ -73,8 +73,8 @@ public struct GFXExport: Sendable, Decodable {
             numBoards = try c.decodeIfPresent(Int.self, forKey: .numBoards) ?? 1
             runItNumTimes = try c.decodeIfPresent(Int.self, forKey: .runItNumTimes) ?? 1
             description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
-            flopDrawBlinds = try c.decodeIfPresent([String: JSONValue].self, forKey: .flopDrawBlinds) ?? [:]
-            studLimits = try c.decodeIfPresent([String: JSONValue].self, forKey: .studLimits) ?? [:]
+            flopDrawBlinds = try c.decodeIfPresent(NumericObject.self, forKey: .flopDrawBlinds)?.fields ?? [:]
+            studLimits = try c.decodeIfPresent(NumericObject.self, forKey: .studLimits)?.fields ?? [:]
             players = try c.decodeIfPresent([Player].self, forKey: .players) ?? []
             events = try c.decodeIfPresent([Event].self, forKey: .events) ?? []
         }
@@ -158,6 +158,36 @@ public struct GFXExport: Sendable, Decodable {
             boardNum = try c.decodeIfPresent(Int.self, forKey: .boardNum) ?? 0
             dateTimeUTC = try c.decodeIfPresent(String.self, forKey: .dateTimeUTC)
             numCardsDrawn = try c.decodeIfPresent(Int.self, forKey: .numCardsDrawn) ?? 0
+        }
+    }
+
+    /// An object of mostly integers (`FlopDrawBlinds`, `StudLimits`), kept whole as JSON values.
+    ///
+    /// Decodes each member as an integer first: ``JSONValue`` tries `Bool` first, and a failed
+    /// attempt is a thrown error — a dozen per hand, a measurable part of an import.
+    struct NumericObject: Decodable {
+        var fields: [String: JSONValue]
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Key.self)
+            var fields: [String: JSONValue] = [:]
+            for key in c.allKeys {
+                if try c.decodeNil(forKey: key) {
+                    fields[key.stringValue] = .null
+                } else if let value = try? c.decode(Int64.self, forKey: key) {
+                    fields[key.stringValue] = .integer(value)
+                } else {
+                    fields[key.stringValue] = try c.decode(JSONValue.self, forKey: key)
+                }
+            }
+            self.fields = fields
         }
     }
 }

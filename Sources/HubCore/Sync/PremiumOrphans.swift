@@ -29,7 +29,7 @@ public struct PremiumOrphans: Sendable {
                 let orphans = try await pool.query("""
                     SELECT h.id, h.table_id, h.hand_number, h.hand_rank, h.community_cards, h.winner, h.players
                     FROM hands h
-                    WHERE h.is_premium AND NOT EXISTS (
+                    WHERE h.id IN (SELECT hand_id FROM hand_grades WHERE is_premium) AND NOT EXISTS (
                         SELECT 1 FROM render_instructions r WHERE r.trigger_type = 'premium_hand' AND r.trigger_id = h.id::text)
                     ORDER BY h.id
                     """)

@@ -21,6 +21,11 @@ extension SyncRunner {
         public var succeeded: Bool { !sources.contains(where: \.isFailure) && phaseErrors.isEmpty }
     }
 
+    func syncWSOP(ifGiven directory: String?) async -> SourceResult? {
+        guard let directory else { return nil }
+        return await syncWSOP(directory: directory)
+    }
+
     /// Grades the hands not graded yet and publishes `hand_created` for each.
     public func grade() async throws -> [HandGrader.GradedHand] {
         let graded = try await HandGrader(pool: pool, events: events).gradePending(correlationID: correlation)
@@ -40,8 +45,8 @@ extension SyncRunner {
         var result = FullResult(correlationID: correlation, sources: [])
         logger.info("full sync started: phase 1 (PokerGFX and WSOP+ in parallel)")
         await publish("sync_started", nil, ["phase": .string("full")])
-        async let gfxResult: SourceResult? = gfx.isEmpty ? nil : syncGFX(directories: gfx, table: table)
-        async let wsopResult: SourceResult? = wsop == nil ? nil : syncWSOP(directory: wsop!)
+        async let gfxResult = gfx.isEmpty ? nil : syncGFX(directories: gfx, table: table)
+        async let wsopResult = syncWSOP(ifGiven: wsop)
         let phase1 = await [gfxResult, wsopResult]
         result.sources = phase1.compactMap { $0 }
         if gfx.isEmpty { logger.notice("gfx: not configured (no folder given, HUB_SYNC_GFX_DIRS unset): skipped") }

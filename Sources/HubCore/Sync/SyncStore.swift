@@ -122,7 +122,10 @@ public struct SyncStore: Sendable {
     }
 
     /// Finishes a history row with its counts and errors, and moves each entity to `synced` or
-    /// `failed` (with the retry policy's next attempt).
+    /// `failed` (with the retry policy's next attempt). Only a failure of the source itself
+    /// (`error`: folder gone, database failing) counts toward the circuit breaker; a run that
+    /// reached the files and skipped a bad one shows the source works, so one corrupt export can
+    /// never lock out the good ones.
     func finish(_ runID: Int64, source: SyncSource?, counts: SyncCounts, error: String?, failedEntities: Set<String>,
                 entities: [String], details: [String: JSONValue] = [:]) async throws {
         let failed = error != nil || counts.filesFailed > 0
@@ -158,7 +161,7 @@ public struct SyncStore: Sendable {
                             retry_count = CASE WHEN \(seconds) IS NULL THEN 0 ELSE retry_count + 1 END,
                             next_sync_at = now() + make_interval(secs => coalesce(\(seconds), interval_seconds)),
                             last_error = \(error ?? counts.errors.first?.description ?? "failed"),
-                            consecutive_failures = consecutive_failures + 1
+                            consecutive_failures = CASE WHEN \(error != nil) THEN consecutive_failures + 1 ELSE 0 END
                         WHERE source = \(source.rawValue) AND entity = \(entity)
                         """)
                 } else {

@@ -109,13 +109,23 @@ public struct WSOPImporter: Sendable {
         if !known.isEmpty { return nil }
         let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date) ?? Date()
         let fileTime = ISO8601DateFormatter().string(from: modified)
+        var attempt = 0
         do {
             let writer = WSOPWriter(file: file, hash: hash, rowsRead: 0, runID: runID)
-            switch file.entity {
-            case .events: return try await writer.write(events: try WSOPRecords.events(data), pool: pool)
-            case .players: return try await writer.write(players: try WSOPRecords.players(data), pool: pool)
-            case .chipCounts: return try await writer.write(chipCounts: try WSOPRecords.chipCounts(data, defaultTime: fileTime), pool: pool)
-            case .standings: return try await writer.write(standings: try WSOPRecords.standings(data, defaultTime: fileTime), pool: pool)
+            while true {
+                attempt += 1
+                do {
+                    switch file.entity {
+                    case .events: return try await writer.write(events: try WSOPRecords.events(data), pool: pool)
+                    case .players: return try await writer.write(players: try WSOPRecords.players(data), pool: pool)
+                    case .chipCounts: return try await writer.write(chipCounts: try WSOPRecords.chipCounts(data, defaultTime: fileTime), pool: pool)
+                    case .standings: return try await writer.write(standings: try WSOPRecords.standings(data, defaultTime: fileTime), pool: pool)
+                    }
+                } catch let error as PostgresError where [.connectionClosed, .connectionFailed].contains(error.code) && attempt < 8 {
+                    // The server went away with the file's transaction: write it again once the pool reconnects.
+                    logger.warning("PostgreSQL connection lost while importing \(file.path) (\(error.message)); retrying")
+                    try await Task.sleep(for: .milliseconds(100 << (attempt - 1)))
+                }
             }
         } catch let error as ContentError {
             throw SyncFileError(path: file.path, position: error.position, reason: error.reason)

@@ -19,11 +19,12 @@ import Testing
         #expect(Set(try grades.map { try $0.decode(Int.self, at: 1) }).count == 1, "a three-way tie")
         #expect(try grades[0].decode([String].self, at: 2).sorted() == ["6c", "6d", "6h", "6s", "Jh"])
         // Hole cards without a board (a hand that ended pre-flop) are not graded.
-        let premium = try await pool.query("SELECT hand_number, hand_rank, broadcast_worthy FROM hands WHERE is_premium")
+        let premium = try await pool.query("SELECT hand_number, hand_rank, broadcast_worthy, winner FROM hands WHERE is_premium")
         #expect(premium.count == 1)
         #expect(try premium[0].decode(Int.self, at: 0) == 2)
         #expect(try premium[0].decode(String?.self, at: 1) == "four_of_a_kind")
         #expect(try premium[0].decode(Bool.self, at: 2), "premium shown + trips or better: 2 of 3")
+        #expect(try premium[0].decode(String?.self, at: 3) == "SEAT 7 / SEAT 8 / SEAT 9", "no stack grew: the tied best hands win")
         // The 35-minute hand is longer than 1.5 x its session's average, but that alone is 1 of 3.
         let worthy = try await F.count(pool, "SELECT count(*) FROM hands WHERE broadcast_worthy")
         #expect(worthy == 1)

@@ -89,3 +89,46 @@ import Testing
         await pool.close()
     }
 }
+
+/// Restarts a PostgreSQL server of its own in the middle of an import.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct SyncRestartTests {
+    static let instance = "sync-restart"
+
+    @Test func anImportSurvivesAPostgreSQLRestartAndImportsEveryFileOnce() async throws {
+        let endpoints = try await TestServices.endpoints(instance: Self.instance)
+        let admin = try PostgresPool(url: endpoints.adminDatabaseURL, maxConnections: 1)
+        let name = "sync_restart_\(UUID().uuidString.prefix(8).lowercased())"
+        try await admin.query("CREATE DATABASE \(identifier: name)")
+        await admin.close()
+        let pool = try PostgresPool(url: endpoints.adminDatabaseURL.replacingOccurrences(of: "/postgres", with: "/\(name)"), maxConnections: 8)
+        try await Migrator(pool: pool).up()
+
+        // 40 exports; the restart happens (synchronously, on an import thread) once 5 are done,
+        // so the other imports are in flight when the server goes away.
+        let root = try SyncFixtures.temporaryDirectory()
+        let template = try String(decoding: SyncFixtures.sample(SyncFixtures.secondName), as: UTF8.self)
+        for i in 0..<40 {
+            let id = 500_000_000_000_000_000 + Int64(i)
+            try SyncFixtures.write(Data(template.replacingOccurrences(of: "\"ID\":638961999170907267", with: "\"ID\":\(id)").utf8),
+                                   to: "GG/PGFX_live_data_export GameID=\(id).json", under: root)
+        }
+        let restarted = LockedBox(false)
+        let before = try await pool.query("SELECT pg_postmaster_start_time()")[0].decode(Date.self, at: 0)
+        var runner = SyncRunner(pool: pool, events: nil)
+        runner.progress = { phase, done, _ in
+            guard phase == "gfx", done >= 5, restarted.withLock({ state in defer { state = true }; return !state }) else { return }
+            _ = try? ProcessRunner.runBlocking("/bin/bash", [TestServices.repositoryRoot.appendingPathComponent("scripts/hub-services").path,
+                                                             "restart-postgres", "--name", Self.instance])
+        }
+        let result = await runner.syncGFX(directories: [root.path])
+        #expect(restarted.withLock { $0 })
+        let after = try await pool.query("SELECT pg_postmaster_start_time()")[0].decode(Date.self, at: 0)
+        #expect(after > before, "the server really restarted during the import")
+        #expect(result.status == "completed", "\(result.reason ?? "") \(result.counts.errors)")
+        #expect(result.counts.filesImported == 40)
+        #expect(try await pool.query("SELECT count(*) FROM gfx_sessions")[0].decode(Int.self, at: 0) == 40)
+        #expect(try await pool.query("SELECT count(*) FROM gfx_hands")[0].decode(Int.self, at: 0) == 80, "no file half-written or written twice")
+        #expect(try await pool.query("SELECT count(*) FROM gfx_files")[0].decode(Int.self, at: 0) == 40)
+        await pool.close()
+    }
+}
