@@ -160,6 +160,33 @@ import Testing
         }
     }
 
+    /// With Redis unreachable the server still serves what PostgreSQL knows, reports Redis as
+    /// disconnected, registers without a live feed, and still accepts render jobs (the outbox keeps
+    /// their signal).
+    @Test func withoutRedisTheDatabaseRoutesStillWork() async throws {
+        let harness = try await ServerHarness.make(redisURL: "redis://127.0.0.1:1/0")
+        try await harness.run(waitForLiveFeed: false) { client in
+            let health = try await client.execute(uri: "/api/health", method: .get)
+            #expect(health.status == .serviceUnavailable)
+            #expect((try health.json()["dependencies"] as? [String: String])?["redis"] == "disconnected")
+            var headers = ServerHarness.authorized
+            headers[.contentType] = "application/json"
+            let created = try await client.execute(uri: "/api/v1/render", method: .post, headers: headers,
+                                                   body: ByteBuffer(string: #"{"template":"leaderboard"}"#))
+            #expect(created.status == .created)
+            #expect(try created.json()["published"] as? Bool == false)
+            let dashboard = try await client.execute(uri: "/api/dashboard", method: .get, headers: headers)
+            #expect(dashboard.status == .ok)
+            #expect((try dashboard.json()["totals"] as? [String: Int])?["pending"] == 1)
+            try await waitUntil("the server registered without a live feed") {
+                let workers = try await client.execute(uri: "/api/dashboard", method: .get, headers: ServerHarness.authorized)
+                    .json()["workers"] as? [[String: Any]]
+                return workers?.contains { $0["kind"] as? String == "hub-server" && $0["mode"] as? String == "no-live-feed" } == true
+            }
+            #expect(!harness.server.events.isSubscribed)
+        }
+    }
+
     /// The histogram counts the time from a submission's event to its claim's event, in buckets.
     @Test func dispatchLatencyHistogramPairsSubmissionAndStart() {
         let metrics = ServerMetrics()
