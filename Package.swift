@@ -103,10 +103,14 @@ let package = Package(
         .executableTarget(
             name: "HubBench",
             dependencies: [
-                "HubCore", "CLibPQ", "CHiredis", "HubCommandSupport",
+                "HubCore", "CLibPQ", "CHiredis", "HubCommandSupport", "HubServerCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: upcoming
         ),

@@ -74,15 +74,15 @@ struct DispatchBench: AsyncParsableCommand {
     }
 
     /// Creates (once) and migrates the benchmark's own database; returns its URL.
-    static func benchDatabase(baseURL: String) async throws -> String {
+    static func benchDatabase(baseURL: String, name: String = "hub_bench_dispatch") async throws -> String {
         let admin = try PostgresPool(url: baseURL, maxConnections: 1)
-        let exists = try await admin.query("SELECT 1 FROM pg_database WHERE datname = 'hub_bench_dispatch'")
-        if exists.isEmpty { try await admin.query("CREATE DATABASE hub_bench_dispatch") }
+        let exists = try await admin.query("SELECT 1 FROM pg_database WHERE datname = \(name)")
+        if exists.isEmpty { try await admin.query("CREATE DATABASE \(identifier: name)") }
         await admin.close()
         guard let slash = baseURL.range(of: "/", options: .backwards, range: baseURL.range(of: "://")!.upperBound..<baseURL.endIndex) else {
             throw ValidationError("HUB_DATABASE_URL needs a database name")
         }
-        var url = String(baseURL[..<slash.lowerBound]) + "/hub_bench_dispatch"
+        var url = String(baseURL[..<slash.lowerBound]) + "/" + name
         if let query = baseURL.firstIndex(of: "?") { url += baseURL[query...] }
         let pool = try PostgresPool(url: url, maxConnections: 1)
         try await Migrator(pool: pool).up()

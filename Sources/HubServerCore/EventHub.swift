@@ -101,7 +101,10 @@ public final class EventHub: Service, Sendable {
         for client in targets where client.wants(channel) {
             switch client.continuation.yield(text) {
             case .enqueued: continue
-            case .dropped, .terminated:
+            case .terminated:
+                // The connection is closing and unregistering itself.
+                continue
+            case .dropped:
                 client.overflowed.withLock { $0 = true }
                 let removed = clients.withLock { $0.all.removeValue(forKey: client.id) }
                 client.continuation.finish()

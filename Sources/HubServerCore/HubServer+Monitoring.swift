@@ -11,7 +11,7 @@ extension HubServer {
         }
         router.get("/api/dashboard") { request, _ -> Response in
             let window = try Self.integerQuery(request, "window_hours", default: 24, in: 1...168)
-            let snapshot = try await DashboardQuery(pool: self.clients.database, windowHours: window).snapshot()
+            let snapshot = try await DashboardQuery(pool: self.clients.database, windowHours: window, rollup: self.rollup).snapshot()
             return try Self.json(snapshot)
         }
         router.get("/metrics") { _, _ -> Response in
@@ -27,7 +27,7 @@ extension HubServer {
 
     /// The queue figures (read through the dashboard's indexes) and the process's own metrics.
     func prometheusText() async throws -> String {
-        let snapshot = try await DashboardQuery(pool: clients.database, windowHours: 24).snapshot()
+        let snapshot = try await DashboardQuery(pool: clients.database, windowHours: 24, rollup: rollup).snapshot()
         let totals = snapshot.totals
         var lines: [String] = [
             "# HELP hub_render_queue_depth Render instructions waiting for a worker (pending and stale).",

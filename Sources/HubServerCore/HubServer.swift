@@ -69,6 +69,8 @@ public final class HubServer: Sendable {
     public let queue: RenderQueue
     /// This process's id in `service_registry`.
     public let instanceID: String
+    /// The dashboard's maintained aggregate of finished instructions (one per process).
+    public let rollup = FinishedRollup()
     let logger: Logger
 
     /// Wires the server on `clients`.

@@ -99,13 +99,16 @@ import Testing
             let publisher = harness.server.queue.events
             let padding = String(repeating: "x", count: 32 * 1024)
             let fast = Inbox(), slow = Inbox()
+            // Other suites publish on render-progress too: count only this test's events.
+            let probe = "load_probe_\(UUID().uuidString.prefix(8))"
+            let mine: @Sendable (Inbox) -> [[String: Any]] = { inbox in inbox.events.filter { $0["type"] as? String == probe } }
             let released = LockedBox(false)
             let published = LockedBox(0)
             let slowClose = LockedBox<WebSocketCloseFrame?>(nil)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     _ = try await Self.listen(port: port, path: "/ws/dashboard?channels=render-progress", inbox: fast, maxFrame: 1 << 17) {
-                        fast.events.contains { $0["type"] as? String == "done" }
+                        fast.events.contains { $0["type"] as? String == probe + "_done" }
                     }
                 }
                 group.addTask {
@@ -130,22 +133,22 @@ import Testing
                 while harness.server.metrics.slowClientsDisconnected == 0 && sequence < 20_000 {
                     for _ in 0..<(limit / 2) {
                         sequence += 1
-                        await publisher.publish("render_progress", data: ["seq": .integer(Int64(sequence)), "pad": .string(padding)],
+                        await publisher.publish(probe, data: ["seq": .integer(Int64(sequence)), "pad": .string(padding)],
                                                 channels: ["render-progress"])
                     }
                     published.withLock { $0 = sequence }
                     let expected = sequence
-                    try await waitUntil("the reading client has all \(expected) events", timeout: 30) { fast.events.count >= expected }
+                    try await waitUntil("the reading client has all \(expected) events", timeout: 30) { mine(fast).count >= expected }
                 }
                 #expect(harness.server.metrics.slowClientsDisconnected == 1)
-                await publisher.publish("done", data: [:], channels: ["render-progress"])
+                await publisher.publish(probe + "_done", data: [:], channels: ["render-progress"])
                 released.withLock { $0 = true }
                 try await group.waitForAll()
             }
-            let sequences = fast.events.compactMap { ($0["data"] as? [String: Any])?["seq"] as? Int }
+            let sequences = mine(fast).compactMap { ($0["data"] as? [String: Any])?["seq"] as? Int }
             #expect(sequences == Array(1...published.withLock { $0 }), "the reading client got every event in order")
             #expect(slowClose.withLock { $0 }?.closeCode == .policyViolation)
-            let slowEvents = slow.events.count
+            let slowEvents = mine(slow).count
             #expect(slowEvents < sequences.count, "the slow client got only what was queued before it was dropped")
             let metrics = try await client.execute(uri: "/metrics", method: .get, headers: ServerHarness.authorized).text
             #expect(metrics.contains("hub_websocket_slow_disconnects_total 1\n"))

@@ -1,6 +1,6 @@
 import Foundation
 import HubCore
-import HubServerCore
+@testable import HubServerCore
 import HubTestSupport
 import Hummingbird
 import HummingbirdTesting
@@ -143,9 +143,10 @@ import Testing
             let store = harness.server.queue.store
             let claim = try #require(try await store.claim(instruction.id, worker: "render-03-1", lease: .seconds(30)))
             await harness.server.queue.events.render("render_started", claim.instruction, status: .processing)
+            // Other suites publish render events on the same Redis, so count at least ours.
             try await waitUntil("the dispatch latency was observed") {
                 let text = try await client.execute(uri: "/metrics", method: .get, headers: ServerHarness.authorized).text
-                return text.contains("hub_dispatch_latency_seconds_count 1")
+                return Self.value(of: "hub_dispatch_latency_seconds_count", in: text) ?? 0 >= 1
             }
             let response = try await client.execute(uri: "/metrics", method: .get, headers: ServerHarness.authorized)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
@@ -153,8 +154,57 @@ import Testing
             #expect(text.contains("hub_render_queue_depth 1\n"))
             #expect(text.contains("hub_renders{status=\"processing\"} 1\n"))
             #expect(text.contains("hub_renders{status=\"pending\"} 1\n"))
-            #expect(text.contains("hub_dispatch_latency_seconds_bucket{le=\"+Inf\"} 1\n"))
+            let count = Self.value(of: "hub_dispatch_latency_seconds_count", in: text)
+            #expect(count != nil && count == Self.value(of: "hub_dispatch_latency_seconds_bucket{le=\"+Inf\"}", in: text))
             #expect(text.contains("# TYPE hub_dispatch_latency_seconds histogram"))
         }
+    }
+
+    /// With Redis unreachable the server still serves what PostgreSQL knows, reports Redis as
+    /// disconnected, registers without a live feed, and still accepts render jobs (the outbox keeps
+    /// their signal).
+    @Test func withoutRedisTheDatabaseRoutesStillWork() async throws {
+        let harness = try await ServerHarness.make(redisURL: "redis://127.0.0.1:1/0")
+        try await harness.run(waitForLiveFeed: false) { client in
+            let health = try await client.execute(uri: "/api/health", method: .get)
+            #expect(health.status == .serviceUnavailable)
+            #expect((try health.json()["dependencies"] as? [String: String])?["redis"] == "disconnected")
+            var headers = ServerHarness.authorized
+            headers[.contentType] = "application/json"
+            let created = try await client.execute(uri: "/api/v1/render", method: .post, headers: headers,
+                                                   body: ByteBuffer(string: #"{"template":"leaderboard"}"#))
+            #expect(created.status == .created)
+            #expect(try created.json()["published"] as? Bool == false)
+            let dashboard = try await client.execute(uri: "/api/dashboard", method: .get, headers: headers)
+            #expect(dashboard.status == .ok)
+            #expect((try dashboard.json()["totals"] as? [String: Int])?["pending"] == 1)
+            try await waitUntil("the server registered without a live feed") {
+                let workers = try await client.execute(uri: "/api/dashboard", method: .get, headers: ServerHarness.authorized)
+                    .json()["workers"] as? [[String: Any]]
+                return workers?.contains { $0["kind"] as? String == "hub-server" && $0["mode"] as? String == "no-live-feed" } == true
+            }
+            #expect(!harness.server.events.isSubscribed)
+        }
+    }
+
+    /// The histogram counts the time from a submission's event to its claim's event, in buckets.
+    @Test func dispatchLatencyHistogramPairsSubmissionAndStart() {
+        let metrics = ServerMetrics()
+        let submitted = Date(timeIntervalSince1970: 1_800_000_000)
+        metrics.observe(type: "instruction_updated", instructionID: 7, status: "pending", timestamp: submitted)
+        metrics.observe(type: "render_started", instructionID: 8, status: "processing", timestamp: submitted) // never submitted
+        metrics.observe(type: "render_started", instructionID: 7, status: "processing", timestamp: submitted.addingTimeInterval(0.004))
+        metrics.observe(type: "render_started", instructionID: 7, status: "processing", timestamp: submitted.addingTimeInterval(9)) // counted once
+        let text = metrics.prometheusText()
+        #expect(text.contains("hub_dispatch_latency_seconds_bucket{le=\"0.0025\"} 0\n"))
+        #expect(text.contains("hub_dispatch_latency_seconds_bucket{le=\"0.005\"} 1\n"))
+        #expect(text.contains("hub_dispatch_latency_seconds_bucket{le=\"+Inf\"} 1\n"))
+        #expect(text.contains("hub_dispatch_latency_seconds_count 1\n"))
+        #expect(text.contains("hub_events_received_total 4\n"))
+    }
+
+    /// The value of the sample line `name` in Prometheus text.
+    static func value(of name: String, in text: String) -> Int? {
+        text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") }
     }
 }

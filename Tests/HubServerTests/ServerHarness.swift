@@ -29,12 +29,12 @@ struct ServerHarness {
     let server: HubServer
 
     /// Builds the server; `adjust` changes settings (buffer sizes, throttle) before it starts.
-    static func make(adjust: (inout HubServerSettings) -> Void = { _ in }) async throws -> ServerHarness {
+    static func make(redisURL: String? = nil, adjust: (inout HubServerSettings) -> Void = { _ in }) async throws -> ServerHarness {
         let databaseURL = try await scratchDatabaseURL()
         let endpoints = try await TestServices.endpoints()
         let configuration = try HubConfiguration(environment: [
             "HUB_DATABASE_URL": databaseURL,
-            "HUB_REDIS_URL": endpoints.redisURL,
+            "HUB_REDIS_URL": redisURL ?? endpoints.redisURL,
             "HUB_DASHBOARD_USERNAME": username,
             "HUB_DASHBOARD_PASSWORD": password,
             "HUB_API_KEYS": apiKeys.joined(separator: ","),
@@ -48,11 +48,13 @@ struct ServerHarness {
     }
 
     /// Runs `body` against the live server, then closes everything.
-    func run<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+    func run<T: Sendable>(waitForLiveFeed: Bool = true, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         let app = server.makeApplication()
         do {
             let value = try await app.test(.live) { client in
-                try await waitUntil("the live feed subscribed to Redis") { server.events.isSubscribed }
+                if waitForLiveFeed {
+                    try await waitUntil("the live feed subscribed to Redis") { server.events.isSubscribed }
+                }
                 return try await body(client)
             }
             await clients.shutdown()

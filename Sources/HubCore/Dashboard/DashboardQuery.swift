@@ -1,12 +1,13 @@
 import Foundation
 import HubPostgres
 
-/// Reads a ``DashboardSnapshot`` from PostgreSQL in three indexed statements.
+/// Reads a ``DashboardSnapshot`` from PostgreSQL with indexed statements.
 ///
 /// - live instructions (pending, processing, stale) through the partial index
 ///   `render_instructions_live_idx`;
-/// - instructions finished in the window through `render_instructions_finished_idx`, which
-///   carries every column the aggregate needs (an index-only scan on a vacuumed table);
+/// - instructions finished in the window from ``FinishedRollup`` (settled five-minute buckets kept
+///   in memory, the newest minutes read through `render_instructions_finished_idx`, which carries
+///   every column the aggregate needs);
 /// - the service registry.
 ///
 /// Sync sources and alerts are empty until the tables of hub-sync and the monitor exist; the
@@ -16,11 +17,14 @@ public struct DashboardQuery: Sendable {
     public let pool: PostgresPool
     /// How many hours of finished instructions to count (1…168).
     public var windowHours: Int
+    /// The maintained aggregate of finished instructions; share one per process.
+    public let rollup: FinishedRollup
 
     /// Creates a query over `pool`.
-    public init(pool: PostgresPool, windowHours: Int = 24) {
+    public init(pool: PostgresPool, windowHours: Int = 24, rollup: FinishedRollup = FinishedRollup()) {
         self.pool = pool
         self.windowHours = min(max(windowHours, 1), 168)
+        self.rollup = rollup
     }
 
     private struct Key: Hashable {
@@ -32,21 +36,12 @@ public struct DashboardQuery: Sendable {
     public func snapshot() async throws -> DashboardSnapshot {
         let live = try await pool.query("""
             SELECT template_name, composition, status, trigger_type, count(*)::bigint,
-                   extract(epoch FROM now() - min(created_at))::float8
+                   date_part('epoch', now() - min(created_at))::float8
             FROM render_instructions
             WHERE status IN ('pending', 'processing', 'stale')
             GROUP BY template_name, composition, status, trigger_type
             """)
-        let finished = try await pool.query("""
-            SELECT template_name, composition, status, trigger_type, count(*)::bigint,
-                   sum(extract(epoch FROM completed_at - started_at)) FILTER (WHERE status = 'completed' AND started_at IS NOT NULL)::float8,
-                   sum(extract(epoch FROM started_at - created_at)) FILTER (WHERE status = 'completed' AND started_at IS NOT NULL)::float8,
-                   count(*) FILTER (WHERE status = 'completed' AND started_at IS NOT NULL)::bigint
-            FROM render_instructions
-            WHERE status IN ('completed', 'failed', 'cancelled')
-              AND completed_at > now() - make_interval(hours => \(windowHours)::int)
-            GROUP BY template_name, composition, status, trigger_type
-            """)
+        let finished = try await rollup.totals(pool: pool, windowHours: windowHours)
 
         var rows: [Key: DashboardSnapshot.RenderQueueRow] = [:]
         var jobs: [String: DashboardSnapshot.JobQueueRow] = [:]
@@ -85,35 +80,30 @@ public struct DashboardQuery: Sendable {
             rows[key] = entry
             jobs[type] = jobEntry
         }
-        for record in finished {
-            let key = Key(template: try record.decode(String.self, at: 0), composition: try record.decode(String.self, at: 1))
-            let status = try record.decode(String.self, at: 2)
-            let type = "render:" + (try record.decode(String.self, at: 3))
-            let count = try record.decode(Int.self, at: 4)
+        for (group, totals) in finished {
+            let key = Key(template: group.template, composition: group.composition)
+            let type = "render:" + group.trigger
             var entry = row(key)
             var jobEntry = job(type)
-            switch status {
+            switch group.status {
             case "completed":
-                entry.completed += count
-                let timed = try record.decode(Int.self, at: 7)
-                if timed > 0 {
-                    let duration = try record.decode(Double?.self, at: 5) ?? 0
-                    let queue = try record.decode(Double?.self, at: 6) ?? 0
+                entry.completed += totals.count
+                if totals.timed > 0 {
                     var sums = durationSums[key] ?? (0, 0, 0)
-                    sums.duration += duration
-                    sums.queue += queue
-                    sums.count += timed
+                    sums.duration += totals.durationSeconds
+                    sums.queue += totals.queueSeconds
+                    sums.count += totals.timed
                     durationSums[key] = sums
                     var jobSums = jobDurations[type] ?? (0, 0)
-                    jobSums.sum += duration
-                    jobSums.count += timed
+                    jobSums.sum += totals.durationSeconds
+                    jobSums.count += totals.timed
                     jobDurations[type] = jobSums
                 }
             case "failed":
-                entry.failed += count
-                jobEntry.failed += count
+                entry.failed += totals.count
+                jobEntry.failed += totals.count
             default:
-                entry.cancelled += count
+                entry.cancelled += totals.count
             }
             rows[key] = entry
             jobs[type] = jobEntry

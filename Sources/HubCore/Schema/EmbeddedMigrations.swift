@@ -689,7 +689,7 @@ extension HubSchema {
             -- holds; the finished rows of the dashboard window are read by completion time, and the index
             -- carries every column the aggregate needs, so a vacuumed table answers from the index alone.
             -- Plain CREATE INDEX (migrations run in a transaction): it blocks writes to the table while it
-            -- builds, about a second per million rows.
+            -- builds, so on a large existing table apply it in a quiet moment.
 
             CREATE INDEX render_instructions_live_idx ON render_instructions (template_name, composition, status, trigger_type)
                 INCLUDE (created_at)
