@@ -99,22 +99,24 @@ import Testing
             let publisher = harness.server.queue.events
             let padding = String(repeating: "x", count: 32 * 1024)
             let fast = Inbox(), slow = Inbox()
-            // Other suites publish on render-progress too: count only this test's events.
+            // Other suites publish on render-progress in bursts that would overflow a 32-event
+            // queue: this test uses a broadcast channel of its own (and counts only its events).
             let probe = "load_probe_\(UUID().uuidString.prefix(8))"
+            let channel = "broadcast-\(probe)"
             let mine: @Sendable (Inbox) -> [[String: Any]] = { inbox in inbox.events.filter { $0["type"] as? String == probe } }
             let released = LockedBox(false)
             let published = LockedBox(0)
             let slowClose = LockedBox<WebSocketCloseFrame?>(nil)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    _ = try await Self.listen(port: port, path: "/ws/dashboard?channels=render-progress", inbox: fast, maxFrame: 1 << 17) {
+                    _ = try await Self.listen(port: port, path: "/ws/dashboard?channels=\(channel)", inbox: fast, maxFrame: 1 << 17) {
                         fast.events.contains { $0["type"] as? String == probe + "_done" }
                     }
                 }
                 group.addTask {
                     // Reads the hello, then nothing until released.
                     let close = try await WebSocketClient.connect(
-                        url: "ws://127.0.0.1:\(port)/ws/dashboard?channels=render-progress",
+                        url: "ws://127.0.0.1:\(port)/ws/dashboard?channels=\(channel)",
                         configuration: .init(maxFrameSize: 1 << 17, additionalHeaders: ServerHarness.authorized),
                         logger: Logger(label: "test.slow")) { inbound, _, _ in
                         var iterator = inbound.messages(maxSize: 1 << 17).makeAsyncIterator()
@@ -134,14 +136,14 @@ import Testing
                     for _ in 0..<(limit / 2) {
                         sequence += 1
                         await publisher.publish(probe, data: ["seq": .integer(Int64(sequence)), "pad": .string(padding)],
-                                                channels: ["render-progress"])
+                                                channels: [channel])
                     }
                     published.withLock { $0 = sequence }
                     let expected = sequence
                     try await waitUntil("the reading client has all \(expected) events", timeout: 30) { mine(fast).count >= expected }
                 }
                 #expect(harness.server.metrics.slowClientsDisconnected == 1)
-                await publisher.publish(probe + "_done", data: [:], channels: ["render-progress"])
+                await publisher.publish(probe + "_done", data: [:], channels: [channel])
                 released.withLock { $0 = true }
                 try await group.waitForAll()
             }

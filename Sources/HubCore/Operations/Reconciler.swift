@@ -177,15 +177,28 @@ public struct Reconciler: Sendable {
     }
 
     /// Gives a fresh outbox row to the listed instructions that are still waiting, and to every
-    /// `pending` instruction that never had one; the relay then publishes them.
+    /// `pending` instruction that was never signalled; the relay then publishes them.
+    ///
+    /// Published outbox rows are deleted, so "never signalled" cannot be read from the outbox:
+    /// it is a pending row with neither a `submitted` timeline entry (every submit writes one with
+    /// its outbox row) nor an earlier `resignalled` one — a row another tool inserted directly.
+    /// The `resignalled` entry written here keeps the next pass from signalling it again.
     func resignalInstructions(_ ids: [Int64]) async throws -> Int {
         let rows = try await queue.store.pool.query("""
-            INSERT INTO render_outbox (instruction_id)
-            SELECT r.id FROM render_instructions r
-            WHERE r.status = 'pending'
-              AND (r.id = ANY(\(ids)) OR NOT EXISTS (SELECT 1 FROM render_outbox o WHERE o.instruction_id = r.id))
-              AND NOT EXISTS (SELECT 1 FROM render_outbox o WHERE o.instruction_id = r.id AND o.published_at IS NULL)
-            RETURNING id
+            WITH due AS (
+                SELECT r.id FROM render_instructions r
+                WHERE r.status = 'pending'
+                  AND (r.id = ANY(\(ids)) OR NOT EXISTS (
+                        SELECT 1 FROM render_timeline t
+                        WHERE t.instruction_id = r.id AND t.event IN ('submitted', 'resignalled')))
+                  AND NOT EXISTS (SELECT 1 FROM render_outbox o WHERE o.instruction_id = r.id AND o.published_at IS NULL)
+            ), outbox AS (
+                INSERT INTO render_outbox (instruction_id) SELECT id FROM due RETURNING id
+            ), timeline AS (
+                INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, reason)
+                SELECT id, 'resignalled', 'pending', 'pending', 'reconciler', 'dispatch signal sent again' FROM due
+            )
+            SELECT id FROM outbox
             """)
         return rows.count
     }
