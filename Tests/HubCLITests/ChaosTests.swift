@@ -173,7 +173,9 @@ import Testing
             await count(pool, "SELECT count(*) FROM render_instructions WHERE status = 'completed'") == 1
         }
         let events = try await pool.query("SELECT event FROM render_timeline ORDER BY id").map { try $0.decode(String.self, at: 0) }
-        #expect(events == ["claimed", "completed"], "no lease_expired: the heartbeats kept it")
+        // The row was inserted without a submit, so a reconciler pass may signal it ('resignalled')
+        // before a worker claims it; what matters is one claim, no lease_expired.
+        #expect(events.filter { $0 != "resignalled" } == ["claimed", "completed"], "no lease_expired: the heartbeats kept it")
         let hunterRan = await count(pool, "SELECT count(*) FROM hunter_runs WHERE name = 'zombie_hunter' AND last_run IS NOT NULL")
         #expect(hunterRan == 1, "the hunter ran meanwhile")
         worker.signal(SIGTERM)

@@ -43,9 +43,12 @@ import Testing
             return batch.map { .success($0 * 10) }
         }
         let answers = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            // If a wait below throws, the group still waits for its children: open the gate so
+            // the held flush can finish instead of hanging the test run.
+            defer { gate.open() }
             group.addTask { (0, try await coalescer.submit(0)) }
             // The first request is being flushed (and held at the gate) before the others come.
-            try await waitUntil("the first flush to start") { gate.sizes.withLock { $0.count } == 1 }
+            try await waitUntil("the first flush to start", timeout: 60) { gate.sizes.withLock { $0.count } == 1 }
             for i in 1...20 { group.addTask { (i, try await coalescer.submit(i)) } }
             try await waitUntil("the others to queue up") {
                 // Nothing else can flush while the first holds the only flush slot.
