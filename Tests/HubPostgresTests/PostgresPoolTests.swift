@@ -108,7 +108,6 @@ import Testing
 
     @Test func runningQueryIsCancelledWithTheTask() async throws {
         let marker = "cancel-\(UUID().uuidString.prefix(8))"
-        let started = ContinuousClock.now
         let task = Task {
             try await pool.query("SELECT pg_sleep_for('30 seconds'), \(marker)::text")
         }
@@ -118,7 +117,7 @@ import Testing
         }
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // Not cancelled, the statement would succeed after 30 s: the switch below refuses that.
         switch result {
         case .success: Issue.record("the query should have been cancelled")
         case .failure(let error):

@@ -65,12 +65,11 @@ import Testing
             try await readerClient.xreadgroup(group: "g", consumer: "waiter", stream: stream, block: .seconds(20))
         }
         try await RedisTestSupport.waitUntilBlocked(connection: readerConnection, observer: redis)
-        let start = ContinuousClock.now
         let id = try await redis.xadd(stream, fields: [("wake", "up")])
         let entries = try await reader.value
         #expect(entries.map(\.id) == [id])
         #expect(entries.first?["wake"] == "up")
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // (A wake-up that did not work would return nothing after the 20 s block.)
         try await redis.del(stream)
         await redis.close()
         await readerClient.close()
@@ -99,10 +98,10 @@ import Testing
             try await redis.xreadgroup(group: "g", consumer: "blocked", stream: stream, block: .seconds(60))
         }
         try await RedisTestSupport.waitUntilBlocked(connection: readerConnection, observer: observer)
-        let start = ContinuousClock.now
         reader.cancel()
         let outcome = await reader.result
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // A cancellation that did not reach the blocked read would end it after 60 s with no
+        // entries and no error, which the next line refuses.
         #expect(throws: CancellationError.self) { try outcome.get() }
 
         #expect(try await redis.ping() == "PONG")
