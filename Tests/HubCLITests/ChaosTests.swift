@@ -216,7 +216,8 @@ import Testing
         #expect(try rows[0].decode(String.self, at: 0).hasPrefix(rescuer.prefix))
         #expect(try rows[0].decode(Int.self, at: 1) == 2)
         let events = try await pool.query("SELECT event FROM render_timeline ORDER BY id").map { try $0.decode(String.self, at: 0) }
-        #expect(events == ["claimed", "lease_expired", "claimed", "completed"])
+        // A reconciler pass may signal the directly inserted row before the first claim.
+        #expect(events.filter { $0 != "resignalled" } == ["claimed", "lease_expired", "claimed", "completed"])
         frozen.signal(SIGTERM)
         rescuer.signal(SIGTERM)
         try await waitUntil("the workers to exit", timeout: 60) { !frozen.process.isRunning && !rescuer.process.isRunning }
