@@ -28,7 +28,7 @@ public struct HubSetting: Sendable, Hashable {
         summary: "consumer group of the render workers", isSecret: false)
     public static let leaseSeconds = HubSetting(name: "HUB_LEASE_SECONDS", defaultValue: "30",
         summary: "how long a claim lasts without a heartbeat", isSecret: false)
-    public static let hunterIntervalSeconds = HubSetting(name: "HUB_HUNTER_INTERVAL_SECONDS", defaultValue: "60",
+    public static let hunterIntervalSeconds = HubSetting(name: "HUB_HUNTER_INTERVAL_SECONDS", defaultValue: "30",
         summary: "Zombie Hunter period", isSecret: false)
     public static let renderBackend = HubSetting(name: "HUB_RENDER_BACKEND", defaultValue: "preview",
         summary: "nexrender, aerender, command or preview", isSecret: false)

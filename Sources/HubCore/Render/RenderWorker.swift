@@ -36,7 +36,7 @@ public struct RenderWorkerConfiguration: Sendable {
     public var once = false
     /// How often the worker takes back instructions whose lease expired (the Zombie Hunter's
     /// lease rule; every worker runs it, one acts at a time).
-    public var hunterInterval: Duration = .seconds(60)
+    public var hunterInterval: Duration = .seconds(30)
     /// The hunter's, reconciler's, monitor's and notifier's settings (RenderWorker+Operations.swift).
     public var operations = WorkerOperations()
 
