@@ -56,6 +56,7 @@ struct SyncSession {
               wsop: String?, full: Bool, report: Bool) async throws -> Bool {
         var runner = SyncRunner(pool: clients.database, events: events, logger: logger)
         runner.concurrency = options.concurrency
+        runner.webhook = try WebhookSettings(configuration: clients.configuration)
         runner.progress = { phase, done, total in progress.update(phase, done, total) }
         var output = Output(correlationID: runner.correlationID.uuidString.lowercased(), sources: [], handsGraded: 0, premiumHands: 0,
                             broadcastWorthyHands: 0, phaseErrors: [], succeeded: true)

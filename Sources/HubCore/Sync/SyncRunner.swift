@@ -20,6 +20,9 @@ public struct SyncRunner: Sendable {
     public var concurrency = 4
     /// Called with (phase, done, total) as work progresses.
     public var progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }
+    /// Where critical sync notifications are also posted (`HUB_WEBHOOK_URL`); nil: stored and
+    /// published only.
+    public var webhook: WebhookSettings? = nil
     /// The run's logger (its metadata holds `correlation_id`).
     public let logger: Logger
 
@@ -152,9 +155,28 @@ public struct SyncRunner: Sendable {
             "duration_ms": .integer(Int64(result.durationMs)), "error": result.reason.map(JSONValue.string) ?? .null,
         ]
         await publish(result.status == "completed" ? "sync_completed" : "sync_failed", source, data)
+        await notify(result, source: source)
         for error in c.errors { logger.warning("\(source.rawValue): skipped \(error)") }
         logger.info("\(source.rawValue): sync \(runID) \(result.status): \(c.filesSeen) files, \(c.filesImported) imported, \(c.filesUnchanged) unchanged, \(c.filesFailed) failed; \(c.rowsCreated) rows created, \(c.rowsUpdated) updated in \(result.durationMs) ms")
         return result
+    }
+
+    /// Applies the notification rules of SPEC §7.2 to a finished run: a completed sync is an info
+    /// notification (dashboard only), a failed one a warning, critical from the third failure in a
+    /// row. A notification that cannot be stored is logged; the run's outcome stands.
+    func notify(_ result: SourceResult, source: SyncSource) async {
+        let notifier = Notifier(pool: pool, events: events, webhook: webhook)
+        do {
+            if result.status == "completed" {
+                try await notifier.notify(.syncCompleted(source: source.rawValue), actor: "hub-sync")
+            } else {
+                let failures = try await store.breakerInputs(source).failures
+                try await notifier.notify(.syncFailed(source: source.rawValue, consecutiveFailures: max(1, failures),
+                                                      error: result.reason ?? "failed"), actor: "hub-sync")
+            }
+        } catch {
+            logger.warning("\(source.rawValue): the sync notification was not stored: \(error)")
+        }
     }
 
     static func describe(_ error: any Error) -> String {

@@ -65,6 +65,10 @@ import Testing
         let history = try await SyncStore(pool: pool).history(source: "gfx")
         #expect(history.map(\.status) == ["skipped", "failed", "failed"])
         #expect(history.allSatisfy { $0.correlationID == runner.correlationID.uuidString.lowercased() })
+        // SPEC §7.2: each failed run is a warning (critical from the third in a row), a completed one info.
+        let notifications = try await Notifier(pool: pool, events: nil).list()
+        #expect(notifications.filter { $0.rule == "sync_failed" }.map(\.level) == [.warning, .warning])
+        #expect(notifications.filter { $0.rule == "sync_completed" }.count == 1, "the WSOP+ run")
         await pool.close()
     }
 }
