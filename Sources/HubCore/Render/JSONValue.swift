@@ -58,7 +58,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
-    private static func reason(_ error: any Error) -> String {
+    static func reason(_ error: any Error) -> String {
         if case DecodingError.dataCorrupted(let context) = error {
             return context.underlyingError.map { "\($0.localizedDescription)" } ?? context.debugDescription
         }

@@ -60,7 +60,7 @@ public struct RenderQueue: Sendable {
         self.store = store
         self.redis = redis
         self.dispatch = dispatch
-        self.events = EventPublisher(redis: redis, source: source)
+        self.events = EventPublisher(redis: redis, source: source, cueItems: CueStore(pool: store.pool))
         self.logger = logger
         let redisFailing = PThreadLocked(false)
         self.redisFailing = redisFailing
@@ -124,6 +124,18 @@ public struct RenderQueue: Sendable {
     public func submit(_ submissions: [RenderSubmission], actor: String) async throws -> [Result] {
         guard !submissions.isEmpty else { return [] }
         let submitted = try await store.submit(submissions.map { ($0, actor) }, notify: redisFailing.withLock { $0 })
+        await events.render("instruction_updated", submitted.map(\.instruction))
+        let published = Set(await publish(submitted.map { ($0.outboxID, $0.instruction.id) }))
+        return submitted.map { Result(instruction: $0.instruction, published: published.contains($0.outboxID)) }
+    }
+
+    /// Whether a submit should `NOTIFY` at commit (while Redis signals fail).
+    public var notifiesAtCommit: Bool { redisFailing.withLock { $0 } }
+
+    /// Publishes instructions the caller committed in its own transaction
+    /// (``RenderStore/submit(_:notify:on:)``): their events, then their dispatch signals.
+    public func announce(_ submitted: [RenderStore.Submitted]) async -> [Result] {
+        guard !submitted.isEmpty else { return [] }
         await events.render("instruction_updated", submitted.map(\.instruction))
         let published = Set(await publish(submitted.map { ($0.outboxID, $0.instruction.id) }))
         return submitted.map { Result(instruction: $0.instruction, published: published.contains($0.outboxID)) }

@@ -85,6 +85,22 @@ public struct RenderStore: Sendable {
     /// concurrent submits.
     public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
+        let (statement, hashes) = try Self.submitStatement(batch, notify: notify)
+        return try Self.decodeSubmitted(try await pool.query(statement), batch, hashes)
+    }
+
+    /// ``submit(_:notify:)`` inside the caller's transaction on `connection` (a cue trigger
+    /// commits its item and its instruction together). The caller publishes after its commit.
+    public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
+                       on connection: PostgresConnection) async throws -> [Submitted] {
+        guard !batch.isEmpty else { return [] }
+        let (statement, hashes) = try Self.submitStatement(batch, notify: notify)
+        return try Self.decodeSubmitted(try await connection.query(statement), batch, hashes)
+    }
+
+    /// The one statement that inserts a batch with its outbox and timeline rows.
+    /// - Returns: the statement and the data hash of each submission.
+    static func submitStatement(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool) throws -> (PostgresQuery, [String]) {
         for (index, item) in batch.enumerated() {
             do {
                 try item.submission.validate()
@@ -97,7 +113,7 @@ public struct RenderStore: Sendable {
         }
         let submissions = batch.map(\.submission)
         let hashes = submissions.map(\.dataHash)
-        let rows = try await pool.query("""
+        let statement: PostgresQuery = """
             WITH input AS (
                 SELECT * FROM unnest(\(submissions.map(\.templateName)), \(submissions.map(\.composition)),
                                      \(submissions.map { json($0.layerData) })::jsonb[],
@@ -130,7 +146,12 @@ public struct RenderStore: Sendable {
             SELECT ins.id, ins.created_at, ins.scheduled_at, outbox.id, n.ord
             FROM ins JOIN outbox ON outbox.instruction_id = ins.id JOIN numbered n ON n.id = ins.id CROSS JOIN notified
             ORDER BY n.ord
-            """)
+            """
+        return (statement, hashes)
+    }
+
+    static func decodeSubmitted(_ rows: PostgresResult, _ batch: [(submission: RenderSubmission, actor: String)], _ hashes: [String]) throws -> [Submitted] {
+        let submissions = batch.map(\.submission)
         guard rows.count == batch.count else {
             throw HubError(.unavailable, "the database answered \(rows.count) rows for \(batch.count) submitted instructions")
         }

@@ -89,13 +89,20 @@ public struct EventPublisher: Sendable {
     let logger: Logger
     /// Whether the last publish failed: the first failure of an outage is a warning, the rest debug.
     private let failing: PThreadLocked<Bool>
+    /// Looks up the cue item of an instruction, so its changes reach `broadcast-{session_id}`.
+    let cueItems: CueStore?
     /// Events published at the same time share one pipeline (one round trip), in order.
     private let batcher: Coalescer<(text: String, type: String, channels: [String]), Void>
 
     /// Creates a publisher.
-    public init(redis: RedisClient, source: String, logger: Logger = Logger(label: "hub.events")) {
+    ///
+    /// With `cueItems`, every render event of an instruction that a cue item triggered is followed
+    /// by a `cue_item_updated` event on the item's session channel, carrying the item's state as
+    /// PostgreSQL holds it (the item follows its instruction in the same transaction).
+    public init(redis: RedisClient, source: String, cueItems: CueStore? = nil, logger: Logger = Logger(label: "hub.events")) {
         self.redis = redis
         self.source = source
+        self.cueItems = cueItems
         self.logger = logger
         let failing = PThreadLocked(false)
         self.failing = failing
@@ -153,5 +160,14 @@ public struct EventPublisher: Sendable {
         ]
         data.merge(extra) { $1 }
         await publish(type, data: data, channels: HubEvent.renderChannels(instruction: instruction.id))
+        if let cueItemID = instruction.cueItemID, let cueItems, type != "render_progress" {
+            do {
+                let item = try await cueItems.item(cueItemID)
+                guard item.renderInstructionID == instruction.id else { return } // an older take of the item
+                await publish("cue_item_updated", data: item.eventData, channels: [BroadcastSession.channel(item.sessionID)])
+            } catch {
+                logger.debug("cue item \(cueItemID) of instruction \(instruction.id) not published: \(error)")
+            }
+        }
     }
 }

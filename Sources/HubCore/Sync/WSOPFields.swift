@@ -50,6 +50,7 @@ enum WSOPFields {
         "name": ["name", "player_name", "player", "full_name"],
         "country": ["country", "country_code", "nationality", "nation"],
         "city": ["city", "hometown", "home_town"],
+        "photo": ["photo", "photo_url", "image", "image_url", "profile_image", "picture"],
     ])
 
     static func aliases(_ table: [String: [String]]) -> [String: String] {

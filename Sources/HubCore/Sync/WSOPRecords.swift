@@ -23,7 +23,7 @@ enum WSOPRecords {
     }
 
     struct Player {
-        var key: String, name: String, country: String?, city: String?
+        var key: String, name: String, country: String?, city: String?, photo: String? = nil
     }
 
     /// Who a CSV row is about: a WSOP+ id, or a name to match.
@@ -109,7 +109,8 @@ enum WSOPRecords {
             guard let key = WSOPFields.text(f["id"]), !key.isEmpty else { throw ContentError(position: "\(at).id", reason: "every player needs an id") }
             guard let name = WSOPFields.text(f["name"]), !name.isEmpty else { throw ContentError(position: "\(at).name", reason: "player \(key) has no name") }
             guard seen.insert(key).inserted else { throw ContentError(position: "\(at).id", reason: "player \(key) appears twice") }
-            return Player(key: key, name: name, country: WSOPFields.text(f["country"]), city: WSOPFields.text(f["city"]))
+            return Player(key: key, name: name, country: WSOPFields.text(f["country"]), city: WSOPFields.text(f["city"]),
+                          photo: WSOPFields.text(f["photo"]))
         }
     }
 

@@ -56,15 +56,16 @@ struct WSOPWriter {
         guard !players.isEmpty else { return try await transaction(pool, rows: 0) { _ in (0, 0) } }
         return try await transaction(pool, rows: players.count) { connection in
             let rows = try await connection.query("""
-                INSERT INTO wsop_players (player_key, name, name_key, country_code, city)
-                SELECT k, n, nk, nullif(c, ''), nullif(ci, '')
+                INSERT INTO wsop_players (player_key, name, name_key, country_code, city, profile_image_url)
+                SELECT k, n, nk, nullif(c, ''), nullif(ci, ''), nullif(ph, '')
                 FROM unnest(\(players.map(\.key))::text[], \(players.map(\.name))::text[], \(players.map { WSOPFields.nameKey($0.name) })::text[],
-                            \(players.map { $0.country ?? "" })::text[], \(players.map { $0.city ?? "" })::text[]) AS u(k, n, nk, c, ci)
+                            \(players.map { $0.country ?? "" })::text[], \(players.map { $0.city ?? "" })::text[],
+                            \(players.map { $0.photo ?? "" })::text[]) AS u(k, n, nk, c, ci, ph)
                 ON CONFLICT (player_key) DO UPDATE SET
                     name = EXCLUDED.name, name_key = EXCLUDED.name_key, country_code = EXCLUDED.country_code, city = EXCLUDED.city,
-                    updated_at = now()
-                WHERE (wsop_players.name, wsop_players.country_code, wsop_players.city)
-                      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.country_code, EXCLUDED.city)
+                    profile_image_url = EXCLUDED.profile_image_url, updated_at = now()
+                WHERE (wsop_players.name, wsop_players.country_code, wsop_players.city, wsop_players.profile_image_url)
+                      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.country_code, EXCLUDED.city, EXCLUDED.profile_image_url)
                 RETURNING (xmax = 0)
                 """)
             return try Self.tally(rows, column: 0)

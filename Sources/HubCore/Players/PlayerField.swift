@@ -1,0 +1,41 @@
+/// Where a player's value comes from (SPEC §5).
+public enum PlayerSource: String, Sendable, Hashable, Codable, CaseIterable {
+    /// An operator: an override, or a registered profile image.
+    case manual
+    /// The WSOP+ platform.
+    case wsop
+    /// The PokerGFX exports of the feature tables.
+    case gfx
+}
+
+/// A field of the unified player and the sources it merges, highest priority first (SPEC §5,
+/// schema doc §4.1). The `unified_players` view implements this table; the tests check the view
+/// against it.
+public enum PlayerField: String, Sendable, Hashable, Codable, CaseIterable {
+    case name
+    case nameKorean = "name_korean"
+    case countryCode = "country_code"
+    case profileImage = "profile_image"
+    case bio
+    case notableWins = "notable_wins"
+    case chipCount = "chip_count"
+    case handData = "hand_data"
+
+    /// The sources of this field, highest priority first.
+    public var priority: [PlayerSource] {
+        switch self {
+        case .name: [.manual, .wsop, .gfx]
+        case .nameKorean, .bio, .notableWins: [.manual]
+        case .countryCode, .profileImage: [.manual, .wsop]
+        case .chipCount: [.wsop, .gfx]
+        case .handData: [.gfx]
+        }
+    }
+
+    /// Whether `hubctl players override` may set it. A profile image is manual through
+    /// `hubctl players image` (a checked file), not through a text override.
+    public var isOverridable: Bool { priority.contains(.manual) && self != .profileImage }
+
+    /// The fields an override may set.
+    public static var overridable: [PlayerField] { allCases.filter(\.isOverridable) }
+}

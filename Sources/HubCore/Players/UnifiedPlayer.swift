@@ -1,0 +1,98 @@
+import Foundation
+import HubPostgres
+
+/// One person across WSOP+ and PokerGFX with overrides applied: a row of the `unified_players`
+/// view. ``sources`` says where each field came from.
+public struct UnifiedPlayer: Sendable, Hashable, Codable {
+    /// `wsop:<id>` for a WSOP+ player (linked or not), `gfx:<id>` for a GFX player without a link.
+    public var ref: String
+    public var wsopPlayerID: Int64?
+    public var gfxPlayerID: Int64?
+    /// The WSOP+ player id of the exports (`P-1001`).
+    public var wsopPlayerKey: String?
+    /// `auto_name` or `manual` when both sources are linked.
+    public var linkMethod: String?
+    public var name: String
+    public var nameKorean: String?
+    public var countryCode: String?
+    public var profileImage: String?
+    public var bio: String?
+    public var notableWins: String?
+    public var chipCount: Int64?
+    public var chipCountAt: Date?
+    public var handsPlayed: Int
+    public var lastHandAt: Date?
+    /// The source of each field that has a value.
+    public var sources: [PlayerField: PlayerSource]
+
+    /// The field's value as text (nil when no source has it).
+    public func value(of field: PlayerField) -> String? {
+        switch field {
+        case .name: name
+        case .nameKorean: nameKorean
+        case .countryCode: countryCode
+        case .profileImage: profileImage
+        case .bio: bio
+        case .notableWins: notableWins
+        case .chipCount: chipCount.map(String.init)
+        case .handData: handsPlayed > 0 ? "\(handsPlayed) hands" : nil
+        }
+    }
+
+    /// The view's columns, in the order ``decode(_:)`` reads them.
+    static let columns: PostgresQuery = """
+        player_ref, wsop_player_id, gfx_player_id, wsop_player_key, link_method, name, name_source, name_korean, name_korean_source,
+        country_code, country_code_source, profile_image, profile_image_source, bio, bio_source, notable_wins, notable_wins_source,
+        chip_count, chip_count_source, chip_count_at, hands_played, last_hand_at, hand_data_source
+        """
+
+    static func decode(_ row: PostgresRow) throws -> UnifiedPlayer {
+        var sources: [PlayerField: PlayerSource] = [:]
+        func source(_ field: PlayerField, _ index: Int) throws {
+            if let text = try row.decode(String?.self, at: index), let source = PlayerSource(rawValue: text) { sources[field] = source }
+        }
+        try source(.name, 6)
+        try source(.nameKorean, 8)
+        try source(.countryCode, 10)
+        try source(.profileImage, 12)
+        try source(.bio, 14)
+        try source(.notableWins, 16)
+        try source(.chipCount, 18)
+        try source(.handData, 22)
+        return UnifiedPlayer(
+            ref: try row.decode(String.self, at: 0), wsopPlayerID: try row.decode(Int64?.self, at: 1),
+            gfxPlayerID: try row.decode(Int64?.self, at: 2), wsopPlayerKey: try row.decode(String?.self, at: 3),
+            linkMethod: try row.decode(String?.self, at: 4), name: try row.decode(String?.self, at: 5) ?? "",
+            nameKorean: try row.decode(String?.self, at: 7), countryCode: try row.decode(String?.self, at: 9),
+            profileImage: try row.decode(String?.self, at: 11), bio: try row.decode(String?.self, at: 13),
+            notableWins: try row.decode(String?.self, at: 15), chipCount: try row.decode(Int64?.self, at: 17),
+            chipCountAt: try row.decode(Date?.self, at: 19), handsPlayed: try row.decode(Int.self, at: 20),
+            lastHandAt: try row.decode(Date?.self, at: 21), sources: sources)
+    }
+}
+
+/// A manual value for one field of one player.
+public struct PlayerOverride: Sendable, Hashable, Codable {
+    /// Whether it applies now.
+    public enum State: String, Sendable, Hashable, Codable {
+        /// Active and inside its window.
+        case applied
+        /// Active, window not begun.
+        case scheduled
+        /// Active, window over.
+        case expired
+        /// Switched off by an operator.
+        case inactive
+    }
+
+    public var id: Int64
+    public var field: PlayerField
+    public var value: String
+    public var active: Bool
+    public var validFrom: Date
+    public var validUntil: Date?
+    public var reason: String?
+    public var createdBy: String
+    public var createdAt: Date
+    public var state: State
+}
