@@ -7,7 +7,7 @@ import HubCore
 struct HubCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubctl",
-        abstract: "Operate the Automation Hub: migrations, status and configuration.",
+        abstract: "Operate the Automation Hub: migrations, status, render jobs, recovery, players, cue sheets and AEP metadata.",
         discussion: """
             Configuration comes from flags, then the environment, then a .env file in the working \
             directory (HUB_DATABASE_URL, HUB_REDIS_URL, …; `hubctl config` lists them).
@@ -16,7 +16,7 @@ struct HubCtl: AsyncParsableCommand {
         version: HubVersion.current,
         subcommands: [MigrateCommand.self, StatusCommand.self, ConfigCommand.self, RenderCommand.self, JobsCommand.self, ReapCommand.self,
                       RetryCommand.self, BulkRetryCommand.self, PriorityCommand.self, CancelCommand.self, EventsCommand.self,
-                      MonitorCommand.self, ServicesCommand.self, WatchCommand.self]
+                      MonitorCommand.self, ServicesCommand.self, WatchCommand.self, PlayersCommand.self, CueCommand.self, AEPCommand.self]
     )
 }
 

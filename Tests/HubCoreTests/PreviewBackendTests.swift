@@ -57,8 +57,24 @@ import Testing
 
     @Test func captionCarriesEveryBoundFieldVerbatim() throws {
         let caption = PreviewBackend.caption(for: try instruction(format: .png))
-        #expect(caption.contains("Name 1: 김민수"))
-        #expect(caption.contains("Chips 1: 1,500,000"))
+        // Numbered slot layers become one row per slot (name before chips), singles stay "layer: value".
+        #expect(caption.contains(" 1.  김민수   1,500,000"))
         #expect(caption.contains("Tricky: 50% off: 'quotes' \\ and ;"))
+    }
+
+    @Test func captionShowsAThirtySlotLeaderboardRowByRowWithoutEmptySlots() throws {
+        var base = try instruction(format: .png)
+        var layers: [String: JSONValue] = ["Title": .string("Chip leaders")]
+        for slot in 1...30 {
+            layers["Rank \(slot)"] = .string(slot <= 25 ? String(slot) : "")
+            layers["Name \(slot)"] = .string(slot <= 25 ? "Player \(slot)" : "")
+            layers["Chips \(slot)"] = .string(slot <= 25 ? "\(slot),000" : "")
+            layers["Flag \(slot)"] = .string(slot <= 25 ? "/srv/media/flags/KR.png" : "")
+        }
+        base.layerData = layers
+        let lines = PreviewBackend.caption(for: base).split(separator: "\n").map(String.init)
+        #expect(lines.contains("Title: Chip leaders"))
+        #expect(lines.contains("25.  25   Player 25   25,000   KR.png"))
+        #expect(lines.filter { $0.contains("Player ") }.count == 25, "the five empty slots are left out")
     }
 }

@@ -39,3 +39,7 @@ public enum PlayerField: String, Sendable, Hashable, Codable, CaseIterable {
     /// The fields an override may set.
     public static var overridable: [PlayerField] { allCases.filter(\.isOverridable) }
 }
+
+// JSON objects keyed by field and source names ({"name": "manual"}), not arrays of pairs.
+extension PlayerField: CodingKeyRepresentable {}
+extension PlayerSource: CodingKeyRepresentable {}

@@ -35,22 +35,48 @@ public struct PreviewBackend: RenderBackend {
         self.inactivityTimeout = inactivityTimeout
     }
 
-    /// The text drawn: the template and composition, then one `layer: value` line per bound field.
+    /// The text drawn: the template and composition, then one `layer: value` line per single
+    /// layer, then the numbered slot layers ("Rank 1", "Name 1", "Chips 1", …) as one row per
+    /// slot, as a leaderboard would show them. Empty slots are left out.
     public static func caption(for instruction: RenderInstruction) -> String {
         var lines = ["\(instruction.templateName) / \(instruction.composition)  #\(instruction.id)"]
-        for key in instruction.layerData.keys.sorted() {
-            let value: String
-            switch instruction.layerData[key]! {
-            case .string(let s): value = s
-            case .integer(let i): value = String(i)
-            case .number(let d): value = String(d)
-            case .bool(let b): value = String(b)
-            case .null: value = "—"
-            case let other: value = other.canonicalText
+        func text(_ value: JSONValue) -> String {
+            switch value {
+            case .string(let s): s
+            case .integer(let i): String(i)
+            case .number(let d): String(d)
+            case .bool(let b): String(b)
+            case .null: "—"
+            case let other: other.canonicalText
             }
-            lines.append("\(key): \(value)")
         }
-        return lines.prefix(40).joined(separator: "\n")
+        // "Name 12" -> ("Name", 12)
+        var slots: [Int: [String: String]] = [:]
+        var columns: [String] = []
+        var singles: [(String, String)] = []
+        for key in instruction.layerData.keys.sorted() {
+            let value = text(instruction.layerData[key]!)
+            if let match = key.wholeMatch(of: /(.+) ([0-9]{1,3})/), let slot = Int(match.2) {
+                let column = String(match.1)
+                if !columns.contains(column) { columns.append(column) }
+                slots[slot, default: [:]][column] = value
+            } else {
+                singles.append((key, value))
+            }
+        }
+        for (key, value) in singles where !value.isEmpty { lines.append("\(key): \(value)") }
+        let preferred = ["Rank", "Name", "Chips", "Flag", "Cards"]
+        columns.sort { (preferred.firstIndex(of: $0) ?? preferred.count, $0) < (preferred.firstIndex(of: $1) ?? preferred.count, $1) }
+        for slot in slots.keys.sorted() {
+            let row = columns.map { slots[slot]?[$0] ?? "" }
+            guard row.contains(where: { !$0.isEmpty }) else { continue }
+            let cells = zip(columns, row).filter { !$0.1.isEmpty }.map { column, value in
+                // A flag or photo is a path: show its file name.
+                column.hasPrefix("Flag") || column.hasPrefix("Photo") ? (value as NSString).lastPathComponent : value
+            }
+            lines.append("\(String(slot).leftPadded(to: 2)).  " + cells.joined(separator: "   "))
+        }
+        return lines.prefix(48).joined(separator: "\n")
     }
 
     /// The ffmpeg arguments for `job` with its caption in `textFile`.
@@ -59,7 +85,9 @@ public struct PreviewBackend: RenderBackend {
         let frames = Self.frameCount(settings)
         var arguments = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1",
                          "-f", "lavfi", "-i", "color=c=0x0b1a2e:s=\(settings.width)x\(settings.height):r=\(settings.fps)"]
-        let fontSize = max(12, settings.height / 24)
+        // As large as fits: the title plus every caption line on the frame.
+        let lineCount = max(1, (try? String(contentsOfFile: textFile, encoding: .utf8))?.split(separator: "\n").count ?? 1)
+        let fontSize = max(12, min(settings.height / 24, settings.height * 10 / (lineCount * 14 + 20)))
         let filter = "drawtext=fontfile=\(fontFile):textfile=\(textFile):expansion=none:fontcolor=white:fontsize=\(fontSize)"
             + ":line_spacing=\(fontSize / 3):x=\(settings.width / 20):y=\(settings.height / 12)"
         arguments += ["-vf", filter]
@@ -98,5 +126,11 @@ public struct PreviewBackend: RenderBackend {
         let size = (try? FileManager.default.attributesOfItem(atPath: job.outputPath)[.size] as? NSNumber)?.int64Value
         guard let size, size > 0 else { throw HubError(.unavailable, "ffmpeg wrote no output at \(job.outputPath)") }
         return RenderStore.Output(path: job.outputPath, fileSize: size, frameCount: total)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }
