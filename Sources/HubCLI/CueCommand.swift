@@ -97,7 +97,7 @@ struct CueCommand: AsyncParsableCommand {
             @Argument(help: "The session id.") var id: Int64
 
             func run() async throws {
-                let session = try await CueCommand.withDirector(global) { try await $0.setSessionStatus(id, to: .live, actor: who.actor) }
+                let session = try await CueCommand.withDirector(global) { try await $0.setSessionStatus(id, to: .live, actor: who.actor, reason: who.reason) }
                 print("session \(session.id) (\(session.name)) is live")
             }
         }
@@ -109,7 +109,7 @@ struct CueCommand: AsyncParsableCommand {
             @Argument(help: "The session id.") var id: Int64
 
             func run() async throws {
-                let session = try await CueCommand.withDirector(global) { try await $0.setSessionStatus(id, to: .ended, actor: who.actor) }
+                let session = try await CueCommand.withDirector(global) { try await $0.setSessionStatus(id, to: .ended, actor: who.actor, reason: who.reason) }
                 print("session \(session.id) (\(session.name)) has ended")
             }
         }
@@ -282,7 +282,7 @@ struct CueCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let result = try await CueCommand.withDirector(global) { try await $0.trigger(item, actor: who.actor) }
+            let result = try await CueCommand.withDirector(global) { try await $0.trigger(item, actor: who.actor, reason: who.reason) }
             if json {
                 print(try JSONOutput.encode(Output(item: result.item, instructionID: result.instruction.id, published: result.published,
                                                    snapshot: result.snapshot, layers: result.layers)))

@@ -30,8 +30,8 @@ public struct CueDirector: Sendable {
     }
 
     /// planned → live, with the "session started" notification; live → ended.
-    public func setSessionStatus(_ id: Int64, to status: BroadcastSession.Status, actor: String) async throws -> BroadcastSession {
-        let session = try await store.setSessionStatus(id, to: status, actor: actor)
+    public func setSessionStatus(_ id: Int64, to status: BroadcastSession.Status, actor: String, reason: String? = nil) async throws -> BroadcastSession {
+        let session = try await store.setSessionStatus(id, to: status, actor: actor, reason: reason)
         await publish(session)
         if status == .live, let notifier {
             _ = try? await notifier.notify(.sessionStarted(name: session.name), data: ["session_id": .integer(id)], actor: actor)
@@ -87,7 +87,7 @@ public struct CueDirector: Sendable {
     /// - Throws: ``HubError`` `.conflict` when the item is already queued or rendering; `.usage`
     ///   when the data does not fit the composition (nothing is written); `.notFound` for an
     ///   unknown item, template composition or player.
-    public func trigger(_ itemID: Int64, actor: String) async throws -> Triggered {
+    public func trigger(_ itemID: Int64, actor: String, reason: String? = nil) async throws -> Triggered {
         let item = try await store.item(itemID)
         guard !item.status.isInFlight else {
             throw HubError(.conflict, "cue item \(itemID) is \(item.status.rawValue) (instruction \(item.renderInstructionID.map(String.init) ?? "?")): wait for it, or cancel it with hubctl cancel \(item.renderInstructionID.map(String.init) ?? "ID")")
@@ -127,8 +127,8 @@ public struct CueDirector: Sendable {
                 WHERE id = \(itemID)
                 """)
             try await connection.execute("""
-                INSERT INTO activity_log (actor, action, entity_type, entity_id, details, correlation_id)
-                VALUES (\(actor), 'cue_trigger', 'cue_item', \(String(itemID)),
+                INSERT INTO activity_log (actor, action, entity_type, entity_id, reason, details, correlation_id)
+                VALUES (\(actor), 'cue_trigger', 'cue_item', \(String(itemID)), \(reason),
                         \(PostgresJSON(["instruction_id": JSONValue.integer(submitted.instruction.id), "gfx_trigger_id": .integer(triggerID)])), \(correlation))
                 """)
             return (submitted, triggerID)

@@ -26,7 +26,7 @@ public struct CueSnapshot: Sendable, Hashable, Codable {
             let eventID = try requireEvent(session, item)
             // Default N: the slots of the composition's list (the smallest slot field).
             let slots = composition.fields.compactMap(\.slotCount).min() ?? 10
-            let top: Int = if case .integer(let n)? = parameters["top"] { Int(n) } else { slots }
+            var top: Int = if case .integer(let n)? = parameters["top"] { Int(n) } else { slots }
             var only: [Int64]?
             if item.cueType == .chipCount, case .array(let names)? = parameters["players"] {
                 let players = PlayerStore(pool: pool)
@@ -39,6 +39,8 @@ public struct CueSnapshot: Sendable, Hashable, Codable {
                     ids.append(id)
                 }
                 only = ids
+                // Named players: all of them, unless the item caps the list itself.
+                if parameters["top"] == nil { top = ids.count }
             }
             let rows = try await pool.query("""
                 WITH latest AS (
@@ -54,7 +56,7 @@ public struct CueSnapshot: Sendable, Hashable, Codable {
                 ORDER BY r.chips DESC, u.name
                 LIMIT \(top)
                 """)
-            if let only, rows.count < only.count {
+            if let only, rows.count < min(top, only.count) {
                 throw HubError(.usage, "\(only.count - rows.count) of the \(only.count) players have no chip count in \(session.wsopEventKey ?? "the event") (or are eliminated)")
             }
             var asOf: Date?

@@ -60,7 +60,7 @@ public struct CueStore: Sendable {
 
     /// Moves a session: planned → live (start) → ended (end).
     /// - Throws: ``HubError`` `.conflict` for any other move.
-    public func setSessionStatus(_ id: Int64, to status: BroadcastSession.Status, actor: String) async throws -> BroadcastSession {
+    public func setSessionStatus(_ id: Int64, to status: BroadcastSession.Status, actor: String, reason: String? = nil) async throws -> BroadcastSession {
         try await pool.withTransaction { connection in
             let rows = try await connection.query("SELECT status FROM broadcast_sessions WHERE id = \(id) FOR UPDATE")
             guard let row = rows.first else { throw HubError(.notFound, "broadcast session \(id) does not exist (hubctl cue session list)") }
@@ -76,8 +76,8 @@ public struct CueStore: Sendable {
                 WHERE id = \(id)
                 """)
             try await connection.execute("""
-                INSERT INTO activity_log (actor, action, entity_type, entity_id, details)
-                VALUES (\(actor), \("session_" + status.rawValue), 'broadcast_session', \(String(id)), '{}'::jsonb)
+                INSERT INTO activity_log (actor, action, entity_type, entity_id, reason, details)
+                VALUES (\(actor), \("session_" + status.rawValue), 'broadcast_session', \(String(id)), \(reason), '{}'::jsonb)
                 """)
         }
         return try await session(id)
@@ -238,7 +238,7 @@ public struct CueStore: Sendable {
     /// The item with `id`.
     public func item(_ id: Int64) async throws -> CueItem {
         guard let row = try await pool.query("SELECT \(fragment: Self.itemColumns) FROM \(fragment: Self.itemFrom) WHERE i.id = \(id)").first else {
-            throw HubError(.notFound, "cue item \(id) does not exist (hubctl cue items SHEET lists them)")
+            throw HubError(.notFound, "cue item \(id) does not exist (hubctl cue item list SHEET lists them)")
         }
         return try Self.decodeItem(row)
     }

@@ -903,12 +903,12 @@ extension HubSchema {
             CREATE TABLE aep_media_sources (
                 id            bigserial PRIMARY KEY,
                 kind          text NOT NULL UNIQUE CHECK (kind ~ '^[a-z][a-z0-9_]*$'),
-                path_pattern  text NOT NULL CHECK (path_pattern LIKE '%{value}%'),
+                path_pattern  text NOT NULL CHECK (path_pattern LIKE '%{value}%' OR path_pattern LIKE '%{value_lower}%'),
                 fallback      text,
                 updated_at    timestamptz NOT NULL DEFAULT now()
             );
 
-            COMMENT ON TABLE aep_media_sources IS 'Where images come from: {value} in path_pattern is replaced (flag: the country code; profile: the photo path).';
+            COMMENT ON TABLE aep_media_sources IS 'Where images come from: {value} (or {value_lower}) in path_pattern is replaced (flag: the country code; profile: the photo path).';
 
             -- ---------------------------------------------------------------------------------------------
             -- Cue sheets (schema doc §2.5)
