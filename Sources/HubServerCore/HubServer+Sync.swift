@@ -27,11 +27,11 @@ extension HubServer {
             return try Self.json(["sources": sources])
         }
         router.post("/api/v1/sync/{source}/trigger") { _, context -> Response in
-            let target = try Self.syncTarget(context, allowAll: true)
+            let target = try Self.syncTarget(context)
             return try await self.triggerSync(target)
         }
         router.get("/api/v1/sync/{source}/history") { request, context -> Response in
-            let target = try Self.syncTarget(context, allowAll: true)
+            let target = try Self.syncTarget(context)
             let limit = try Self.integerQuery(request, "limit", default: 20, in: 1...500)
             let runs = try await store.history(source: target.source?.rawValue, limit: limit)
             return try Self.json(SyncHistoryBody(source: target.name, runs: runs.map(SyncRunBody.init)))
@@ -45,11 +45,11 @@ extension HubServer {
     }
 
     /// - Throws: ``APIError`` 400 for anything but `gfx`, `wsop` or `all`.
-    static func syncTarget(_ context: HubRequestContext, allowAll: Bool) throws -> SyncTarget {
+    static func syncTarget(_ context: HubRequestContext) throws -> SyncTarget {
         let text = context.parameters.get("source") ?? ""
-        if allowAll && text == "all" { return SyncTarget(source: nil) }
+        if text == "all" { return SyncTarget(source: nil) }
         guard let source = SyncSource(rawValue: text) else {
-            throw APIError.validation("the source must be gfx, wsop\(allowAll ? " or all" : ""), not '\(text)'", details: ["parameter": .string("source")])
+            throw APIError.validation("the source must be gfx, wsop or all, not '\(text)'", details: ["parameter": .string("source")])
         }
         return SyncTarget(source: source)
     }
@@ -73,7 +73,7 @@ extension HubServer {
             guard let configured = syncFolders(source) else { continue }
             for folder in configured where !FileManager.default.fileExists(atPath: folder) {
                 throw APIError(.conflict, code: "CONFLICT",
-                               "the \(source.displayName) folder \(folder) (\(Self.folderSetting(source))) does not exist on the server: fix the setting or the mount, then restart hub-server",
+                               "the \(source.displayName) folder \(folder) (\(Self.folderSetting(source))) does not exist on the server: mount it, or correct the setting and restart hub-server",
                                details: ["source": .string(source.rawValue), "setting": .string(Self.folderSetting(source))])
             }
             folders[source] = configured
