@@ -96,6 +96,10 @@ public final class HubServer: Sendable {
                                               publicPaths: Self.publicPaths, tokenQueryPath: "/ws/dashboard"))
         addMonitoringRoutes(to: router)
         addRenderRoutes(to: router)
+        addActionRoutes(to: router)
+        addEventRoutes(to: router)
+        addWSOPRoutes(to: router)
+        addSyncRoutes(to: router)
         addLiveFeedRoutes(to: router)
         addDashboardPageRoutes(to: router)
         return router

@@ -97,6 +97,144 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/api/actions/retry": {
+          "post": {
+            "summary": "Put a failed, cancelled or stale instruction back to pending with fresh retries (a pending one waiting for its backoff becomes due now)",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionRequest"}}}},
+            "responses": {
+              "200": {"description": "retried", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InstructionResponse"}}}},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "404": {"$ref": "#/components/responses/NotFound"},
+              "409": {"$ref": "#/components/responses/Conflict"}
+            }
+          }
+        },
+        "/api/actions/bulk-retry": {
+          "post": {
+            "summary": "Retry every instruction matching the filter (default: all failed); dry_run lists the matches and changes nothing",
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkRetryRequest"}}}},
+            "responses": {
+              "200": {"description": "matched and (unless dry_run) retried", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkRetryResult"}}}},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}
+            }
+          }
+        },
+        "/api/actions/change-priority": {
+          "post": {
+            "summary": "Change the priority of an unfinished instruction: 1 (highest) … 10 (lowest)",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["id", "priority"], "properties": {"id": {"type": "integer", "minimum": 1}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}, "reason": {"type": "string"}}}}}},
+            "responses": {
+              "200": {"description": "changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InstructionResponse"}}}},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "404": {"$ref": "#/components/responses/NotFound"},
+              "409": {"$ref": "#/components/responses/Conflict"}
+            }
+          }
+        },
+        "/api/actions/cancel": {
+          "post": {
+            "summary": "Cancel an instruction: a pending one at once, a running one on its worker at its next heartbeat",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionRequest"}}}},
+            "responses": {
+              "200": {"description": "cancelled (or stopping)", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "previous_status", "stopping", "instruction"], "properties": {"id": {"type": "integer"}, "previous_status": {"type": "string"}, "stopping": {"type": "boolean"}, "instruction": {"$ref": "#/components/schemas/Instruction"}}}}}},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "404": {"$ref": "#/components/responses/NotFound"},
+              "409": {"$ref": "#/components/responses/Conflict"}
+            }
+          }
+        },
+        "/api/events": {
+          "get": {
+            "summary": "Monitor events (anomalies, silent services), most recently seen first",
+            "parameters": [
+              {"name": "unresolved", "in": "query", "schema": {"type": "boolean", "default": false}},
+              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}}
+            ],
+            "responses": {
+              "200": {"description": "events", "content": {"application/json": {"schema": {"type": "object", "properties": {"events": {"type": "array", "items": {"$ref": "#/components/schemas/MonitorEvent"}}}}}}},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}
+            }
+          }
+        },
+        "/api/events/{id}/resolve": {
+          "post": {
+            "summary": "Resolve a monitor event (if its condition still holds, the next monitor pass opens a new one)",
+            "parameters": [{"$ref": "#/components/parameters/id"}],
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}},
+            "responses": {
+              "200": {"description": "resolved", "content": {"application/json": {"schema": {"type": "object", "properties": {"event": {"$ref": "#/components/schemas/MonitorEvent"}}}}}},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "404": {"$ref": "#/components/responses/NotFound"},
+              "409": {"$ref": "#/components/responses/Conflict"}
+            }
+          }
+        },
+        "/api/v1/events": {
+          "get": {
+            "summary": "Imported WSOP+ events, latest start first, with players counted and remaining",
+            "parameters": [
+              {"name": "status", "in": "query", "schema": {"type": "string"}},
+              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}}
+            ],
+            "responses": {
+              "200": {"description": "events", "content": {"application/json": {"schema": {"type": "object", "properties": {"events": {"type": "array", "items": {"$ref": "#/components/schemas/WSOPEvent"}}}}}}},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}
+            }
+          }
+        },
+        "/api/v1/events/{id}": {
+          "get": {
+            "summary": "One WSOP+ event (database id or export key such as WSOP-2026-E76) with each player's latest chip count",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+              "200": {"description": "the event", "content": {"application/json": {"schema": {"type": "object", "required": ["event", "players"], "properties": {"event": {"$ref": "#/components/schemas/WSOPEvent"}, "players": {"type": "array", "items": {"type": "object", "properties": {"player_id": {"type": "integer"}, "player_key": {"type": "string"}, "name": {"type": "string"}, "country": {"type": ["string", "null"]}, "chips": {"type": "integer"}, "eliminated": {"type": "boolean"}, "table": {"type": ["string", "null"]}, "seat": {"type": ["integer", "null"]}, "recorded_at": {"type": "string"}}}}}}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "404": {"$ref": "#/components/responses/NotFound"}
+            }
+          }
+        },
+        "/api/v1/sync/status": {
+          "get": {
+            "summary": "Sync state per source and entity, whether the server has the source's folders, and each source's last run",
+            "responses": {
+              "200": {"description": "sources", "content": {"application/json": {"schema": {"type": "object", "properties": {"sources": {"type": "array", "items": {"type": "object", "properties": {"source": {"type": "string"}, "name": {"type": "string"}, "configured": {"type": "boolean"}, "entities": {"type": "array", "items": {"type": "object"}}, "last_run": {"oneOf": [{"$ref": "#/components/schemas/SyncRun"}, {"type": "null"}]}}}}}}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"}
+            }
+          }
+        },
+        "/api/v1/sync/{source}/trigger": {
+          "post": {
+            "summary": "Run a sync of gfx, wsop or all (both, then linking and grading) on the server's configured folders; answers when the run is over",
+            "parameters": [{"$ref": "#/components/parameters/source"}],
+            "responses": {
+              "200": {"description": "the run happened (completed or failed: see succeeded and sources)", "content": {"application/json": {"schema": {"type": "object", "required": ["correlation_id", "succeeded", "sources"], "properties": {"correlation_id": {"type": "string"}, "succeeded": {"type": "boolean"}, "sources": {"type": "array", "items": {"type": "object"}}, "hands_graded": {"type": "integer"}, "premium_hands": {"type": "integer"}, "players_linked": {"type": "integer"}, "render_instructions": {"type": "array", "items": {"type": "integer"}}, "phase_errors": {"type": "array", "items": {"type": "string"}}}}}}},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "409": {"$ref": "#/components/responses/Conflict"}
+            }
+          }
+        },
+        "/api/v1/sync/{source}/history": {
+          "get": {
+            "summary": "The latest sync runs of gfx, wsop or all, newest first, with counts and skipped files",
+            "parameters": [
+              {"$ref": "#/components/parameters/source"},
+              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 20}}
+            ],
+            "responses": {
+              "200": {"description": "runs", "content": {"application/json": {"schema": {"type": "object", "properties": {"source": {"type": "string"}, "runs": {"type": "array", "items": {"$ref": "#/components/schemas/SyncRun"}}}}}}},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}
+            }
+          }
+        },
         "/ws/dashboard": {
           "get": {
             "summary": "WebSocket live feed of hub events; ?channels=a,b chooses channels (default all), ?token= carries a dashboard session token",
@@ -127,13 +265,15 @@ enum OpenAPIDocument {
           "session": {"type": "http", "scheme": "bearer", "description": "token embedded in the dashboard page"}
         },
         "parameters": {
-          "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
+          "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
+          "source": {"name": "source", "in": "path", "required": true, "schema": {"type": "string", "enum": ["gfx", "wsop", "all"]}}
         },
         "responses": {
           "Unauthorized": {"description": "no or wrong credentials", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Throttled": {"description": "too many failed sign-ins from this address (Retry-After)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Invalid": {"description": "malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "NotFound": {"description": "no such thing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          "NotFound": {"description": "no such thing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Conflict": {"description": "the thing is in a state that does not allow the action (CONFLICT; the message says why and what to do)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         },
         "schemas": {
           "Error": {
@@ -156,6 +296,33 @@ enum OpenAPIDocument {
           "RenderRequest": {
             "type": "object", "required": ["template"],
             "properties": {"template": {"type": "string"}, "composition": {"type": "string", "default": "Main"}, "data": {"type": "object"}, "output": {"type": "object", "properties": {"format": {"type": "string", "enum": ["mp4", "mov", "png"]}, "width": {"type": "integer"}, "height": {"type": "integer"}, "fps": {"type": "integer"}, "codec": {"type": "string"}, "frameStart": {"type": "integer"}, "frameEnd": {"type": "integer"}}}, "priority": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5}, "max_retries": {"type": "integer", "default": 3}, "trigger": {"type": "string", "enum": ["cue_item", "premium_hand", "manual", "api"], "default": "api"}, "trigger_id": {"type": "string"}, "cue_item_id": {"type": "integer"}}
+          },
+          "ActionRequest": {
+            "type": "object", "required": ["id"],
+            "properties": {"id": {"type": "integer", "minimum": 1}, "reason": {"type": "string"}}
+          },
+          "InstructionResponse": {
+            "type": "object", "required": ["instruction"], "properties": {"instruction": {"$ref": "#/components/schemas/Instruction"}}
+          },
+          "BulkRetryRequest": {
+            "type": "object",
+            "properties": {"status": {"oneOf": [{"type": "string", "enum": ["failed", "cancelled", "stale"]}, {"type": "array", "items": {"type": "string", "enum": ["failed", "cancelled", "stale"]}}], "default": "failed"}, "template": {"type": "string"}, "since": {"oneOf": [{"type": "string", "description": "90s, 30m, 2h, 1d"}, {"type": "number", "description": "seconds"}]}, "error": {"type": "string", "description": "error message contains (case-insensitive)"}, "dry_run": {"type": "boolean", "default": false}, "reason": {"type": "string"}, "limit": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1000}}
+          },
+          "BulkRetryResult": {
+            "type": "object", "required": ["dry_run", "count", "matched", "retried"],
+            "properties": {"dry_run": {"type": "boolean"}, "count": {"type": "integer"}, "matched": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"}, "template": {"type": "string"}, "error_message": {"type": ["string", "null"]}, "finished_at": {"type": ["string", "null"]}}}}, "retried": {"type": "array", "items": {"type": "integer"}}}
+          },
+          "MonitorEvent": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "rule": {"type": "string"}, "subject": {"type": "string"}, "level": {"type": "string", "enum": ["info", "warning", "error", "critical"]}, "message": {"type": "string"}, "details": {"type": "object"}, "first_seen": {"type": "string"}, "last_seen": {"type": "string"}, "occurrences": {"type": "integer"}, "resolved": {"type": "boolean"}, "resolved_at": {"type": ["string", "null"]}, "resolved_by": {"type": ["string", "null"]}, "resolution": {"type": ["string", "null"]}}
+          },
+          "WSOPEvent": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "event_key": {"type": "string"}, "name": {"type": "string"}, "buy_in": {"type": ["integer", "null"]}, "start_date": {"type": ["string", "null"]}, "venue": {"type": ["string", "null"]}, "status": {"type": ["string", "null"]}, "entries": {"type": ["integer", "null"]}, "prize_pool": {"type": ["integer", "null"]}, "players": {"type": "integer"}, "remaining": {"type": "integer"}, "last_chip_count_at": {"type": ["string", "null"]}, "updated_at": {"type": "string"}}
+          },
+          "SyncRun": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "correlation_id": {"type": "string"}, "source": {"type": "string"}, "status": {"type": "string", "enum": ["running", "completed", "failed", "skipped"]}, "started_at": {"type": "string"}, "duration_ms": {"type": ["integer", "null"]}, "counts": {"type": "object"}, "error": {"type": ["string", "null"]}}
           },
           "Instruction": {
             "type": "object",

@@ -34,11 +34,18 @@ public enum TestServices {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }()
 
+    /// The shared instance: `HUB_TEST_INSTANCE` when set (so two work trees or engineers on one
+    /// machine can each run tests on servers of their own), else `test`.
+    public static let sharedInstance: String = {
+        let name = ProcessInfo.processInfo.environment["HUB_TEST_INSTANCE"] ?? ""
+        return name.isEmpty ? "test" : name
+    }()
+
     /// The endpoints of `instance`, starting its servers if they are not running.
     ///
-    /// The shared instance is `test`; tests that restart a server use an instance of their own so
-    /// that other suites running in parallel are not disturbed.
-    public static func endpoints(instance: String = "test") async throws -> ServiceEndpoints {
+    /// The shared instance is ``sharedInstance``; tests that restart a server use an instance of
+    /// their own so that other suites running in parallel are not disturbed.
+    public static func endpoints(instance: String = sharedInstance) async throws -> ServiceEndpoints {
         if let known = cache.withLock({ $0[instance] }) { return known }
         let output = try await runScript(["start", "--name", instance])
         let endpoints = try parse(output, instance: instance)

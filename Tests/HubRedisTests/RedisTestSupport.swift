@@ -8,7 +8,7 @@ import Glibc
 /// Shared helpers for the Redis integration tests.
 enum RedisTestSupport {
     /// The shared instance ordinary tests use.
-    static let sharedInstance = "test"
+    static let sharedInstance = TestServices.sharedInstance
     /// The instance whose Redis the restart/stop tests bounce; nothing else uses it.
     static let restartInstance = "redis-restart"
 

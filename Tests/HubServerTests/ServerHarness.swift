@@ -28,8 +28,10 @@ struct ServerHarness {
     let clients: HubClients
     let server: HubServer
 
-    /// Builds the server; `adjust` changes settings (buffer sizes, throttle) before it starts.
-    static func make(redisURL: String? = nil, adjust: (inout HubServerSettings) -> Void = { _ in }) async throws -> ServerHarness {
+    /// Builds the server; `environment` adds settings (sync folders, …), `adjust` changes server
+    /// settings (buffer sizes, throttle) before it starts.
+    static func make(redisURL: String? = nil, environment: [String: String] = [:],
+                     adjust: (inout HubServerSettings) -> Void = { _ in }) async throws -> ServerHarness {
         let databaseURL = try await scratchDatabaseURL()
         let endpoints = try await TestServices.endpoints()
         let configuration = try HubConfiguration(environment: [
@@ -39,7 +41,7 @@ struct ServerHarness {
             "HUB_DASHBOARD_PASSWORD": password,
             "HUB_API_KEYS": apiKeys.joined(separator: ","),
             "HUB_SERVER_ADDRESS": "127.0.0.1:0",
-        ], dotEnvPath: nil)
+        ].merging(environment) { _, added in added }, dotEnvPath: nil)
         let clients = try HubClients(configuration: configuration)
         try await Migrator(pool: clients.database).up()
         var settings = try HubServerSettings(configuration: configuration)
@@ -74,6 +76,15 @@ struct ServerHarness {
     }
 }
 
+extension TestClientProtocol {
+    /// A JSON request with the dashboard account's credentials.
+    func send(_ method: HTTPRequest.Method, _ uri: String, json body: String? = nil) async throws -> TestResponse {
+        var headers = ServerHarness.authorized
+        headers[.contentType] = "application/json"
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+}
+
 extension TestResponse {
     /// The body as JSON.
     func json() throws -> [String: Any] {
@@ -85,6 +96,9 @@ extension TestResponse {
     }
 
     var text: String { String(buffer: body) }
+
+    /// The `error.code` of an error body (nil when the body is not one).
+    var errorCode: String? { ((try? json())?["error"] as? [String: Any])?["code"] as? String }
 }
 
 struct HarnessError: Error, CustomStringConvertible {
