@@ -103,6 +103,7 @@ struct InstructionBody: Encodable {
     var priority: Int
     var trigger: String
     var triggerID: String?
+    var cueItemID: Int64?
     var retryCount: Int
     var maxRetries: Int
     var attempt: Int
@@ -119,6 +120,7 @@ struct InstructionBody: Encodable {
     enum CodingKeys: String, CodingKey {
         case id, template, composition, data, output, status, priority, trigger, attempt
         case triggerID = "trigger_id"
+        case cueItemID = "cue_item_id"
         case retryCount = "retry_count"
         case maxRetries = "max_retries"
         case errorMessage = "error_message"
@@ -142,6 +144,7 @@ struct InstructionBody: Encodable {
         priority = i.priority
         trigger = i.trigger.rawValue
         triggerID = i.triggerID
+        cueItemID = i.cueItemID
         retryCount = i.retryCount
         maxRetries = i.maxRetries
         attempt = i.attempt

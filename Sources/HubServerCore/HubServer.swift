@@ -100,6 +100,7 @@ public final class HubServer: Sendable {
         addEventRoutes(to: router)
         addWSOPRoutes(to: router)
         addSyncRoutes(to: router)
+        addCueRoutes(to: router)
         addLiveFeedRoutes(to: router)
         addDashboardPageRoutes(to: router)
         return router

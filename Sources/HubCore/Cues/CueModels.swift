@@ -40,6 +40,20 @@ public struct BroadcastSession: Sendable, Hashable, Codable {
     /// The live channel of the session (SPEC §6).
     public var channel: String { Self.channel(id) }
     public static func channel(_ id: Int64) -> String { "broadcast-\(id)" }
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case name
+        case wsopEventID = "wsop_event_id"
+        case wsopEventKey = "wsop_event_key"
+        case tableID = "table_id"
+        case status
+        case scheduledAt = "scheduled_at"
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case createdBy = "created_by"
+        case createdAt = "created_at"
+    }
 }
 
 /// A reusable cue: its type, the composition it renders and its defaults.
@@ -53,6 +67,18 @@ public struct CueTemplate: Sendable, Hashable, Codable {
     public var priority: Int
     public var defaultData: [String: JSONValue]
     public var description: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case name
+        case cueType = "cue_type"
+        case aepProject = "aep_project"
+        case aepComposition = "aep_composition"
+        case outputFormat = "output_format"
+        case priority
+        case defaultData = "default_data"
+        case description
+    }
 }
 
 /// A list of cues in running order.
@@ -63,6 +89,14 @@ public struct CueSheet: Sendable, Hashable, Codable {
     public var name: String
     public var status: Status
     public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case sessionID = "session_id"
+        case name
+        case status
+        case createdAt = "created_at"
+    }
 }
 
 /// One cue of a sheet.
@@ -93,5 +127,23 @@ public struct CueItem: Sendable, Hashable, Codable {
         if let renderInstructionID { data["render_instruction_id"] = .integer(renderInstructionID) }
         if let error { data["error"] = .string(error) }
         return data
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case sheetID = "sheet_id"
+        case sessionID = "session_id"
+        case number
+        case cueType = "cue_type"
+        case title
+        case templateID = "template_id"
+        case templateName = "template_name"
+        case data
+        case status
+        case renderInstructionID = "render_instruction_id"
+        case error
+        case triggeredAt = "triggered_at"
+        case completedAt = "completed_at"
+        case updatedAt = "updated_at"
     }
 }

@@ -25,6 +25,12 @@ public struct PlayerStore: Sendable {
             .prefix(limit).map { $0 }
     }
 
+    /// Every player, by name.
+    public func list(limit: Int = 100) async throws -> [UnifiedPlayer] {
+        try await pool.query("SELECT \(fragment: UnifiedPlayer.columns) FROM unified_players ORDER BY name, player_ref LIMIT \(limit)")
+            .map(UnifiedPlayer.decode)
+    }
+
     /// The player `reference` names: `wsop:ID`, `gfx:ID` (a linked GFX player gives its unified
     /// row), a WSOP+ player id such as `P-1001`, or a name that matches exactly one player.
     /// - Throws: ``HubError`` `.notFound`, or `.usage` when a name matches several players (they are listed).

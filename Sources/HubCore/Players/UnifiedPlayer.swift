@@ -69,6 +69,25 @@ public struct UnifiedPlayer: Sendable, Hashable, Codable {
             chipCountAt: try row.decode(Date?.self, at: 19), handsPlayed: try row.decode(Int.self, at: 20),
             lastHandAt: try row.decode(Date?.self, at: 21), sources: sources)
     }
+
+    enum CodingKeys: String, CodingKey {
+        case ref
+        case wsopPlayerID = "wsop_player_id"
+        case gfxPlayerID = "gfx_player_id"
+        case wsopPlayerKey = "wsop_player_key"
+        case linkMethod = "link_method"
+        case name
+        case nameKorean = "name_korean"
+        case countryCode = "country_code"
+        case profileImage = "profile_image"
+        case bio
+        case notableWins = "notable_wins"
+        case chipCount = "chip_count"
+        case chipCountAt = "chip_count_at"
+        case handsPlayed = "hands_played"
+        case lastHandAt = "last_hand_at"
+        case sources
+    }
 }
 
 /// A manual value for one field of one player.
@@ -95,4 +114,17 @@ public struct PlayerOverride: Sendable, Hashable, Codable {
     public var createdBy: String
     public var createdAt: Date
     public var state: State
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case field
+        case value
+        case active
+        case validFrom = "valid_from"
+        case validUntil = "valid_until"
+        case reason
+        case createdBy = "created_by"
+        case createdAt = "created_at"
+        case state
+    }
 }
