@@ -71,6 +71,13 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
         pthread_cond_signal(&condition)
     }
 
+    /// Called by `assumeIsolated` when the runtime cannot tell by identity that code runs on this
+    /// executor (a task that prefers this thread runs as a task-executor job): this thread is the
+    /// serial executor, so code on it is isolated to the owning actor.
+    public func checkIsolated() {
+        precondition(isCurrent, "expected to run on the thread \(name)")
+    }
+
     /// Whether the calling code is running on this executor's thread.
     public var isCurrent: Bool {
         pthread_getspecific(Self.currentKey) == Unmanaged.passUnretained(self).toOpaque()

@@ -121,14 +121,42 @@ public actor PostgresConnection: PooledConnection {
     /// Cancelling the calling task sends a cancel request to the server; the statement stops and
     /// ``PostgresError`` `.cancelled` is thrown (`CancellationError` when the task was cancelled
     /// before the statement was sent).
+    ///
+    /// Called on the connection's own thread (a ``PostgresPool/withConnection(_:)`` body, an
+    /// affinity loop), the statement runs right there, with no executor hop: the thread is the
+    /// actor's executor and nothing else of the actor can run while the caller occupies it.
     @discardableResult
-    public func query(_ query: PostgresQuery) async throws -> PostgresResult {
+    public nonisolated func query(_ query: PostgresQuery) async throws -> PostgresResult {
+        guard executor.isCurrent else { return try await isolatedQuery(query) }
         try Task.checkCancellation()
-        try ensureUsable()
-        // A reconnect above can take seconds: look again before sending.
+        let token = try beginStatementHere()
         try Task.checkCancellation()
-        generation &+= 1
-        let token = generation
+        let canceller = self.canceller
+        canceller.begin(token)
+        defer { canceller.end() }
+        return try await withTaskCancellationHandler {
+            try self.runHere(query)
+        } onCancel: {
+            canceller.cancel(token)
+        }
+    }
+
+    /// ``beginStatement()`` from this connection's own thread (which is its executor).
+    private nonisolated func beginStatementHere() throws -> UInt64 {
+        try assumeIsolated { try $0.beginStatement() }
+    }
+
+    /// ``run(_:)`` from this connection's own thread (which is its executor).
+    private nonisolated func runHere(_ query: PostgresQuery) throws -> PostgresResult {
+        try assumeIsolated { try $0.run(query) }
+    }
+
+    /// ``query(_:)`` from another thread: the actor hop runs it on the connection's thread.
+    private func isolatedQuery(_ query: PostgresQuery) async throws -> PostgresResult {
+        try Task.checkCancellation()
+        let token = try beginStatement()
+        // A reconnect can take seconds: look again before sending.
+        try Task.checkCancellation()
         let canceller = self.canceller
         canceller.begin(token)
         defer { canceller.end() }
@@ -137,6 +165,13 @@ public actor PostgresConnection: PooledConnection {
         } onCancel: {
             canceller.cancel(token)
         }
+    }
+
+    /// Reconnects a connection the server dropped while idle, and numbers the next statement.
+    private func beginStatement() throws -> UInt64 {
+        try ensureUsable()
+        generation &+= 1
+        return generation
     }
 
     /// Runs a statement and returns the number of rows it affected.

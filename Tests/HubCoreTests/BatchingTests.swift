@@ -108,6 +108,14 @@ import Testing
     }
 
     @Test func bulkSubmitKeepsOrderAndWritesEveryRowOnce() async throws {
+        // Cue items to reference (render_instructions.cue_item_id is a foreign key).
+        try await pool.execute("""
+            WITH s AS (INSERT INTO broadcast_sessions (name, created_by) VALUES ('batch', 'test') RETURNING id),
+                 t AS (INSERT INTO cue_templates (name, cue_type, aep_project, aep_composition) VALUES ('batch', 'custom', 'P', 'C') RETURNING id),
+                 sh AS (INSERT INTO cue_sheets (session_id, name, created_by) SELECT id, 'batch', 'test' FROM s RETURNING id)
+            INSERT INTO cue_items (id, sheet_id, cue_number, cue_type, template_id)
+            SELECT n, sh.id, n + 1, 'custom', t.id FROM sh, t, generate_series(0, 24, 4) AS n
+            """)
         let submissions = (0..<25).map { i in
             RenderSubmission(templateName: "batch", layerData: ["i": .integer(Int64(i)), "name": .string("선수 \(i)")],
                              priority: i % 10 + 1, trigger: i.isMultiple(of: 2) ? .api : .manual,
@@ -115,6 +123,10 @@ import Testing
         }
         let submitted = try await store.submit(submissions.map { ($0, "bulk") })
         #expect(submitted.map(\.instruction.layerData) == submissions.map(\.layerData), "answers come back in input order")
+        let unknownCue = await #expect(throws: HubError.self) {
+            try await store.submit([(RenderSubmission(templateName: "batch", cueItemID: 999_999), "bulk")])
+        }
+        #expect(unknownCue?.code == .usage && unknownCue?.message.contains("cue item 999999 does not exist") == true)
         #expect(Set(submitted.map(\.instruction.id)).count == 25)
         for (item, submission) in zip(submitted, submissions) {
             let stored = try await store.instruction(item.instruction.id)

@@ -86,7 +86,11 @@ public struct RenderStore: Sendable {
     public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
         let (statement, hashes) = try Self.submitStatement(batch, notify: notify)
-        return try Self.decodeSubmitted(try await pool.query(statement), batch, hashes)
+        do {
+            return try Self.decodeSubmitted(try await pool.query(statement), batch, hashes)
+        } catch let error as PostgresError where error.constraint == "render_instructions_cue_item_fk" {
+            throw Self.unknownCueItem(batch)
+        }
     }
 
     /// ``submit(_:notify:)`` inside the caller's transaction on `connection` (a cue trigger
@@ -95,7 +99,16 @@ public struct RenderStore: Sendable {
                        on connection: PostgresConnection) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
         let (statement, hashes) = try Self.submitStatement(batch, notify: notify)
-        return try Self.decodeSubmitted(try await connection.query(statement), batch, hashes)
+        do {
+            return try Self.decodeSubmitted(try await connection.query(statement), batch, hashes)
+        } catch let error as PostgresError where error.constraint == "render_instructions_cue_item_fk" {
+            throw Self.unknownCueItem(batch)
+        }
+    }
+
+    static func unknownCueItem(_ batch: [(submission: RenderSubmission, actor: String)]) -> HubError {
+        let ids = batch.compactMap(\.submission.cueItemID).map(String.init)
+        return HubError(.usage, "cue item \(ids.count == 1 ? ids[0] : "(one of \(ids.joined(separator: ", ")))") does not exist: a render instruction can only name an existing cue item (hubctl cue item list SHEET)")
     }
 
     /// The one statement that inserts a batch with its outbox and timeline rows.
