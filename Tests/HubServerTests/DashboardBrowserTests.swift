@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubPostgres
 import HubServerCore
 import HubTestSupport
 import Hummingbird

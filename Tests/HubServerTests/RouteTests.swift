@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubPostgres
 @testable import HubServerCore
 import HubTestSupport
 import Hummingbird
