@@ -107,7 +107,7 @@ enum DashboardPage {
     function render(d, jobs) {
       fill("sync", d.sync, (s) => [td(esc(s.source)), td(badge(s.status)), td(ago(s.last_sync)),
         td(s.due ? "due now" : ago(s.next_sync)),
-        td(s.health_percent == null ? "–" : s.health_percent.toFixed(1) + " % of " + s.runs, "n"), td(esc(s.last_error || ""), "wrap")], "no sync sources");
+        td(s.health_percent == null ? "–" : s.health_percent.toFixed(1) + " % of " + s.runs + (s.runs === 1 ? " run" : " runs"), "n"), td(esc(s.last_error || ""), "wrap")], "no sync sources");
       fill("job-queue", d.job_queue, (j) => [td(esc(j.type)), td(j.pending, "n"), td(j.running, "n"), td(j.failed, "n"), td(secs(j.average_duration_seconds), "n")], "no jobs");
       fill("render-queue", d.render_queue, (r) => [td(esc(r.template)), td(esc(r.composition)), td(r.pending + r.stale, "n"), td(r.rendering, "n"),
         td(r.completed, "n"), td(r.failed, "n"), td(secs(r.average_duration_seconds), "n"), td(secs(r.average_queue_seconds), "n")], "the render queue is empty");

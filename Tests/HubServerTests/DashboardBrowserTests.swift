@@ -83,7 +83,7 @@ import Testing
                 #expect(try await page.text("#jobs tbody").contains("layer 'Photo 1' not found"))
                 let sync = try await page.text("#sync tbody")
                 #expect(sync.contains("gfx\tsynced\t"), "\(sync)")
-                #expect(sync.contains("75.0 % of 4"), "\(sync)")
+                #expect(sync.contains("75.0 % of 4 runs"), "\(sync)")
                 #expect(sync.contains("wsop\tfailed\t"), "\(sync)")
                 #expect(sync.contains("standings: Standings.csv: row 7: no rank column"), "\(sync)")
                 #expect(try await page.evaluate("document.querySelectorAll('#sync tbody tr').length") == "2")
