@@ -58,7 +58,7 @@ struct StatusCommand: AsyncParsableCommand {
                 for s in report.sync {
                     rows.append([s.source, s.status, s.lastSync.map { formatter.string(from: $0) } ?? "never",
                                  s.due ? "due now" : (s.nextSync.map { formatter.string(from: $0) } ?? "-"),
-                                 s.healthPercent.map { String(format: "%.1f %% of %d", $0, s.runs) } ?? "no runs",
+                                 s.healthPercent.map { String(format: "%.1f %%", $0) + " of \(s.runs) run" + (s.runs == 1 ? "" : "s") } ?? "no runs",
                                  s.lastError ?? ""])
                 }
                 print(TextTable.render(rows))
