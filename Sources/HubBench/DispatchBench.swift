@@ -92,7 +92,9 @@ struct DispatchBench: AsyncParsableCommand {
 
     func measure(mode: String, url: String, redisURL: String) async throws -> Figures {
         let pool = try PostgresPool(url: url, maxConnections: producers + 2)
-        try await pool.query("TRUNCATE render_instructions, render_outputs, render_outbox, render_timeline RESTART IDENTITY")
+        // CASCADE: cue_items and gfx_triggers (migration 0008) reference render_instructions; they are
+        // empty in the bench database, but TRUNCATE refuses a referenced table without them.
+        try await pool.query("TRUNCATE render_instructions, render_outputs, render_outbox, render_timeline RESTART IDENTITY CASCADE")
         var redisConfiguration = try RedisConfiguration(url: redisURL)
         redisConfiguration.connectTimeout = .milliseconds(300)
         redisConfiguration.poolSize = producers + 1

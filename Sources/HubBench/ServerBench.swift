@@ -142,7 +142,9 @@ struct ServerBench: AsyncParsableCommand {
         let count = try await pool.query("SELECT count(*)::bigint FROM render_instructions")[0].decode(Int.self, at: 0)
         if count != rows {
             FileHandle.standardError.write(Data("hub-bench server: filling hub_bench_server with \(rows) instructions (once)\n".utf8))
-            try await pool.query("TRUNCATE render_instructions, render_outputs, render_outbox, render_timeline RESTART IDENTITY")
+            // CASCADE: cue_items and gfx_triggers (migration 0008) reference render_instructions; they are
+            // empty in the bench database, but TRUNCATE refuses a referenced table without them.
+            try await pool.query("TRUNCATE render_instructions, render_outputs, render_outbox, render_timeline RESTART IDENTITY CASCADE")
             let chunk = 100_000
             var first = 1
             while first <= rows {

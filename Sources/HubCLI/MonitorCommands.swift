@@ -88,7 +88,10 @@ struct EventsCommand: AsyncParsableCommand {
         func run() async throws {
             let event = try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
-                return try await MonitorEventStore(pool: clients.database).resolve(id, actor: who.actor, reason: who.reason)
+                let event = try await MonitorEventStore(pool: clients.database).resolve(id, actor: who.actor, reason: who.reason)
+                // Open dashboards drop the alert now (a signal only: Redis down is no failure).
+                await EventPublisher(redis: clients.redis, source: "hubctl").alertResolved(event)
+                return event
             }
             print("event \(event.id) (\(event.rule)) resolved by \(who.actor)")
         }

@@ -6,7 +6,7 @@ import HubCore
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "PostgreSQL, Redis and schema health, the render queue by template and status, and the workers with their dispatch mode."
+        abstract: "PostgreSQL, Redis and schema health, sync status per source, the render queue by template and status, open alerts, and the workers with their dispatch mode."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -16,7 +16,12 @@ struct StatusCommand: AsyncParsableCommand {
         var health: HealthReport
         var renderQueue: [RenderStore.QueueCount]
         var workers: [ServiceRegistry.Entry]
-        var openAlerts: [MonitorEvent]
+        /// The dashboard's sync rows (``DashboardQuery/syncRows()``).
+        var sync: [DashboardSnapshot.SyncRow]
+        /// The dashboard's alerts: the newest open ones (``DashboardQuery/openAlerts(limit:)``).
+        var alerts: [DashboardSnapshot.AlertRow]
+        /// How many alerts are open in all.
+        var openAlerts: Int
         var compositions: [RenderStore.CompositionQueue]
     }
 
@@ -25,15 +30,20 @@ struct StatusCommand: AsyncParsableCommand {
             let health = await HealthReport.collect(clients, program: "hubctl")
             var queue: [RenderStore.QueueCount] = []
             var workers: [ServiceRegistry.Entry] = []
-            var alerts: [MonitorEvent] = []
+            var sync: [DashboardSnapshot.SyncRow] = []
+            var alerts: (alerts: [DashboardSnapshot.AlertRow], open: Int) = ([], 0)
             var compositions: [RenderStore.CompositionQueue] = []
             if health.blocks["schema"] == "healthy" {
+                // The same reads as /api/dashboard, so the terminal and the web page agree.
+                let dashboard = DashboardQuery(pool: clients.database, windowHours: 24)
+                sync = (try? await dashboard.syncRows()) ?? []
+                alerts = (try? await dashboard.openAlerts()) ?? ([], 0)
                 compositions = (try? await RenderStore(pool: clients.database).compositionQueues()) ?? []
-                alerts = (try? await MonitorEventStore(pool: clients.database).list(unresolved: true, limit: 20)) ?? []
                 queue = (try? await RenderStore(pool: clients.database).queueCounts()) ?? []
                 workers = (try? await ServiceRegistry(pool: clients.database).list(kind: "hub-worker")) ?? []
             }
-            return Report(health: health, renderQueue: queue, workers: workers, openAlerts: alerts, compositions: compositions)
+            return Report(health: health, renderQueue: queue, workers: workers, sync: sync, alerts: alerts.alerts,
+                          openAlerts: alerts.open, compositions: compositions)
         }
         if json {
             print(try JSONOutput.encode(report))
@@ -41,6 +51,18 @@ struct StatusCommand: AsyncParsableCommand {
             var table = [["COMPONENT", "STATUS", "ADDRESS", "DETAIL"]]
             for c in report.health.components { table.append([c.name, c.status, c.address, c.detail]) }
             print(TextTable.render(table))
+            if !report.sync.isEmpty {
+                print("\nsync (health: completed runs of the last 24 h; hub-sync status for the entities)")
+                let formatter = ISO8601DateFormatter()
+                var rows = [["SOURCE", "STATUS", "LAST SYNC", "NEXT SYNC", "HEALTH", "LAST ERROR"]]
+                for s in report.sync {
+                    rows.append([s.source, s.status, s.lastSync.map { formatter.string(from: $0) } ?? "never",
+                                 s.due ? "due now" : (s.nextSync.map { formatter.string(from: $0) } ?? "-"),
+                                 s.healthPercent.map { String(format: "%.1f %%", $0) + " of \(s.runs) run" + (s.runs == 1 ? "" : "s") } ?? "no runs",
+                                 s.lastError ?? ""])
+                }
+                print(TextTable.render(rows))
+            }
             if !report.renderQueue.isEmpty {
                 print("\nrender queue (finished: last 24 h)")
                 var rows = [["TEMPLATE", "STATUS", "COUNT", "OLDEST PENDING"]]
@@ -58,12 +80,14 @@ struct StatusCommand: AsyncParsableCommand {
                 }
                 print(TextTable.render(rows))
             }
-            if !report.openAlerts.isEmpty {
-                print("\nopen alerts (hubctl events list --unresolved)")
-                var rows = [["ID", "LEVEL", "RULE", "SINCE", "MESSAGE"]]
+            if !report.alerts.isEmpty {
+                let shown = report.openAlerts > report.alerts.count ? "newest \(report.alerts.count) of \(report.openAlerts)" : "\(report.openAlerts)"
+                print("\nopen alerts: \(shown) (hubctl events list --unresolved; hubctl events resolve ID)")
+                var rows = [["ID", "LEVEL", "RULE", "SUBJECT", "SINCE", "SEEN", "MESSAGE"]]
                 let formatter = ISO8601DateFormatter()
-                for a in report.openAlerts {
-                    rows.append([String(a.id), a.level.rawValue, a.rule, formatter.string(from: a.firstSeen), a.message])
+                for a in report.alerts {
+                    rows.append([String(a.id), a.level, a.rule, a.subject.isEmpty ? "-" : a.subject, formatter.string(from: a.firstSeen),
+                                 "\(a.occurrences)×", a.message])
                 }
                 print(TextTable.render(rows))
             }

@@ -43,6 +43,10 @@ enum DashboardPage {
     .s-pending { background:#2d2a1a; color:var(--warn); } .s-processing { background:#1a2a3d; color:var(--accent); }
     .s-completed { background:#1a2d1f; color:var(--ok); } .s-failed, .s-stale { background:#3d1a1a; color:var(--bad); }
     .s-cancelled { background:var(--line); color:var(--dim); }
+    .s-synced, .s-info { background:#1a2d1f; color:var(--ok); } .s-in_progress { background:#1a2a3d; color:var(--accent); }
+    .s-outdated, .s-warning { background:#2d2a1a; color:var(--warn); } .s-error, .s-critical { background:#3d1a1a; color:var(--bad); }
+    td.wrap { white-space:normal; min-width:160px; }
+    #alert-count { text-transform:none; letter-spacing:0; }
     .dot { display:inline-block; width:8px; height:8px; border-radius:50%; margin-right:6px; background:var(--dim); }
     .dot.ok { background:var(--ok); } .dot.bad { background:var(--bad); }
     button { background:var(--line); color:var(--text); border:1px solid #3a4756; border-radius:4px; padding:2px 10px; cursor:pointer; }
@@ -56,13 +60,13 @@ enum DashboardPage {
     <div id="error"></div>
     <main>
     <section id="sync"><h2>Sync status</h2>
-    <table><thead><tr><th>Source</th><th>Status</th><th>Last sync</th><th>Next sync</th><th class="n">Health</th></tr></thead><tbody></tbody></table></section>
+    <table><thead><tr><th>Source</th><th>Status</th><th>Last sync</th><th>Next sync</th><th class="n">Health</th><th>Last error</th></tr></thead><tbody></tbody></table></section>
     <section id="job-queue"><h2>Job queue</h2>
     <table><thead><tr><th>Job type</th><th class="n">Pending</th><th class="n">Running</th><th class="n">Failed</th><th class="n">Avg duration</th></tr></thead><tbody></tbody></table></section>
     <section id="render-queue" class="wide"><h2>Render queue</h2>
     <table><thead><tr><th>Template</th><th>Composition</th><th class="n">Pending</th><th class="n">Rendering</th><th class="n">Completed</th><th class="n">Failed</th><th class="n">Avg duration</th><th class="n">Queue time</th></tr></thead><tbody></tbody></table></section>
-    <section id="alerts"><h2>Alerts</h2>
-    <table><thead><tr><th>Level</th><th>Type</th><th>Message</th><th>Since</th><th></th></tr></thead><tbody></tbody></table></section>
+    <section id="alerts"><h2>Alerts <span id="alert-count"></span></h2>
+    <table><thead><tr><th>Level</th><th>Rule</th><th>Subject</th><th>Message</th><th>Since</th><th class="n">Seen</th><th></th></tr></thead><tbody></tbody></table></section>
     <section id="workers"><h2>Workers</h2>
     <table><thead><tr><th>Process</th><th>Kind</th><th>Mode</th><th>Version</th><th>Last heartbeat</th></tr></thead><tbody></tbody></table></section>
     <section id="jobs" class="wide"><h2>Render jobs</h2>
@@ -91,18 +95,25 @@ enum DashboardPage {
       if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
       return body;
     }
-    async function resolveAlert(id) {
-      try { await api("/api/events/" + encodeURIComponent(id) + "/resolve", { method: "POST", body: "{}" }); refresh(); }
-      catch (e) { $("#error").textContent = "resolve failed: " + e.message; }
+    async function resolveAlert(button) {
+      const id = button.dataset.alert;
+      button.disabled = true; button.textContent = "Resolving…";
+      let failure = "";
+      try { await api("/api/events/" + encodeURIComponent(id) + "/resolve", { method: "POST", body: "{}" }); }
+      catch (e) { failure = "resolving alert " + id + " failed: " + e.message; }
+      await refresh();  // re-enables the button (the row is redrawn) or drops the row
+      if (failure) $("#error").textContent = failure;
     }
     function render(d, jobs) {
-      fill("sync", d.sync, (s) => [td(esc(s.source)), td(badge(s.status)), td(ago(s.last_sync)), td(ago(s.next_sync)),
-        td(s.health_percent == null ? "–" : s.health_percent.toFixed(0) + " %", "n")], "no sync sources yet");
+      fill("sync", d.sync, (s) => [td(esc(s.source)), td(badge(s.status)), td(ago(s.last_sync)),
+        td(s.due ? "due now" : ago(s.next_sync)),
+        td(s.health_percent == null ? "–" : s.health_percent.toFixed(1) + " % of " + s.runs + (s.runs === 1 ? " run" : " runs"), "n"), td(esc(s.last_error || ""), "wrap")], "no sync sources");
       fill("job-queue", d.job_queue, (j) => [td(esc(j.type)), td(j.pending, "n"), td(j.running, "n"), td(j.failed, "n"), td(secs(j.average_duration_seconds), "n")], "no jobs");
       fill("render-queue", d.render_queue, (r) => [td(esc(r.template)), td(esc(r.composition)), td(r.pending + r.stale, "n"), td(r.rendering, "n"),
         td(r.completed, "n"), td(r.failed, "n"), td(secs(r.average_duration_seconds), "n"), td(secs(r.average_queue_seconds), "n")], "the render queue is empty");
-      fill("alerts", d.alerts, (a) => [td(badge(a.level)), td(esc(a.type)), td(esc(a.message)), td(ago(a.created_at)),
-        td('<button data-alert="' + esc(a.id) + '">Resolve</button>')], "no open alerts");
+      fill("alerts", d.alerts, (a) => [td(badge(a.level)), td(esc(a.rule)), td(esc(a.subject || "–")), td(esc(a.message), "wrap"),
+        td(ago(a.first_seen)), td(a.occurrences + "×", "n"), td('<button data-alert="' + esc(a.id) + '">Resolve</button>')], "no open alerts");
+      $("#alert-count").textContent = d.open_alerts > d.alerts.length ? "(newest " + d.alerts.length + " of " + d.open_alerts + ")" : "";
       fill("workers", d.workers, (w) => [td('<span class="dot ' + (w.healthy ? "ok" : "bad") + '"></span>' + esc(w.id)), td(esc(w.kind)), td(esc(w.mode)),
         td(esc(w.version)), td(ago(w.last_heartbeat))], "no registered processes");
       fill("jobs", jobs.instructions, (j) => [td(j.id, "n"), td(esc(j.template)), td(badge(j.status)), td(j.priority, "n"),
@@ -132,7 +143,7 @@ enum DashboardPage {
       ws.onmessage = (e) => { const m = JSON.parse(e.data); if (m.type === "hello") return; logEvent(m); soon(); };
       ws.onclose = () => { $("#live").textContent = "reconnecting…"; $("#live").className = "off"; setTimeout(connect, 2000); };
     }
-    document.addEventListener("click", (e) => { const id = e.target && e.target.dataset && e.target.dataset.alert; if (id) resolveAlert(id); });
+    document.addEventListener("click", (e) => { const b = e.target && e.target.closest && e.target.closest("button[data-alert]"); if (b && !b.disabled) resolveAlert(b); });
     refresh();
     connect();
     setInterval(refresh, 30000);

@@ -4,7 +4,9 @@ import Hummingbird
 
 extension HubServer {
     /// The monitor's events (SPEC §7.1, §7.3) over ``MonitorEventStore``: `GET /api/events`
-    /// and `POST /api/events/{id}/resolve` (the dashboard's Resolve button).
+    /// and `POST /api/events/{id}/resolve` (the dashboard's Resolve button). A resolution is
+    /// announced on `notifications` (``EventPublisher/alertResolved(_:)``) so that every open
+    /// dashboard drops the alert.
     func addEventRoutes(to router: Router<HubRequestContext>) {
         let store = MonitorEventStore(pool: clients.database)
         router.get("/api/events") { request, _ -> Response in
@@ -18,6 +20,7 @@ extension HubServer {
             let body = try await Self.decodeBody(ResolveRequest.self, request, context, allowEmpty: true,
                                                  example: #"{"reason":"footage restored"}"#)
             let event = try await store.resolve(id, actor: Self.actor(context), reason: body.reason)
+            await self.queue.events.alertResolved(event)
             return try Self.json(["event": MonitorEventBody(event)])
         }
     }

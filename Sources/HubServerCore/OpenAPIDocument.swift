@@ -314,12 +314,14 @@ enum OpenAPIDocument {
             "properties": {"status": {"type": "string", "enum": ["healthy", "unhealthy"]}, "blocks": {"type": "object"}, "dependencies": {"type": "object"}, "components": {"type": "array"}, "checked_at": {"type": "string"}, "version": {"type": "string"}}
           },
           "Dashboard": {
-            "type": "object", "required": ["generated_at", "window_hours", "totals", "render_queue", "job_queue", "workers", "sync", "alerts"],
+            "type": "object", "required": ["generated_at", "window_hours", "totals", "render_queue", "job_queue", "workers", "sync", "alerts", "open_alerts"],
             "properties": {
               "generated_at": {"type": "string"}, "window_hours": {"type": "integer"}, "totals": {"type": "object"},
               "render_queue": {"type": "array", "items": {"type": "object", "properties": {"template": {"type": "string"}, "composition": {"type": "string"}, "pending": {"type": "integer"}, "rendering": {"type": "integer"}, "stale": {"type": "integer"}, "completed": {"type": "integer"}, "failed": {"type": "integer"}, "cancelled": {"type": "integer"}, "average_duration_seconds": {"type": ["number", "null"]}, "average_queue_seconds": {"type": ["number", "null"]}, "oldest_pending_seconds": {"type": ["number", "null"]}}}},
               "job_queue": {"type": "array", "items": {"type": "object"}}, "workers": {"type": "array", "items": {"type": "object"}},
-              "sync": {"type": "array", "items": {"type": "object"}}, "alerts": {"type": "array", "items": {"type": "object"}}
+              "sync": {"type": "array", "items": {"type": "object", "properties": {"source": {"type": "string", "enum": ["gfx", "wsop"]}, "status": {"type": "string", "enum": ["failed", "in_progress", "outdated", "pending", "synced"]}, "entities": {"type": "object", "additionalProperties": {"type": "string"}}, "last_sync": {"type": ["string", "null"]}, "next_sync": {"type": ["string", "null"]}, "due": {"type": "boolean"}, "runs": {"type": "integer"}, "failed_runs": {"type": "integer"}, "health_percent": {"type": ["number", "null"]}, "last_error": {"type": ["string", "null"]}}}},
+              "alerts": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"}, "level": {"type": "string", "enum": ["info", "warning", "error", "critical"]}, "rule": {"type": "string"}, "subject": {"type": "string"}, "message": {"type": "string"}, "first_seen": {"type": "string"}, "last_seen": {"type": "string"}, "occurrences": {"type": "integer"}}}},
+              "open_alerts": {"type": "integer"}
             }
           },
           "RenderRequest": {

@@ -98,7 +98,20 @@ import Testing
         #expect(services.stdout.contains("hub-worker:gone-4242"))
         #expect(services.stdout.contains("unhealthy"))
         let status = try await hubctl(["status"])
-        #expect(status.stdout.contains("open alerts"), "the dashboard shows the open alerts")
+        #expect(status.stdout.contains("open alerts: 2"), "the dashboard's open alerts (delay was resolved): \(status.stdout)")
+        #expect(status.stdout.contains("service_silent") && status.stdout.contains("hub-worker:gone-4242"))
+        #expect(status.stdout.contains("SOURCE") && status.stdout.contains("wsop"), "the sync table")
+        let statusJSON = try await hubctl(["status", "--json"])
+        struct StatusOutput: Decodable {
+            var sync: [DashboardSnapshot.SyncRow]
+            var alerts: [DashboardSnapshot.AlertRow]
+            var openAlerts: Int
+        }
+        let report = try JSONDecoder.iso8601.decode(StatusOutput.self, from: Data(statusJSON.stdout.utf8))
+        #expect(report.sync.map(\.source) == ["gfx", "wsop"])
+        #expect(report.sync.allSatisfy { $0.status == "pending" && $0.due && $0.healthPercent == nil })
+        #expect(Set(report.alerts.map(\.rule)) == ["queue_length", "service_silent"])
+        #expect(report.openAlerts == 2)
         #expect(status.stdout.contains("render queue per composition"))
         #expect(status.stdout.contains("late") && status.stdout.contains("Main"))
         let reap = try await hubctl(["reap"])

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubPostgres
 import HubServerCore
 import HubTestSupport
 import Hummingbird
@@ -18,7 +19,7 @@ import Testing
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    @Test func dashboardShowsTheTablesAndAJobSubmittedMeanwhileWithoutAReload() async throws {
+    @Test func dashboardShowsTheTablesResolvesAlertsAndFollowsTheLiveFeedWithoutAReload() async throws {
         let chromium = try #require(Self.chromium, "Chromium is not installed: run scripts/install-deps")
         let harness = try await ServerHarness.make()
         let store = harness.server.queue.store
@@ -34,6 +35,25 @@ import Testing
         let brokenClaim = try #require(try await store.claim(broken.id, worker: "render-01-1", lease: .seconds(30)))
         _ = try await store.fail(brokenClaim, error: "aerender Error: layer 'Photo 1' not found")
         try await ServiceRegistry(pool: harness.clients.database).heartbeat(id: "render-01", kind: "hub-worker", mode: "redis")
+        // Sync: gfx synced with 3 of 4 runs completed today, wsop's standings failed.
+        let database = harness.clients.database
+        try await database.query("""
+            UPDATE sync_status SET status = 'synced', last_sync_at = now() - interval '5 minutes', next_sync_at = now() + interval '55 minutes'
+            """)
+        try await database.query("""
+            UPDATE sync_status SET status = 'failed', last_error = 'Standings.csv: row 7: no rank column', next_sync_at = now() + interval '1 minute'
+            WHERE source = 'wsop' AND entity = 'standings'
+            """)
+        for status in ["completed", "completed", "completed", "failed"] {
+            try await database.query("""
+                INSERT INTO sync_history (correlation_id, source, status, finished_at) VALUES (\(UUID()), 'gfx', \(status), now())
+                """)
+        }
+        // Alerts: two open events.
+        let events = MonitorEventStore(pool: database)
+        let silent = try await events.raise(rule: "service_silent", subject: "hub-worker:render-02", level: .error,
+                                            message: "render-02 sent no heartbeat for 45 s", at: Date() - 60).event
+        let delay = try await events.raise(rule: "delay", level: .warning, message: "3 instructions pending for 31 min", at: Date() - 120).event
 
         try await harness.run { client in
             let port = try #require(client.port)
@@ -61,8 +81,51 @@ import Testing
                 #expect(try await page.text("#workers tbody").contains("render-01"))
                 #expect(try await page.text("#job-queue tbody").contains("render:manual"))
                 #expect(try await page.text("#jobs tbody").contains("layer 'Photo 1' not found"))
-                #expect(try await page.text("#alerts tbody").contains("no open alerts"))
-                #expect(try await page.text("#sync tbody").contains("no sync sources"))
+                let sync = try await page.text("#sync tbody")
+                #expect(sync.contains("gfx\tsynced\t"), "\(sync)")
+                #expect(sync.contains("75.0 % of 4 runs"), "\(sync)")
+                #expect(sync.contains("wsop\tfailed\t"), "\(sync)")
+                #expect(sync.contains("standings: Standings.csv: row 7: no rank column"), "\(sync)")
+                #expect(try await page.evaluate("document.querySelectorAll('#sync tbody tr').length") == "2")
+                let alerts = try await page.text("#alerts tbody")
+                #expect(alerts.contains("error\tservice_silent\thub-worker:render-02\trender-02 sent no heartbeat for 45 s"), "\(alerts)")
+                #expect(alerts.contains("warning\tdelay\t–\t3 instructions pending for 31 min"), "\(alerts)")
+                #expect(try await page.evaluate("document.querySelectorAll('#alerts tbody button[data-alert]').length") == "2")
+
+                // The Resolve button resolves the event as the signed-in operator and the row goes.
+                _ = try await page.evaluate("document.querySelector('#alerts button[data-alert=\"\(silent.id)\"]').click()")
+                try await waitUntil("the resolved alert leaves the page", timeout: 30) {
+                    try await !page.text("#alerts tbody").contains("render-02")
+                }
+                let resolvedBy = try await database.query("SELECT resolved_by FROM monitor_events WHERE id = \(silent.id)")[0]
+                    .decode(String?.self, at: 0)
+                #expect(resolvedBy == "session:user:\(ServerHarness.username)")
+                #expect(try await page.text("#alerts tbody").contains("3 instructions pending"))
+                #expect(try await page.text("#error") == "")
+
+                // Resolved elsewhere (hubctl, another dashboard): the live feed announces it and the row goes.
+                #expect(try await client.send(.post, "/api/events/\(delay.id)/resolve", json: #"{"reason":"workers back"}"#).status == .ok)
+                try await waitUntil("the alert resolved through the API leaves the page", timeout: 30) {
+                    try await page.text("#alerts tbody").contains("no open alerts")
+                }
+                #expect(try await page.text("#events").contains(#""resolved":true"#))
+
+                // A new alert and a finished sync arrive while the page is open.
+                let spike = try await events.raise(rule: "error_spike", level: .error, message: "4 of 12 finished in the last hour failed",
+                                                   at: Date()).event
+                await harness.server.queue.events.publish("alert", data: ["event_id": .integer(spike.id), "rule": .string("error_spike")],
+                                                          channels: [Notifier.channel])
+                try await database.query("""
+                    UPDATE sync_status SET status = 'synced', last_error = NULL, last_sync_at = now(), next_sync_at = now() + interval '15 minutes'
+                    WHERE source = 'wsop' AND entity = 'standings'
+                    """)
+                await harness.server.queue.events.publish("sync_completed", data: ["source": .string("wsop")], channels: ["sync-status"])
+                try await waitUntil("the new alert and the wsop sync are on the page", timeout: 30) {
+                    let alerts = try await page.text("#alerts tbody")
+                    let sync = try await page.text("#sync tbody")
+                    return alerts.contains("4 of 12 finished in the last hour failed") && sync.contains("wsop\tsynced\t")
+                }
+                #expect(try await !page.text("#sync tbody").contains("Standings.csv"))
 
                 // A job submitted through the API while the page is open appears without a reload.
                 _ = try await page.evaluate("window.__sameDocument = 'yes'")

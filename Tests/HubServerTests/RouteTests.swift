@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubPostgres
 @testable import HubServerCore
 import HubTestSupport
 import Hummingbird
@@ -22,7 +23,7 @@ import Testing
         }
     }
 
-    @Test func dashboardShowsQueuePerTemplateWorkersAndEmptySections() async throws {
+    @Test func dashboardShowsQueuePerTemplateWorkersSyncAndAlerts() async throws {
         let harness = try await ServerHarness.make()
         let store = harness.server.queue.store
         let first = try await harness.submit("leaderboard")
@@ -36,6 +37,19 @@ import Testing
         let chipClaim = try #require(try await store.claim(chip.id, worker: "render-01-2", lease: .seconds(30)))
         _ = try await store.fail(chipClaim, error: "aerender Error: missing layer")
         try await ServiceRegistry(pool: harness.clients.database).heartbeat(id: "render-01", kind: "hub-worker", mode: "redis")
+        // wsop: chip counts failed on its last run, one of two runs completed; gfx untouched (as migrated: pending).
+        let database = harness.clients.database
+        try await database.query("""
+            UPDATE sync_status SET status = 'failed', last_error = 'ChipCounts.csv: row 4: chips is not a number', next_sync_at = now() + interval '1 minute'
+            WHERE source = 'wsop' AND entity = 'chip_counts'
+            """)
+        for status in ["completed", "failed"] {
+            try await database.query("""
+                INSERT INTO sync_history (correlation_id, source, status, finished_at) VALUES (\(UUID()), 'wsop', \(status), now())
+                """)
+        }
+        let alert = try await MonitorEventStore(pool: database).raise(rule: "queue_length", level: .warning,
+                                                                      message: "12 instructions pending", at: Date()).event
 
         try await harness.run { client in
             let response = try await client.execute(uri: "/api/dashboard", method: .get, headers: ServerHarness.authorized)
@@ -58,8 +72,27 @@ import Testing
             #expect(jobs.first { $0["type"] as? String == "render:manual" }?["failed"] as? Int == 1)
             let workers = try #require(body["workers"] as? [[String: Any]])
             #expect(workers.contains { $0["id"] as? String == "render-01" && $0["mode"] as? String == "redis" && $0["healthy"] as? Bool == true })
-            #expect((body["sync"] as? [Any])?.isEmpty == true)
-            #expect((body["alerts"] as? [Any])?.isEmpty == true)
+            let sync = try #require(body["sync"] as? [[String: Any]])
+            #expect(sync.map { $0["source"] as? String } == ["gfx", "wsop"])
+            #expect(sync[0]["status"] as? String == "pending" && sync[0]["due"] as? Bool == true)
+            #expect(sync[0]["health_percent"] == nil && sync[0]["runs"] as? Int == 0)
+            #expect(sync[1]["status"] as? String == "failed")
+            #expect(sync[1]["health_percent"] as? Double == 50 && sync[1]["runs"] as? Int == 2 && sync[1]["failed_runs"] as? Int == 1)
+            #expect(sync[1]["last_error"] as? String == "chip_counts: ChipCounts.csv: row 4: chips is not a number")
+            #expect((sync[1]["entities"] as? [String: String])?["chip_counts"] == "failed")
+            let alerts = try #require(body["alerts"] as? [[String: Any]])
+            #expect(alerts.count == 1)
+            #expect(alerts.first?["id"] as? Int == Int(alert.id))
+            #expect(alerts.first?["rule"] as? String == "queue_length" && alerts.first?["level"] as? String == "warning")
+            #expect(alerts.first?["message"] as? String == "12 instructions pending" && alerts.first?["occurrences"] as? Int == 1)
+            #expect(alerts.first?["first_seen"] is String && alerts.first?["subject"] as? String == "")
+            #expect(body["open_alerts"] as? Int == 1)
+
+            // Resolved through the API, it leaves the dashboard.
+            #expect(try await client.send(.post, "/api/events/\(alert.id)/resolve").status == .ok)
+            let after = try await client.execute(uri: "/api/dashboard", method: .get, headers: ServerHarness.authorized).json()
+            #expect((after["alerts"] as? [Any])?.isEmpty == true)
+            #expect(after["open_alerts"] as? Int == 0)
 
             let bad = try await client.execute(uri: "/api/dashboard?window_hours=0", method: .get, headers: ServerHarness.authorized)
             #expect(bad.status == .badRequest)

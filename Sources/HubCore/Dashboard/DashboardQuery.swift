@@ -8,10 +8,11 @@ import HubPostgres
 /// - instructions finished in the window from ``FinishedRollup`` (settled five-minute buckets kept
 ///   in memory, the newest minutes read through `render_instructions_finished_idx`, which carries
 ///   every column the aggregate needs);
-/// - the service registry.
-///
-/// Sync sources and alerts are empty until the tables of hub-sync and the monitor exist; the
-/// sections are in the snapshot already so that clients need not change when they fill.
+/// - the service registry;
+/// - the sync state per source from `sync_status` and the window's `sync_history`
+///   (``syncRows()``);
+/// - the open monitor events through the partial index `monitor_events_open_idx`
+///   (``openAlerts(limit:)``).
 public struct DashboardQuery: Sendable {
     /// The database.
     public let pool: PostgresPool
@@ -129,8 +130,11 @@ public struct DashboardQuery: Sendable {
                                         healthy: $0.healthy, startedAt: $0.startedAt, lastHeartbeat: $0.lastHeartbeat,
                                         stoppedAt: $0.stoppedAt)
         }
+        let sync = try await syncRows()
+        let alerts = try await openAlerts()
         return DashboardSnapshot(generatedAt: Date(), windowHours: windowHours, totals: totals, renderQueue: renderQueue,
-                                 jobQueue: jobs.values.sorted { $0.type < $1.type }, workers: workers, sync: [], alerts: [])
+                                 jobQueue: jobs.values.sorted { $0.type < $1.type }, workers: workers, sync: sync,
+                                 alerts: alerts.alerts, openAlerts: alerts.open)
     }
 
     private static func round(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }

@@ -5,7 +5,10 @@ import Foundation
 ///
 /// The render queue counts every live instruction (pending, processing, stale) and the finished
 /// ones of the last ``windowHours`` hours; both reads go through indexes (migration `0007`), so
-/// the cost follows the size of the live queue and of the window, not of the table.
+/// the cost follows the size of the live queue and of the window, not of the table. The sync
+/// rows read the seven `sync_status` rows and the window's `sync_history` rows (by
+/// `sync_history_source_idx`), the alerts only the open monitor events (the partial index
+/// `monitor_events_open_idx`).
 public struct DashboardSnapshot: Sendable, Codable {
     /// One row of the render queue: a template and composition.
     public struct RenderQueueRow: Sendable, Codable, Hashable {
@@ -68,33 +71,62 @@ public struct DashboardSnapshot: Sendable, Codable {
         }
     }
 
-    /// One sync source (SPEC §7.5 "sync status per source"); empty until hub-sync's tables exist.
+    /// One sync source (SPEC §7.5 "sync status per source"), from `sync_status` and `sync_history`.
     public struct SyncRow: Sendable, Codable, Hashable {
+        /// `gfx` or `wsop`.
         public var source: String
+        /// The worst state of the source's entities: `failed` > `in_progress` > `outdated` >
+        /// `pending` > `synced` (a `synced` entity past its next sync counts as `outdated`).
         public var status: String
+        /// Each entity's state (read the same way as ``status``).
+        public var entities: [String: String]
+        /// The latest successful sync of any of its entities.
         public var lastSync: Date?
+        /// The earliest next sync of its entities; nil when an entity was never scheduled.
         public var nextSync: Date?
+        /// Whether a run now would find work: an entity is pending, never scheduled or past its
+        /// next sync (and none of it is running).
+        public var due: Bool
+        /// Runs that finished (`completed` or `failed`) in the window; `skipped` runs do not count.
+        public var runs: Int
+        /// The `failed` ones of ``runs``.
+        public var failedRuns: Int
+        /// `completed / (completed + failed)` of the runs in the window, in percent (one decimal);
+        /// nil when no run finished in the window.
         public var healthPercent: Double?
+        /// The most recent error of an entity (`entity: message`), nil when none has one.
+        public var lastError: String?
 
         enum CodingKeys: String, CodingKey {
-            case source, status
+            case source, status, entities, due, runs
             case lastSync = "last_sync"
             case nextSync = "next_sync"
+            case failedRuns = "failed_runs"
             case healthPercent = "health_percent"
+            case lastError = "last_error"
         }
     }
 
-    /// One unresolved alert; empty until the monitor events table exists.
+    /// One unresolved monitor event (`monitor_events`, SPEC §7.1, §7.4).
     public struct AlertRow: Sendable, Codable, Hashable {
         public var id: Int64
         public var level: String
-        public var type: String
+        /// The rule that raised it (`delay`, `error_spike`, `service_silent`, …).
+        public var rule: String
+        /// What it is about within the rule (a hand id, a service id; empty for queue-wide rules).
+        public var subject: String
         public var message: String
-        public var createdAt: Date
+        /// When the condition was first seen (the alerts are listed newest first by this).
+        public var firstSeen: Date
+        /// The latest monitor pass that saw it.
+        public var lastSeen: Date
+        /// How many passes saw it.
+        public var occurrences: Int
 
         enum CodingKeys: String, CodingKey {
-            case id, level, type, message
-            case createdAt = "created_at"
+            case id, level, rule, subject, message, occurrences
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
         }
     }
 
@@ -116,11 +148,16 @@ public struct DashboardSnapshot: Sendable, Codable {
     public var renderQueue: [RenderQueueRow]
     public var jobQueue: [JobQueueRow]
     public var workers: [WorkerRow]
+    /// One row per sync source, `gfx` before `wsop`.
     public var sync: [SyncRow]
+    /// The newest open alerts, at most ``DashboardQuery/alertLimit``.
     public var alerts: [AlertRow]
+    /// How many alerts are open in all (``alerts`` may show fewer).
+    public var openAlerts: Int
 
     enum CodingKeys: String, CodingKey {
         case totals, workers, sync, alerts
+        case openAlerts = "open_alerts"
         case generatedAt = "generated_at"
         case windowHours = "window_hours"
         case renderQueue = "render_queue"

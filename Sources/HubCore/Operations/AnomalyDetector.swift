@@ -148,7 +148,9 @@ public struct AnomalyDetector: Sendable {
         }
         for rule in AnomalyRules.all where !(rule == "orphan_hand" && snapshot.orphanHands == nil) {
             let holding = report.findings.filter { $0.rule == rule }.map(\.subject)
-            report.resolved += try await MonitorEventStore(pool: pool).resolveCleared(rule: rule, holding: holding, at: now)
+            let cleared = try await MonitorEventStore(pool: pool).resolveCleared(rule: rule, holding: holding, at: now)
+            for event in cleared { await events?.alertResolved(event) }
+            report.resolved += cleared
         }
         try await markHealth(silent: snapshot.silentServices.map(\.id), at: now)
         if settings.orphanAction == .create, let hands = snapshot.orphanHands, !hands.isEmpty {
