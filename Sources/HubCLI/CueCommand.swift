@@ -268,24 +268,10 @@ struct CueCommand: AsyncParsableCommand {
         @Argument(help: "The cue item id.") var item: Int64
         @Flag(help: "Print the item, the snapshot and the bound layers as JSON.") var json = false
 
-        struct Output: Encodable {
-            var item: CueItem
-            var instructionID: Int64
-            var published: Bool
-            var snapshot: CueSnapshot
-            var layers: [String: JSONValue]
-
-            enum CodingKeys: String, CodingKey {
-                case item, published, snapshot, layers
-                case instructionID = "instruction_id"
-            }
-        }
-
         func run() async throws {
             let result = try await CueCommand.withDirector(global) { try await $0.trigger(item, actor: who.actor, reason: who.reason) }
             if json {
-                print(try JSONOutput.encode(Output(item: result.item, instructionID: result.instruction.id, published: result.published,
-                                                   snapshot: result.snapshot, layers: result.layers)))
+                print(try JSONOutput.encode(result.summary))
             } else {
                 print(result.instruction.id)
             }

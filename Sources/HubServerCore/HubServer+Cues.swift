@@ -71,8 +71,7 @@ extension HubServer {
         router.post("/api/v1/items/{id}/trigger") { request, context -> Response in
             let body = try await Self.decodeBody(ReasonRequest.self, request, context, allowEmpty: true, example: #"{"reason":"after the break"}"#)
             let result = try await director.trigger(try Self.idParameter(context), actor: Self.actor(context), reason: body.reason)
-            return try Self.json(TriggerResponse(item: result.item, instructionID: result.instruction.id, published: result.published,
-                                                 snapshot: result.snapshot, layers: result.layers), status: .created)
+            return try Self.json(result.summary, status: .created)
         }
     }
 
@@ -139,17 +138,4 @@ struct ItemRequest: Decodable {
 
 struct ReasonRequest: Decodable {
     var reason: String?
-}
-
-struct TriggerResponse: Encodable {
-    var item: CueItem
-    var instructionID: Int64
-    var published: Bool
-    var snapshot: CueSnapshot
-    var layers: [String: JSONValue]
-
-    enum CodingKeys: String, CodingKey {
-        case item, published, snapshot, layers
-        case instructionID = "instruction_id"
-    }
 }

@@ -79,6 +79,24 @@ public struct CueDirector: Sendable {
         public var layers: [String: JSONValue]
         /// The `gfx_triggers` row.
         public var triggerID: Int64
+
+        /// What `hubctl cue trigger --json` and `POST /api/v1/items/{id}/trigger` answer.
+        public struct Summary: Sendable, Encodable {
+            public var item: CueItem
+            public var instructionID: Int64
+            public var published: Bool
+            public var snapshot: CueSnapshot
+            public var layers: [String: JSONValue]
+
+            enum CodingKeys: String, CodingKey {
+                case item, published, snapshot, layers
+                case instructionID = "instruction_id"
+            }
+        }
+
+        public var summary: Summary {
+            Summary(item: item, instructionID: instruction.id, published: published, snapshot: snapshot, layers: layers)
+        }
     }
 
     /// Triggers an item: snapshots its data, binds it and commits the render instruction with
