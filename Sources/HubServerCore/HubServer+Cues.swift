@@ -12,9 +12,7 @@ extension HubServer {
     /// `POST /api/v1/items/{id}/trigger`. The caller is the actor recorded.
     func addCueRoutes(to router: Router<HubRequestContext>) {
         let players = PlayerStore(pool: clients.database)
-        // A webhook setting that does not parse was reported at start-up by the sync routes; here it only means no webhook.
-        let webhook = (try? WebhookSettings(configuration: clients.configuration)) ?? nil
-        let director = CueDirector(queue: queue, notifier: Notifier(pool: clients.database, events: queue.events, webhook: webhook))
+        let director = CueDirector(queue: queue, notifier: Notifier(pool: clients.database, events: queue.events, webhook: settings.webhook))
         router.get("/api/v1/players") { request, _ -> Response in
             let limit = try Self.integerQuery(request, "limit", default: 50, in: 1...1000)
             let found: [UnifiedPlayer]

@@ -99,7 +99,7 @@ extension HubServer {
         var runner = SyncRunner(pool: clients.database, events: queue.events, logger: logger)
         let poolSize = (try? clients.configuration.integer(.databasePoolSize, in: 1...256)) ?? 8
         runner.concurrency = max(1, min(4, poolSize / 2))
-        runner.webhook = try WebhookSettings(configuration: clients.configuration)
+        runner.webhook = settings.webhook
         let correlation = runner.correlationID.uuidString.lowercased()
         logger.info("sync \(target.name) triggered over the API (correlation id \(correlation))")
         switch target.source {

@@ -14,10 +14,7 @@ extension HubServer {
             return try Self.json(["events": try await queries.events(status: status, limit: limit)])
         }
         router.get("/api/v1/events/{id}") { _, context -> Response in
-            guard let id = context.parameters.get("id"), !id.isEmpty else {
-                throw APIError.validation("the path must name an event: /api/v1/events/{id or event key}", details: ["parameter": .string("id")])
-            }
-            return try Self.json(try await queries.event(id))
+            try Self.json(try await queries.event(try Self.textParameter(context, "id")))
         }
     }
 }

@@ -27,12 +27,16 @@ public struct HubServerSettings: Sendable {
     public var heartbeatInterval: Duration = .seconds(5)
 
     /// Settings with the given credentials and the defaults.
+    /// Where notifications are posted (`HUB_WEBHOOK_URL`), read once at start-up.
+    public var webhook: WebhookSettings?
+
     public init(credentials: ServerCredentials) { self.credentials = credentials }
 
     /// Reads `HUB_SERVER_ADDRESS` (`host:port`) and the credentials.
     /// - Throws: ``HubError`` `.configuration`.
     public init(configuration: HubConfiguration) throws {
         self.init(credentials: try ServerCredentials(configuration: configuration))
+        webhook = try WebhookSettings(configuration: configuration)
         if let address = configuration.value(.serverAddress) {
             (host, port) = try Self.parseAddress(address, variable: HubSetting.serverAddress.name)
         }

@@ -38,6 +38,7 @@ import Testing
         ([], ["HUB_DATABASE_URL": "postgres://hub:pw@127.0.0.1:1/hub"], 1, "HUB_DASHBOARD_USERNAME"),
         ([], ["HUB_DATABASE_URL": "postgres://hub:pw@127.0.0.1:1/hub", "HUB_DASHBOARD_USERNAME": "operator"], 1, "HUB_DASHBOARD_PASSWORD"),
         ([], ["HUB_DATABASE_URL": "postgres://hub:pw@127.0.0.1:1/hub", "HUB_API_KEYS": "k-123456", "HUB_SERVER_ADDRESS": "8080"], 1, "HUB_SERVER_ADDRESS"),
+        ([], ["HUB_DATABASE_URL": "postgres://hub:pw@127.0.0.1:1/hub", "HUB_API_KEYS": "k-123456", "HUB_WEBHOOK_URL": "hooks.example"], 1, "HUB_WEBHOOK_URL"),
     ])
     func badConfigurationIsOneLineWithTheRightStatus(arguments: [String], env: [String: String], status: Int32, mentions: String) async throws {
         let result = try await ProcessRunner.run(Self.binary, arguments, environment: environment(env), currentDirectory: Self.workDirectory)

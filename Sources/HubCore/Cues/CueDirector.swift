@@ -59,8 +59,8 @@ public struct CueDirector: Sendable {
         await events.publish("session_updated", data: data, channels: [session.channel])
     }
 
-    func publish(_ item: CueItem, correlationID: String? = nil) async {
-        await events.publish("cue_item_updated", data: item.eventData, channels: [BroadcastSession.channel(item.sessionID)], correlationID: correlationID)
+    func publish(_ item: CueItem) async {
+        await events.publish("cue_item_updated", data: item.eventData, channels: [BroadcastSession.channel(item.sessionID)])
     }
 
     // MARK: Trigger

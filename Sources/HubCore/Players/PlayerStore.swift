@@ -17,16 +17,15 @@ public struct PlayerStore: Sendable {
     public func search(_ text: String, limit: Int = 50) async throws -> [UnifiedPlayer] {
         let key = WSOPFields.nameKey(text)
         guard !key.isEmpty else { throw HubError(.usage, "the search text is empty") }
-        return try await pool.query("SELECT \(fragment: UnifiedPlayer.columns) FROM unified_players ORDER BY name, player_ref")
-            .map(UnifiedPlayer.decode)
+        return try await list()
             .filter { player in
                 [player.name, player.nameKorean ?? "", player.wsopPlayerKey ?? ""].contains { WSOPFields.nameKey($0).contains(key) }
             }
             .prefix(limit).map { $0 }
     }
 
-    /// Every player, by name.
-    public func list(limit: Int = 100) async throws -> [UnifiedPlayer] {
+    /// Every player (at most `limit`), by name.
+    public func list(limit: Int? = nil) async throws -> [UnifiedPlayer] {
         try await pool.query("SELECT \(fragment: UnifiedPlayer.columns) FROM unified_players ORDER BY name, player_ref LIMIT \(limit)")
             .map(UnifiedPlayer.decode)
     }
@@ -49,8 +48,7 @@ public struct PlayerStore: Sendable {
         let byKey = try await pool.query("SELECT \(fragment: UnifiedPlayer.columns) FROM unified_players WHERE wsop_player_key = \(text)")
         if let row = byKey.first { return try UnifiedPlayer.decode(row) }
         let key = WSOPFields.nameKey(text)
-        let matches = try await pool.query("SELECT \(fragment: UnifiedPlayer.columns) FROM unified_players ORDER BY player_ref")
-            .map(UnifiedPlayer.decode)
+        let matches = try await list()
             .filter { WSOPFields.nameKey($0.name) == key || ($0.nameKorean.map(WSOPFields.nameKey) == key) }
         switch matches.count {
         case 1: return matches[0]

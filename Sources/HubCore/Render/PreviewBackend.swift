@@ -80,14 +80,13 @@ public struct PreviewBackend: RenderBackend {
     }
 
     /// The ffmpeg arguments for `job` with its caption in `textFile`.
-    func arguments(for job: RenderJob, textFile: String) -> [String] {
+    func arguments(for job: RenderJob, textFile: String, lines lineCount: Int) -> [String] {
         let settings = job.instruction.outputSettings
         let frames = Self.frameCount(settings)
         var arguments = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1",
                          "-f", "lavfi", "-i", "color=c=0x0b1a2e:s=\(settings.width)x\(settings.height):r=\(settings.fps)"]
         // As large as fits: the title plus every caption line on the frame.
-        let lineCount = max(1, (try? String(contentsOfFile: textFile, encoding: .utf8))?.split(separator: "\n").count ?? 1)
-        let fontSize = max(12, min(settings.height / 24, settings.height * 10 / (lineCount * 14 + 20)))
+        let fontSize = max(12, min(settings.height / 24, settings.height * 10 / (max(1, lineCount) * 14 + 20)))
         let filter = "drawtext=fontfile=\(fontFile):textfile=\(textFile):expansion=none:fontcolor=white:fontsize=\(fontSize)"
             + ":line_spacing=\(fontSize / 3):x=\(settings.width / 20):y=\(settings.height / 12)"
         arguments += ["-vf", filter]
@@ -110,9 +109,10 @@ public struct PreviewBackend: RenderBackend {
 
     public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
         let textFile = job.workDirectory.appendingPathComponent("caption.txt")
-        try Self.caption(for: job.instruction).write(to: textFile, atomically: true, encoding: .utf8)
+        let caption = Self.caption(for: job.instruction)
+        try caption.write(to: textFile, atomically: true, encoding: .utf8)
         let total = Self.frameCount(job.instruction.outputSettings)
-        let run = try await SupervisedProcess.run(executable: ffmpeg, arguments: arguments(for: job, textFile: textFile.path),
+        let run = try await SupervisedProcess.run(executable: ffmpeg, arguments: arguments(for: job, textFile: textFile.path, lines: caption.split(separator: "\n").count),
                                                   inactivityTimeout: inactivityTimeout) { line in
             if line.hasPrefix("frame="), let frame = Int(line.dropFirst("frame=".count)) {
                 await progress(RenderProgress(frame: frame, totalFrames: total))

@@ -123,10 +123,7 @@ public struct RenderQueue: Sendable {
     ///   the first invalid submission.
     public func submit(_ submissions: [RenderSubmission], actor: String) async throws -> [Result] {
         guard !submissions.isEmpty else { return [] }
-        let submitted = try await store.submit(submissions.map { ($0, actor) }, notify: redisFailing.withLock { $0 })
-        await events.render("instruction_updated", submitted.map(\.instruction))
-        let published = Set(await publish(submitted.map { ($0.outboxID, $0.instruction.id) }))
-        return submitted.map { Result(instruction: $0.instruction, published: published.contains($0.outboxID)) }
+        return await announce(try await store.submit(submissions.map { ($0, actor) }, notify: notifiesAtCommit))
     }
 
     /// Whether a submit should `NOTIFY` at commit (while Redis signals fail).
