@@ -69,7 +69,11 @@ import Testing
             let token = try #require(Self.token(in: page.text))
             let bearer = try await client.execute(uri: "/api/v1/render", method: .get, headers: [.authorization: "Bearer \(token)"])
             #expect(bearer.status == .ok)
-            let forged = try await client.execute(uri: "/api/v1/render", method: .get, headers: [.authorization: "Bearer \(token.dropLast())0"])
+            // The last signature character changed to a different one (appending a fixed "0" left
+            // the token unchanged whenever it already ended in 0).
+            let forgedToken = String(token.dropLast()) + (token.hasSuffix("0") ? "1" : "0")
+            #expect(forgedToken != token)
+            let forged = try await client.execute(uri: "/api/v1/render", method: .get, headers: [.authorization: "Bearer \(forgedToken)"])
             #expect(forged.status == .unauthorized)
             // ?token= is accepted on the WebSocket route only.
             let query = try await client.execute(uri: "/api/dashboard?token=\(token)", method: .get)
