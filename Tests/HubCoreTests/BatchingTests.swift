@@ -188,6 +188,42 @@ import Testing
         #expect(try outputs[1].decode(Int?.self, at: 2) == 5)
     }
 
+    @Test func completionClaimsTheNextJobsInTheSameStatement() async throws {
+        for i in 0..<2 { _ = try await store.submit(RenderSubmission(templateName: "first\(i)"), actor: "t") }
+        let first = try await store.claimNext(workers: ["a", "b"], lease: .seconds(30))
+        let low = try await store.submit(RenderSubmission(templateName: "low", priority: 9), actor: "t").instruction
+        let high = try await store.submit(RenderSubmission(templateName: "high", priority: 1), actor: "t").instruction
+        var stale = try #require(first["b"])
+        stale.leaseToken = UUID()
+        let (outputs, claims) = try await store.complete([
+            (try #require(first["a"]), RenderStore.Output(path: "/tmp/next-a.png", fileSize: 3)),
+            (stale, RenderStore.Output(path: "/tmp/next-b.png")),
+        ], thenClaimFor: ["a", "b", "c"], lease: .seconds(30))
+        #expect(outputs.count == 2)
+        let outputID = try outputs[0].get()
+        #expect(throws: HubError.self) { try outputs[1].get() }
+        #expect(try await store.instruction(first["a"]!.instruction.id).status == .completed)
+        #expect(try await store.instruction(first["b"]!.instruction.id).status == .processing, "the stale completion changed nothing")
+        let stored = try await pool.query("SELECT id, output_path FROM render_outputs")
+        #expect(try stored.map { try $0.decode(Int64.self, at: 0) } == [outputID])
+        // The claims of the same statement: highest priority first, one per named worker, fenced by new leases.
+        #expect(claims["a"]?.instruction.id == high.id)
+        #expect(claims["b"]?.instruction.id == low.id)
+        #expect(claims["c"] == nil, "two instructions were due for three workers")
+        for (worker, claim) in claims {
+            let now = try await store.instruction(claim.instruction.id)
+            #expect(now.status == .processing && now.workerID == worker && claim.attempt == 1)
+            #expect(try await store.timeline(claim.instruction.id).map(\.event) == ["submitted", "claimed"])
+            #expect(try await store.heartbeat(claim, lease: .seconds(30)).cancelRequested == false, "the new lease is current")
+        }
+        // Nothing left to claim: the completion alone, and its answer.
+        let (lastOutputs, none) = try await store.complete([(try #require(claims["a"]), RenderStore.Output(path: "/tmp/next-c.png"))],
+                                                          thenClaimFor: ["a"], lease: .seconds(30))
+        #expect(none.isEmpty)
+        #expect((try? lastOutputs[0].get()) != nil)
+        #expect(try await store.instruction(high.id).status == .completed)
+    }
+
     @Test func submitsNotifyOnlyWhileRedisCannotBeReached() async throws {
         let notifications = try await pool.listen(to: [RenderStore.pendingChannel])
         var received = notifications.makeAsyncIterator()

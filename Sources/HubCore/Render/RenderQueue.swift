@@ -53,6 +53,9 @@ public struct RenderQueue: Sendable {
     /// Whether the last dispatch signal failed to reach Redis: while it did, submits also
     /// `NOTIFY` at commit, so fallback workers wake without waiting for Redis to time out.
     private let redisFailing: PThreadLocked<Bool>
+    /// While Redis is unreachable, signals are tried again only every half second (the rows stay
+    /// in the outbox for the relay, and submits `NOTIFY` meanwhile).
+    private let redisGate: OutageGate
 
     /// Creates a queue front end; `source` names this process in the events it publishes.
     public init(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration = DispatchConfiguration(),
@@ -79,7 +82,9 @@ public struct RenderQueue: Sendable {
                 return [.failure(error)]
             }
         }
-        let publish = Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing)
+        let redisGate = OutageGate()
+        self.redisGate = redisGate
+        let publish = Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing, gate: redisGate)
         self.publisher = Coalescer(maxBatch: 500, maxConcurrentFlushes: 1) { rows in
             let published = Set(await publish(rows))
             return rows.map { .success(published.contains($0.outboxID)) }
@@ -144,6 +149,8 @@ public struct RenderQueue: Sendable {
     public func relay(limit: Int = 500) async throws -> Int {
         let backlog = try await store.unpublished(limit: limit)
         guard !backlog.isEmpty else { return 0 }
+        // A relay is a deliberate attempt (Redis is back, or a recovery pass): not skipped.
+        redisGate.succeeded()
         let published = await publish(backlog).count
         if published > 0 { logger.info("relayed \(published) unpublished dispatch signals") }
         return published
@@ -152,13 +159,16 @@ public struct RenderQueue: Sendable {
     /// XADDs one entry per outbox row in one pipeline and marks them published.
     /// - Returns: the outbox ids published (none when Redis is unreachable).
     func publish(_ rows: [(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
-        await Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing)(rows)
+        await Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing, gate: redisGate)(rows)
     }
 
     private static func publisher(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration, logger: Logger,
-                                  failing: PThreadLocked<Bool>) -> @Sendable ([(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
+                                  failing: PThreadLocked<Bool>, gate: OutageGate) -> @Sendable ([(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
         { rows in
             guard !rows.isEmpty else { return [] }
+            // Redis failed a moment ago: leave the rows to the relay (fallback workers were woken
+            // by the NOTIFY of their submit) instead of failing again on every submit.
+            guard gate.shouldAttempt else { return [] }
             let commands: [[RedisArgument]] = rows.map { row in
                 ["XADD", RedisArgument(dispatch.stream), "MAXLEN", "~", RedisArgument(dispatch.maxLength), "*",
                  "instruction", RedisArgument(row.instructionID), "outbox", RedisArgument(row.outboxID)]
@@ -168,6 +178,7 @@ public struct RenderQueue: Sendable {
             do {
                 replies = try await redis.pipeline(commands)
             } catch {
+                gate.failed()
                 logger.warning("dispatch signal not published (\(ids.count) rows stay in the outbox): \(error)")
                 try? await store.markPublishFailed(ids, error: String(describing: error))
                 // Workers that cannot reach Redis either are waiting on LISTEN: wake them (and
@@ -176,6 +187,7 @@ public struct RenderQueue: Sendable {
                 try? await store.notifyPending()
                 return []
             }
+            gate.succeeded()
             failing.withLock { $0 = false }
             let done = zip(ids, replies).filter { $0.1.string != nil }.map(\.0)
             do {

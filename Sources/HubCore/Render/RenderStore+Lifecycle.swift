@@ -8,7 +8,9 @@ extension RenderStore {
 
     /// Decodes the rows of ``claimQuery(target:workers:lease:)``: one claim per row.
     private func decodeClaims(_ rows: PostgresResult) throws -> [RenderClaim] {
-        try rows.map { row in
+        try rows.compactMap { row in
+            // The row of ``complete(_:thenClaimFor:lease:)`` when nothing was claimed.
+            if try row.decode(Int64?.self, at: 0) == nil { return nil }
             let instruction = try Self.decodeInstruction(row)
             var claim = RenderClaim(instruction: instruction, leaseToken: try row.decode(UUID.self, at: 24),
                                     workerID: instruction.workerID ?? "", attempt: instruction.attempt)
@@ -20,15 +22,15 @@ extension RenderStore {
         }
     }
 
-    /// The UPDATE that turns pending rows into processing ones with new leases, plus their
-    /// timeline entries. `target` selects `(id, ord)` rows that are pending and due, and locks
-    /// them (`FOR UPDATE`); the row numbered `ord` goes to
-    /// `workers[ord - 1]`. Each claimed row comes back with the render cache's first candidate
-    /// (the newest completed output with the same data hash), so a cache hit costs no extra query.
-    private func claimQuery(target: PostgresQuery, workers: [String], lease: Duration) -> PostgresQuery {
+    /// The common table expressions of a claim: `target` selects `(id, ord)` rows that are pending
+    /// and due, and locks them (`FOR UPDATE`); the row numbered `ord` goes to `workers[ord - 1]`.
+    /// Defines `claimed` (the rows, now processing with new leases) and their timeline entries;
+    /// ``claimSelect`` reads them back.
+    private func claimCTEs(target: PostgresQuery, workers: [String], lease: Duration) -> PostgresQuery {
         """
-        WITH want AS (
-            SELECT worker, ord FROM unnest(\(workers)::text[]) WITH ORDINALITY AS w(worker, ord)
+        want AS (
+            -- hub_batch (migration 0009): one cached plan for every batch size
+            SELECT worker, ord FROM unnest(hub_batch(\(workers)::text[])) WITH ORDINALITY AS w(worker, ord)
         ), target AS (\(fragment: target)),
         claimed AS (
             UPDATE render_instructions r
@@ -40,11 +42,19 @@ extension RenderStore {
             WHERE r.id = target.id -- target locked the row and checked it is pending; repeating the
                                    -- check here makes the planner scan every pending row instead
             RETURNING r.*
-        ), timeline AS (
+        ), claimed_timeline AS (
             INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt)
             SELECT id, 'claimed', 'pending', 'processing', worker_id, worker_id, lease_token, attempt FROM claimed
         )
-        SELECT \(fragment: Self.columns), lease_token, cache.output_path, cache.file_size, cache.frame_count
+        """
+    }
+
+    /// Reads the rows of ``claimCTEs(target:workers:lease:)`` back, one claim per row, each with
+    /// the render cache's first candidate (the newest completed output with the same data hash),
+    /// so a cache hit costs no extra query. Columns 0–23 are ``columns``, 24 the lease token,
+    /// 25–27 the candidate.
+    private static let claimSelect: PostgresQuery = """
+        SELECT \(fragment: columns), lease_token, cache.output_path, cache.file_size, cache.frame_count
         FROM claimed c
         LEFT JOIN LATERAL (
             SELECT o.output_path, o.file_size, o.frame_count
@@ -53,6 +63,21 @@ extension RenderStore {
             ORDER BY o.completed_at DESC LIMIT 1
         ) cache ON true
         """
+
+    /// The statement that claims the rows `target` selects for `workers` (see ``claimCTEs(target:workers:lease:)``).
+    private func claimQuery(target: PostgresQuery, workers: [String], lease: Duration) -> PostgresQuery {
+        """
+        WITH \(fragment: claimCTEs(target: target, workers: workers, lease: lease))
+        \(fragment: Self.claimSelect)
+        """
+    }
+
+    /// The claim target of ``claimNext(workers:lease:)``: up to `count` due instructions, highest
+    /// priority first, then earliest due, then oldest, skipping rows other claimers hold — read
+    /// through the claim index by `render_claimable` (migration 0009), which returns them in that
+    /// order.
+    private static func nextDue(_ count: Int) -> PostgresQuery {
+        "SELECT id, ord FROM render_claimable(\(count)::integer) WITH ORDINALITY AS due(id, ord)"
     }
 
     /// Claims instruction `id` for `worker` if it is still pending and due. Exactly one of any
@@ -78,15 +103,7 @@ extension RenderStore {
     /// without one are absent from the result.
     public func claimNext(workers: [String], lease: Duration) async throws -> [String: RenderClaim] {
         guard !workers.isEmpty else { return [:] }
-        let target: PostgresQuery = """
-            SELECT id, row_number() OVER (ORDER BY priority, scheduled_at, id) AS ord FROM (
-                SELECT id, priority, scheduled_at FROM render_instructions
-                WHERE status = 'pending' AND scheduled_at <= now() AND NOT cancel_requested
-                ORDER BY priority, scheduled_at, id
-                LIMIT \(workers.count) FOR UPDATE SKIP LOCKED
-            ) due
-            """
-        let claims = try decodeClaims(try await pool.query(claimQuery(target: target, workers: workers, lease: lease)))
+        let claims = try decodeClaims(try await pool.query(claimQuery(target: Self.nextDue(workers.count), workers: workers, lease: lease)))
         return Dictionary(claims.map { ($0.workerID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -138,39 +155,89 @@ extension RenderStore {
     public func complete(_ batch: [(claim: RenderClaim, output: Output)]) async throws -> [Result<Int64, any Error>] {
         guard !batch.isEmpty else { return [] }
         let rows = try await pool.query("""
-            WITH input AS (
-                SELECT * FROM unnest(\(batch.map(\.claim.instruction.id)), \(batch.map(\.claim.leaseToken)),
-                                     \(batch.map(\.claim.workerID)), \(batch.map(\.output.path)),
-                                     \(PostgresNullableArray(batch.map(\.output.fileSize))),
-                                     \(PostgresNullableArray(batch.map(\.output.frameCount))),
-                                     \(batch.map(\.output.cacheHit)),
-                                     \(PostgresNullableArray(batch.map(\.output.renderMilliseconds))))
-                    AS t(id, token, worker, path, size, frames, hit, ms)
-            ), done AS (
-                UPDATE render_instructions r
-                SET status = 'completed', completed_at = now(), updated_at = now(), lease_token = NULL,
-                    lease_expires_at = NULL, error_message = NULL, progress_frame = COALESCE(r.progress_total, r.progress_frame)
-                FROM input i
-                WHERE r.id = i.id AND r.lease_token = i.token AND r.status = 'processing'
-                RETURNING r.id, r.attempt, r.started_at, i.token, i.worker, i.path, i.size, i.frames, i.hit, i.ms
-            ), output AS (
-                INSERT INTO render_outputs (instruction_id, attempt, lease_token, status, output_path, file_size,
-                                            frame_count, cache_hit, started_at, render_ms)
-                SELECT id, attempt, token, 'completed', path, size, frames, hit, started_at, ms
-                FROM done RETURNING instruction_id, id
-            ), timeline AS (
-                INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, details)
-                SELECT id, 'completed', 'processing', 'completed', worker, worker, token, attempt,
-                       jsonb_build_object('output', path, 'cache_hit', hit)
-                FROM done
-            )
+            WITH \(fragment: Self.completionCTEs(batch))
             SELECT instruction_id, id FROM output
             """)
         var outputs: [Int64: Int64] = [:]
         for row in rows { outputs[try row.decode(Int64.self, at: 0)] = try row.decode(Int64.self, at: 1) }
-        return batch.map { item in
+        return Self.completionAnswers(batch, outputs)
+    }
+
+    /// Completes `batch` and, in the same statement (one round trip, one commit), claims up to one
+    /// due instruction for each of `next` (distinct worker names), as ``claimNext(workers:lease:)``
+    /// would: a busy worker slot hands in its finished render and takes its next job at once.
+    /// - Returns: one answer per completion (the output row's id, or ``HubError`` `.leaseLost` —
+    ///   nothing is written for that one, the others are unaffected), and the claims by worker.
+    public func complete(_ batch: [(claim: RenderClaim, output: Output)], thenClaimFor next: [String],
+                         lease: Duration) async throws -> (outputs: [Result<Int64, any Error>], claims: [String: RenderClaim]) {
+        guard !next.isEmpty else { return (try await complete(batch), [:]) }
+        guard !batch.isEmpty else { return ([], try await claimNext(workers: next, lease: lease)) }
+        // One row: the completions as two arrays, joined to every claim (or to none: then the
+        // claim columns are NULL). Columns 0–27 are the claim's (``claimSelect``), 28–29 the arrays.
+        let rows = try await pool.query("""
+            WITH \(fragment: Self.completionCTEs(batch)),
+            \(fragment: claimCTEs(target: Self.nextDue(next.count), workers: next, lease: lease)),
+            finished AS (
+                SELECT coalesce(array_agg(instruction_id), '{}') AS ids, coalesce(array_agg(id), '{}') AS outputs FROM output
+            )
+            SELECT claims.*, finished.ids, finished.outputs
+            FROM finished LEFT JOIN (\(fragment: Self.claimSelect)) claims ON true
+            """)
+        var outputs: [Int64: Int64] = [:]
+        if let row = rows.first {
+            let ids = try row.decode([Int64].self, at: 28)
+            let outputIDs = try row.decode([Int64].self, at: 29)
+            for (id, output) in zip(ids, outputIDs) { outputs[id] = output }
+        }
+        let claims = try decodeClaims(rows)
+        return (Self.completionAnswers(batch, outputs),
+                Dictionary(claims.map { ($0.workerID, $0) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// The common table expressions of a completion: `done` (the instructions now completed —
+    /// only those whose lease is still current), `output` (their output rows: instruction id and
+    /// output id) and their timeline entries.
+    private static func completionCTEs(_ batch: [(claim: RenderClaim, output: Output)]) -> PostgresQuery {
+        """
+        input AS (
+            -- hub_batch (migration 0009): one cached plan for every batch size
+            SELECT * FROM unnest(hub_batch(\(batch.map(\.claim.instruction.id))), hub_batch(\(batch.map(\.claim.leaseToken))),
+                                 hub_batch(\(batch.map(\.claim.workerID))), hub_batch(\(batch.map(\.output.path))),
+                                 hub_batch(\(PostgresNullableArray(batch.map(\.output.fileSize)))),
+                                 hub_batch(\(PostgresNullableArray(batch.map(\.output.frameCount)))),
+                                 hub_batch(\(batch.map(\.output.cacheHit))),
+                                 hub_batch(\(PostgresNullableArray(batch.map(\.output.renderMilliseconds)))))
+                AS t(id, token, worker, path, size, frames, hit, ms)
+        ), done AS (
+            UPDATE render_instructions r
+            SET status = 'completed', completed_at = now(), updated_at = now(), lease_token = NULL,
+                lease_expires_at = NULL, error_message = NULL, progress_frame = COALESCE(r.progress_total, r.progress_frame)
+            FROM input i
+            -- Only a processing row has a lease token (a CHECK constraint), so the token match is
+            -- the status check too. Spelling out status = 'processing' makes the planner read
+            -- every processing row through the partial index (dead entries included) and hash them
+            -- instead of looking each id up in the primary key.
+            WHERE r.id = i.id AND r.lease_token = i.token
+            RETURNING r.id, r.attempt, r.started_at, i.token, i.worker, i.path, i.size, i.frames, i.hit, i.ms
+        ), output AS (
+            INSERT INTO render_outputs (instruction_id, attempt, lease_token, status, output_path, file_size,
+                                        frame_count, cache_hit, started_at, render_ms)
+            SELECT id, attempt, token, 'completed', path, size, frames, hit, started_at, ms
+            FROM done RETURNING instruction_id, id
+        ), done_timeline AS (
+            INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, details)
+            SELECT id, 'completed', 'processing', 'completed', worker, worker, token, attempt,
+                   jsonb_build_object('output', path, 'cache_hit', hit)
+            FROM done
+        )
+        """
+    }
+
+    /// One answer per completion: its output id, or lease lost when the statement wrote nothing for it.
+    private static func completionAnswers(_ batch: [(claim: RenderClaim, output: Output)], _ outputs: [Int64: Int64]) -> [Result<Int64, any Error>] {
+        batch.map { item in
             if let id = outputs[item.claim.instruction.id] { return .success(id) }
-            return .failure(leaseLost(item.claim))
+            return .failure(leaseLostError(item.claim))
         }
     }
 
@@ -304,7 +371,9 @@ extension RenderStore {
         return nil
     }
 
-    private func leaseLost(_ claim: RenderClaim) -> HubError {
+    private func leaseLost(_ claim: RenderClaim) -> HubError { Self.leaseLostError(claim) }
+
+    private static func leaseLostError(_ claim: RenderClaim) -> HubError {
         HubError(.leaseLost,
                  "render instruction \(claim.instruction.id): the lease of \(claim.workerID) (attempt \(claim.attempt)) is no longer current; another attempt owns the job, so this write was refused")
     }

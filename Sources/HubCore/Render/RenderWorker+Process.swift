@@ -14,7 +14,9 @@ extension RenderWorker {
     }
 
     /// Renders one claimed instruction with heartbeats and records the outcome.
-    func process(_ claim: RenderClaim) async {
+    /// - Returns: the slot's next job when a successful render's completion statement claimed one
+    ///   for `consumer` (see ``RenderStore/complete(_:thenClaimFor:lease:)``).
+    func process(_ claim: RenderClaim, thenClaimFor consumer: String) async -> RenderClaim? {
         let instruction = claim.instruction
         let ext = instruction.outputSettings.format.rawValue
         let outputPath = configuration.outputDirectory
@@ -35,8 +37,7 @@ extension RenderWorker {
             let cached = FileManager.default.fileExists(atPath: candidate.path)
                 ? candidate : try? await queue.store.cachedOutput(dataHash: instruction.dataHash, excluding: instruction.id)
             if let cached {
-                await record(.rendered(cached), for: claim, started: started)
-                return
+                return await record(.rendered(cached), for: claim, started: started, thenClaimFor: consumer)
             }
         }
         let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
@@ -62,7 +63,7 @@ extension RenderWorker {
             group.cancelAll()
             return decided ?? .shutdown
         }
-        await record(outcome, for: claim, started: started)
+        return await record(outcome, for: claim, started: started, thenClaimFor: consumer)
     }
 
     /// Heartbeats until the render ends; returns early when the render must stop.
@@ -93,7 +94,7 @@ extension RenderWorker {
         }
     }
 
-    private func record(_ outcome: Outcome, for claim: RenderClaim, started: ContinuousClock.Instant) async {
+    private func record(_ outcome: Outcome, for claim: RenderClaim, started: ContinuousClock.Instant, thenClaimFor consumer: String) async -> RenderClaim? {
         let id = claim.instruction.id
         state.withLock { $0.lastHeartbeat[claim.leaseToken] = nil }
         do {
@@ -101,10 +102,11 @@ extension RenderWorker {
             case .rendered(var output):
                 let elapsed = ContinuousClock.now - started
                 output.renderMilliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-                _ = try await completer.submit((claim, output))
+                let answer = try await completer.submit(Completion(claim: claim, output: output, next: isStopping ? nil : consumer))
                 count { $0.completed += 1 }
                 await queue.events.render("render_completed", claim.instruction, status: .completed,
                                           extra: ["output": .string(output.path), "cache_hit": .bool(output.cacheHit)])
+                return answer.next
             case .failed(let message):
                 let now = try await queue.store.fail(claim, error: message, policy: configuration.retryPolicy)
                 logger.warning("instruction \(id) attempt \(claim.attempt) failed: \(message) — now \(now.status.rawValue)")
@@ -128,5 +130,6 @@ extension RenderWorker {
         } catch {
             logger.error("instruction \(id): could not record the outcome (\(error)); the lease will expire and the job be recovered")
         }
+        return nil
     }
 }

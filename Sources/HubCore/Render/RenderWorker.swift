@@ -68,8 +68,17 @@ public final class RenderWorker: Sendable {
     let state = PThreadLocked(State())
     /// Slots that look for work at the same moment share one claim statement.
     private let claimer: Coalescer<String, RenderClaim?>
-    /// Slots that finish at the same moment share one completion statement (one commit).
-    let completer: Coalescer<(claim: RenderClaim, output: RenderStore.Output), Int64>
+    /// Slots that finish at the same moment share one completion statement (one commit), which
+    /// also claims the next instruction for each slot that asks for one.
+    let completer: Coalescer<Completion, (outputID: Int64, next: RenderClaim?)>
+
+    /// A finished render handed to ``completer``; `next` names the slot that wants its next job
+    /// claimed in the same statement (nil when it must not claim: the worker is stopping).
+    struct Completion: Sendable {
+        var claim: RenderClaim
+        var output: RenderStore.Output
+        var next: String?
+    }
 
     struct State {
         var mode: DispatchMode = .redis
@@ -98,13 +107,18 @@ public final class RenderWorker: Sendable {
             }
         }
         self.completer = Coalescer(maxBatch: max(1, configuration.concurrency), maxConcurrentFlushes: 2) { batch in
+            let items = batch.map { (claim: $0.claim, output: $0.output) }
             do {
-                return try await store.complete(batch)
+                let (outputs, claims) = try await store.complete(items, thenClaimFor: batch.compactMap(\.next), lease: lease)
+                return zip(batch, outputs).map { completion, output in
+                    output.map { ($0, completion.next.flatMap { claims[$0] }) }
+                }
             } catch where batch.count > 1 {
-                // The statement failed as a whole: record each completion on its own.
-                var results: [Result<Int64, any Error>] = []
-                for item in batch {
-                    do { results.append(.success(try await store.complete(item.claim, output: item.output))) } catch { results.append(.failure(error)) }
+                // The statement failed as a whole: record each completion on its own (the slots
+                // then claim their next jobs through the claimer).
+                var results: [Result<(outputID: Int64, next: RenderClaim?), any Error>] = []
+                for item in items {
+                    do { results.append(.success((try await store.complete(item.claim, output: item.output), nil))) } catch { results.append(.failure(error)) }
                 }
                 return results
             } catch {
@@ -189,9 +203,13 @@ public final class RenderWorker: Sendable {
     /// claim statement, and signals made stale by drain-first claiming cost almost nothing.
     private func runSlot(consumer: String) async throws {
         var lastRedisCheck = ContinuousClock.now
+        // The job claimed together with the previous completion, if any.
+        var next: RenderClaim?
         while !isStopping && !Task.isCancelled {
-            if let claim = try await claimer.submit(consumer) {
-                await process(claim)
+            let claim: RenderClaim?
+            if let claimed = next.take() { claim = claimed } else { claim = try await claimer.submit(consumer) }
+            if let claim {
+                next = await process(claim, thenClaimFor: consumer)
                 continue
             }
             if configuration.once { return }
@@ -234,6 +252,19 @@ public final class RenderWorker: Sendable {
                     }
                 }
             }
+        }
+        // Claimed together with the last completion as the worker began to stop: give it back.
+        if let next { await handBackUnstarted(next) }
+    }
+
+    /// Gives back a claim that was never rendered (the worker stopped right after claiming it).
+    private func handBackUnstarted(_ claim: RenderClaim) async {
+        do {
+            try await queue.store.handBack(claim, reason: "worker \(claim.workerID) stopped before the render started")
+            count { $0.handedBack += 1 }
+            await queue.events.render("instruction_updated", claim.instruction, status: .pending)
+        } catch {
+            logger.warning("instruction \(claim.instruction.id): could not hand back (\(error)); the lease will expire and the job be recovered")
         }
     }
 

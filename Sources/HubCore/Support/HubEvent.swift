@@ -106,17 +106,22 @@ public struct EventPublisher: Sendable {
         self.logger = logger
         let failing = PThreadLocked(false)
         self.failing = failing
+        let gate = OutageGate()
         self.batcher = Coalescer(maxBatch: 256, maxConcurrentFlushes: 1) { events in
+            // In an outage, events go unpublished anyway: try Redis again only every half second.
+            guard gate.shouldAttempt else { return events.map { _ in .success(()) } }
             let commands: [[RedisArgument]] = events.flatMap { event in
                 event.channels.map { ["PUBLISH", RedisArgument($0), RedisArgument(event.text)] }
             }
             do {
                 _ = try await redis.pipeline(commands)
+                gate.succeeded()
                 if failing.withLock({ $0 }) {
                     failing.withLock { $0 = false }
                     logger.notice("events are published again")
                 }
             } catch {
+                gate.failed()
                 let first = failing.withLock { state -> Bool in
                     defer { state = true }
                     return !state
