@@ -103,6 +103,13 @@ extension RenderWorker {
                 let elapsed = ContinuousClock.now - started
                 output.renderMilliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
                 let answer = try await completer.submit(Completion(claim: claim, output: output, next: isStopping ? nil : consumer))
+                do {
+                    _ = try answer.output.get()
+                } catch let error as HubError where error.code == .leaseLost {
+                    logger.warning("instruction \(id): \(error.message)")
+                    count { $0.leaseLost += 1 }
+                    return answer.next
+                }
                 count { $0.completed += 1 }
                 await queue.events.render("render_completed", claim.instruction, status: .completed,
                                           extra: ["output": .string(output.path), "cache_hit": .bool(output.cacheHit)])

@@ -70,7 +70,7 @@ public final class RenderWorker: Sendable {
     private let claimer: Coalescer<String, RenderClaim?>
     /// Slots that finish at the same moment share one completion statement (one commit), which
     /// also claims the next instruction for each slot that asks for one.
-    let completer: Coalescer<Completion, (outputID: Int64, next: RenderClaim?)>
+    let completer: Coalescer<Completion, (output: Result<Int64, any Error>, next: RenderClaim?)>
 
     /// A finished render handed to ``completer``; `next` names the slot that wants its next job
     /// claimed in the same statement (nil when it must not claim: the worker is stopping).
@@ -110,15 +110,17 @@ public final class RenderWorker: Sendable {
             let items = batch.map { (claim: $0.claim, output: $0.output) }
             do {
                 let (outputs, claims) = try await store.complete(items, thenClaimFor: batch.compactMap(\.next), lease: lease)
+                // A slot gets the job claimed for it even when its own completion was refused (a
+                // lost lease): the claim is current either way and must not wait for its lease to expire.
                 return zip(batch, outputs).map { completion, output in
-                    output.map { ($0, completion.next.flatMap { claims[$0] }) }
+                    .success((output, completion.next.flatMap { claims[$0] }))
                 }
             } catch where batch.count > 1 {
                 // The statement failed as a whole: record each completion on its own (the slots
                 // then claim their next jobs through the claimer).
-                var results: [Result<(outputID: Int64, next: RenderClaim?), any Error>] = []
+                var results: [Result<(output: Result<Int64, any Error>, next: RenderClaim?), any Error>] = []
                 for item in items {
-                    do { results.append(.success((try await store.complete(item.claim, output: item.output), nil))) } catch { results.append(.failure(error)) }
+                    do { results.append(.success((.success(try await store.complete(item.claim, output: item.output)), nil))) } catch { results.append(.failure(error)) }
                 }
                 return results
             } catch {
