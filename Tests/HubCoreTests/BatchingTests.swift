@@ -96,6 +96,24 @@ import Testing
     }
 }
 
+/// The outage gate of the Redis publishers: skip attempts for a while after a failure.
+@Suite struct OutageGateTests {
+    @Test func aFailureClosesTheGateForThePauseAndASuccessOpensIt() {
+        let gate = OutageGate(pause: .seconds(3600))
+        #expect(gate.shouldAttempt, "open before any failure")
+        gate.failed()
+        #expect(!gate.shouldAttempt, "closed within the pause")
+        gate.succeeded()
+        #expect(gate.shouldAttempt, "a success (or a deliberate relay) opens it")
+    }
+
+    @Test func theFirstCallAfterThePauseTriesAgain() {
+        let gate = OutageGate(pause: .zero)
+        gate.failed()
+        #expect(gate.shouldAttempt, "a pause of zero skips nothing")
+    }
+}
+
 /// The batched statements of the render store: one commit for many instructions.
 @Suite struct RenderBatchTests {
     let pool: PostgresPool
@@ -226,21 +244,39 @@ import Testing
 
     @Test func submitsNotifyOnlyWhileRedisCannotBeReached() async throws {
         let notifications = try await pool.listen(to: [RenderStore.pendingChannel])
-        var received = notifications.makeAsyncIterator()
+        let payloads = PThreadLocked<[String]>([])
+        // Read on a task of its own so a missing notification fails the wait below instead of
+        // hanging the run; cancelling the task ends the sequence.
+        let reader = Task {
+            for try await notification in notifications {
+                payloads.withLock { $0.append(notification.payload) }
+            }
+        }
+        defer { reader.cancel() }
         let redis = try RedisClient(url: try await TestServices.endpoints().redisURL)
         let dispatch = DispatchConfiguration(stream: "test:notify:\(UUID().uuidString.prefix(8))")
         let healthy = RenderQueue(store: store, redis: redis, dispatch: dispatch)
         #expect(try await healthy.submit(RenderSubmission(templateName: "healthy"), actor: "t").published)
         let deadRedis = try RedisClient(url: "redis://127.0.0.1:1/0")
-        let offline = RenderQueue(store: store, redis: deadRedis, dispatch: dispatch)
+        // A long outage pause: the second submit surely falls within it, however slow the machine.
+        let offline = RenderQueue(store: store, redis: deadRedis, dispatch: dispatch, outagePause: .seconds(3600))
         let first = try await offline.submit(RenderSubmission(templateName: "offline1"), actor: "t")
         let second = try await offline.submit(RenderSubmission(templateName: "offline2"), actor: "t")
         #expect(!first.published && !second.published)
-        var payloads: [String] = []
-        while payloads.count < 3, let notification = try await received.next() { payloads.append(notification.payload) }
-        // The healthy submit sent none: the first wake-up is the failed publish's own; from then
-        // on submits notify at commit (the payload is the instruction id), and so on.
-        #expect(payloads == ["", String(second.instruction.id), ""])
+        // A marker after the submits: notifications arrive in commit order, so once it is here,
+        // every notification the submits sent is here too.
+        try await pool.notify(RenderStore.pendingChannel, payload: "end")
+        try await waitUntil("the marker notification") { payloads.withLock { $0.last } == "end" }
+        // The healthy submit sent none; the first failed publish sends a wake-up (empty payload)
+        // and from then on submits notify at commit (the payload is the instruction id). The
+        // second submit's publish is skipped (the outage gate: no retry within the pause), so it
+        // adds no second wake-up.
+        #expect(payloads.withLock { $0 } == ["", String(second.instruction.id), "end"])
+        // Skipped is not lost: both rows wait in the outbox, and the relay publishes them.
+        let waiting = Set(try await store.unpublished(limit: 100).map(\.instructionID))
+        #expect(waiting == [first.instruction.id, second.instruction.id])
+        #expect(try await healthy.relay() == 2)
+        #expect(try await store.unpublished(limit: 100).isEmpty)
         await redis.close()
         await deadRedis.close()
     }

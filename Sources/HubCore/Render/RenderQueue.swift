@@ -58,8 +58,11 @@ public struct RenderQueue: Sendable {
     private let redisGate: OutageGate
 
     /// Creates a queue front end; `source` names this process in the events it publishes.
+    /// After a failed publish, signals are not tried again for `outagePause` (the relay and the
+    /// first publish after the pause retry them).
     public init(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration = DispatchConfiguration(),
-                source: String = "hub", logger: Logger = Logger(label: "hub.render.queue")) {
+                source: String = "hub", outagePause: Duration = .milliseconds(500),
+                logger: Logger = Logger(label: "hub.render.queue")) {
         self.store = store
         self.redis = redis
         self.dispatch = dispatch
@@ -82,7 +85,7 @@ public struct RenderQueue: Sendable {
                 return [.failure(error)]
             }
         }
-        let redisGate = OutageGate()
+        let redisGate = OutageGate(pause: outagePause)
         self.redisGate = redisGate
         let publish = Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing, gate: redisGate)
         self.publisher = Coalescer(maxBatch: 500, maxConcurrentFlushes: 1) { rows in
