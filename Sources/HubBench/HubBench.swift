@@ -63,9 +63,12 @@ struct DriversBench: AsyncParsableCommand {
 
         /// Alternates raw and Swift rounds so drift on the machine hits both sides alike.
         func compare(_ name: String, raw: @escaping @Sendable () throws -> Void, swift: () async throws -> Samples) async throws -> BenchResult {
+            try await compare(name, rawLoop: { try await Loop.onThread(iterations, raw) }, swift: swift)
+        }
+        func compare(_ name: String, rawLoop: () async throws -> Samples, swift: () async throws -> Samples) async throws -> BenchResult {
             var rawSamples = Samples(), swiftSamples = Samples()
             for _ in 0..<rounds {
-                rawSamples.append(try await Loop.onThread(iterations, raw))
+                rawSamples.append(try await rawLoop())
                 swiftSamples.append(try await swift())
             }
             return BenchResult(name: name, raw: rawSamples.summary, swift: swiftSamples.summary)
@@ -77,10 +80,22 @@ struct DriversBench: AsyncParsableCommand {
         results.append(try await compare("postgres SELECT 1, pool.query in pool.withAffinity", raw: { try rawPostgres.selectOne() }) {
             try await pool.withAffinity { try await Loop.swift(iterations, selectOne) }
         })
+        // The same comparison with both loops on one thread: the C loop runs inside withAffinity,
+        // on the pool connection's long-lived thread, where the Swift loop runs; the rows above
+        // run it on a new thread per round. The difference between the two baselines is the
+        // thread's, not the Swift layer's.
+        results.append(try await compare("postgres SELECT 1, in pool.withAffinity, C loop on the same thread",
+                                         rawLoop: { try await pool.withAffinity { try await Loop.here(iterations) { try rawPostgres.selectOne() } } }) {
+            try await pool.withAffinity { try await Loop.swift(iterations, selectOne) }
+        })
         results.append(try await compare("redis PING, client.ping() from a task", raw: { try rawRedis.ping() }) {
             try await Loop.swift(iterations, ping)
         })
         results.append(try await compare("redis PING, client.ping() in client.withAffinity", raw: { try rawRedis.ping() }) {
+            try await redis.withAffinity { try await Loop.swift(iterations, ping) }
+        })
+        results.append(try await compare("redis PING, in client.withAffinity, C loop on the same thread",
+                                         rawLoop: { try await redis.withAffinity { try await Loop.here(iterations) { try rawRedis.ping() } } }) {
             try await redis.withAffinity { try await Loop.swift(iterations, ping) }
         })
 

@@ -16,6 +16,22 @@ enum Loop {
         return samples
     }
 
+    /// Runs a blocking `body` `count` times right where the caller runs, without suspending: inside
+    /// `withAffinity`, on the thread of the pool connection the affinity loop would use (which is
+    /// not on the cooperative pool), so a C loop there runs on the very thread the Swift loop does.
+    static func here(_ count: Int, _ body: () throws -> Void) async throws -> Samples {
+        var samples = Samples()
+        samples.nanos.reserveCapacity(count)
+        let start = monotonicNanos()
+        for _ in 0..<count {
+            let t0 = monotonicNanos()
+            try body()
+            samples.nanos.append(monotonicNanos() - t0)
+        }
+        samples.wallNanos = monotonicNanos() - start
+        return samples
+    }
+
     /// Runs a blocking `body` `count` times on a dedicated thread (never on the cooperative pool).
     static func onThread(_ count: Int, _ body: @escaping @Sendable () throws -> Void) async throws -> Samples {
         try await withCheckedThrowingContinuation { continuation in
