@@ -287,6 +287,31 @@ func writeScript(_ body: String) throws -> String {
         await redis.close()
     }
 
+    /// Cancelling the worker's task (what happens to every slot when a sibling slot fails) stops
+    /// the render at once; the job must still be handed back, although the slot's own task is
+    /// cancelled and a cancelled task's statements are refused before they are sent.
+    @Test func cancellingTheWorkersTaskHandsBackItsRender() async throws {
+        let (pool, redis, queue) = try producer()
+        let script = try writeScript("for i in $(seq 1 600); do echo \"progress: $i/600\"; sleep 0.1; done")
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: CommandBackend(executable: script), concurrency: 1, name: "cancelled-task")
+        let submitted = try await queue.submit(RenderSubmission(templateName: "long_clip"), actor: "test")
+        let store = RenderStore(pool: pool)
+        try await waitUntil("the render to start", timeout: 30) {
+            try await store.instruction(submitted.instruction.id).status == .processing
+        }
+        worker.task.cancel()
+        _ = try? await worker.task.value
+        let now = try await store.instruction(submitted.instruction.id)
+        #expect(now.status == .pending, "handed back at once, not left to wait out its lease")
+        #expect(now.retryCount == 0, "a hand-back is not a failure")
+        #expect(try await store.timeline(submitted.instruction.id).map(\.event).last == "handed_back")
+        await worker.pool.close()
+        await worker.redis.close()
+        await pool.close()
+        await redis.close()
+    }
+
     @Test func stoppingWorkerHandsBackAnUnfinishedRender() async throws {
         let (pool, redis, queue) = try producer()
         let script = try writeScript("for i in $(seq 1 600); do echo \"progress: $i/600\"; sleep 0.1; done")

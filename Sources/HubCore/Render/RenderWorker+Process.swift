@@ -102,12 +102,20 @@ extension RenderWorker {
             case .rendered(var output):
                 let elapsed = ContinuousClock.now - started
                 output.renderMilliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-                let answer = try await completer.submit(Completion(claim: claim, output: output, next: isStopping ? nil : consumer))
+                // No next job for a slot that is stopping or whose task was cancelled (a sibling
+                // slot failed): it would only have to be handed back.
+                let wantsNext = !isStopping && !Task.isCancelled
+                let answer = try await completer.submit(Completion(claim: claim, output: output, next: wantsNext ? consumer : nil))
                 do {
                     _ = try answer.output.get()
-                } catch let error as HubError where error.code == .leaseLost {
-                    logger.warning("instruction \(id): \(error.message)")
-                    count { $0.leaseLost += 1 }
+                } catch {
+                    // Whatever became of this completion, the job claimed with it is the slot's.
+                    if let error = error as? HubError, error.code == .leaseLost {
+                        logger.warning("instruction \(id): \(error.message)")
+                        count { $0.leaseLost += 1 }
+                    } else {
+                        logger.error("instruction \(id): could not record the outcome (\(error)); the lease will expire and the job be recovered")
+                    }
                     return answer.next
                 }
                 count { $0.completed += 1 }
@@ -124,7 +132,12 @@ extension RenderWorker {
                 count { $0.cancelled += 1 }
                 await queue.events.render("instruction_updated", claim.instruction, status: .cancelled)
             case .shutdown:
-                try await queue.store.handBack(claim, reason: "worker \(claim.workerID) stopped before the render finished")
+                // Not cancellable: a hand-back that never reaches the database leaves the job to
+                // wait out its lease and be counted as a crash.
+                let store = queue.store
+                try await Task {
+                    try await store.handBack(claim, reason: "worker \(claim.workerID) stopped before the render finished")
+                }.value
                 count { $0.handedBack += 1 }
                 await queue.events.render("instruction_updated", claim.instruction, status: .pending)
             case .leaseLost:

@@ -255,8 +255,10 @@ public final class RenderWorker: Sendable {
                 }
             }
         }
-        // Claimed together with the last completion as the worker began to stop: give it back.
-        if let next { await handBackUnstarted(next) }
+        // Claimed together with the last completion as the worker began to stop: give it back —
+        // in a task of its own, since this slot's task may be cancelled (a sibling slot failed)
+        // and a cancelled task's statement is refused before it is sent.
+        if let next { await Task { await self.handBackUnstarted(next) }.value }
     }
 
     /// Gives back a claim that was never rendered (the worker stopped right after claiming it).
