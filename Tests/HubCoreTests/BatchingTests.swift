@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import HubCore
+@testable import HubCore
 import HubDriverSupport
 import HubPostgres
 import HubRedis
@@ -93,6 +93,24 @@ import Testing
         await #expect(throws: Odd.self) { try await coalescer.submit(3) }
         let short = Coalescer<Int, Int>(maxBatch: 10) { _ in [] }
         await #expect(throws: CoalescerError.self) { try await short.submit(1) }
+    }
+}
+
+/// Which published outbox rows wait for the next submit statement.
+@Suite struct PendingDeletesTests {
+    @Test func rowsWaitOnlyWhileOtherSubmitsAreUnderWay() {
+        var pending = PendingDeletes()
+        pending.inFlight = 2
+        #expect(pending.defer([1, 2], publishedFor: 2) == .now, "no other submit: the publisher deletes at once")
+        #expect(pending.published.isEmpty)
+        pending.inFlight = 5
+        #expect(pending.defer([1, 2], publishedFor: 2) == .deferredWithSweep, "the first deferral schedules the sweep")
+        #expect(pending.defer([3], publishedFor: 1) == .deferred, "one sweep at a time")
+        #expect(pending.take() == [1, 2, 3], "the next submit statement takes them all")
+        #expect(pending.take().isEmpty)
+        #expect(pending.defer([4], publishedFor: 1) == .deferred)
+        #expect(pending.endSweep() == [4], "the sweep deletes what no statement took")
+        #expect(pending.defer([5], publishedFor: 1) == .deferredWithSweep, "after a sweep the next deferral schedules another")
     }
 }
 
@@ -279,6 +297,30 @@ import Testing
         #expect(try await store.unpublished(limit: 100).isEmpty)
         await redis.close()
         await deadRedis.close()
+    }
+
+    /// Under load the outbox rows of published signals are deleted by a later submit statement
+    /// (or the sweep): none is left behind, and a lone submit deletes its own at once.
+    @Test func concurrentSubmitsLeaveNoPublishedRowInTheOutbox() async throws {
+        let redis = try RedisClient(url: try await TestServices.endpoints().redisURL)
+        let queue = RenderQueue(store: store, redis: redis, dispatch: DispatchConfiguration(stream: "test:outbox:\(UUID().uuidString.prefix(8))"))
+        let results = try await withThrowingTaskGroup(of: RenderQueue.Result.self) { group in
+            for i in 0..<200 {
+                group.addTask { try await queue.submit(RenderSubmission(templateName: "burst", layerData: ["i": .integer(Int64(i))]), actor: "t") }
+            }
+            var results: [RenderQueue.Result] = []
+            for try await result in group { results.append(result) }
+            return results
+        }
+        #expect(results.count == 200 && results.allSatisfy(\.published))
+        // Deferred rows go with a later submit statement or with the sweep a moment after.
+        try await waitUntil("the published rows to leave the outbox") { try await store.unpublished(limit: 500).isEmpty }
+        let lone = try await queue.submit(RenderSubmission(templateName: "lone"), actor: "t")
+        #expect(lone.published)
+        #expect(try await store.unpublished(limit: 500).isEmpty)
+        let stream = try await redis.xlen(queue.dispatch.stream)
+        #expect(stream == 201, "one signal per instruction")
+        await redis.close()
     }
 
     @Test func aClaimBringsTheRenderCacheCandidate() async throws {

@@ -50,6 +50,9 @@ public struct RenderQueue: Sendable {
     private let submitter: Coalescer<(submission: RenderSubmission, actor: String), RenderStore.Submitted>
     /// Concurrent publishes share one XADD pipeline and one outbox update.
     private let publisher: Coalescer<(outboxID: Int64, instructionID: Int64), Bool>
+    /// Published outbox rows handed to the next submit statement instead of a `DELETE` (and a
+    /// commit) of their own, and how many ``submit(_:actor:)`` calls wait for their statement.
+    private let outbox: PThreadLocked<PendingDeletes>
     /// Whether the last dispatch signal failed to reach Redis: while it did, submits also
     /// `NOTIFY` at commit, so fallback workers wake without waiting for Redis to time out.
     private let redisFailing: PThreadLocked<Bool>
@@ -70,11 +73,17 @@ public struct RenderQueue: Sendable {
         self.logger = logger
         let redisFailing = PThreadLocked(false)
         self.redisFailing = redisFailing
+        let outbox = PThreadLocked(PendingDeletes())
+        self.outbox = outbox
         self.submitter = Coalescer(maxBatch: 200, maxConcurrentFlushes: 2) { [store] batch in
             let notify = redisFailing.withLock { $0 }
+            // This statement is the one the waiting submits were counted for: it takes the rows
+            // published meanwhile along.
+            let published = outbox.withLock { $0.take() }
             do {
-                return try await store.submit(batch, notify: notify).map { .success($0) }
+                return try await store.submit(batch, notify: notify, deletingPublished: published).map { .success($0) }
             } catch where batch.count > 1 {
+                try? await store.markPublished(published)
                 // One bad row fails the whole statement: answer each submission on its own.
                 var results: [Swift.Result<RenderStore.Submitted, any Error>] = []
                 for item in batch {
@@ -82,12 +91,14 @@ public struct RenderQueue: Sendable {
                 }
                 return results
             } catch {
+                try? await store.markPublished(published)
                 return [.failure(error)]
             }
         }
         let redisGate = OutageGate(pause: outagePause)
         self.redisGate = redisGate
-        let publish = Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing, gate: redisGate)
+        let publish = Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing,
+                                     gate: redisGate, deferDeletesTo: outbox)
         self.publisher = Coalescer(maxBatch: 500, maxConcurrentFlushes: 1) { rows in
             let published = Set(await publish(rows))
             return rows.map { .success(published.contains($0.outboxID)) }
@@ -117,6 +128,8 @@ public struct RenderQueue: Sendable {
     ///   reported as `published == false`.
     public func submit(_ submission: RenderSubmission, actor: String) async throws -> Result {
         try submission.validate() // an invalid submission fails alone, before it joins a batch
+        outbox.withLock { $0.inFlight += 1 }
+        defer { outbox.withLock { $0.inFlight -= 1 } }
         let submitted = try await submitter.submit((submission, actor))
         // The event goes out before the dispatch signal, so a watcher sees the instruction
         // submitted before any worker can report it started.
@@ -162,11 +175,15 @@ public struct RenderQueue: Sendable {
     /// XADDs one entry per outbox row in one pipeline and marks them published.
     /// - Returns: the outbox ids published (none when Redis is unreachable).
     func publish(_ rows: [(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
-        await Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing, gate: redisGate)(rows)
+        await Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing,
+                             gate: redisGate, deferDeletesTo: nil)(rows)
     }
 
+    /// The publish step: one XADD pipeline for `rows`, then their outbox rows are deleted — at
+    /// once, or, with `pending` and another submit waiting for its statement, by that statement.
     private static func publisher(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration, logger: Logger,
-                                  failing: PThreadLocked<Bool>, gate: OutageGate) -> @Sendable ([(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
+                                  failing: PThreadLocked<Bool>, gate: OutageGate,
+                                  deferDeletesTo pending: PThreadLocked<PendingDeletes>?) -> @Sendable ([(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
         { rows in
             guard !rows.isEmpty else { return [] }
             // Redis failed a moment ago: leave the rows to the relay (fallback workers were woken
@@ -193,6 +210,20 @@ public struct RenderQueue: Sendable {
             gate.succeeded()
             failing.withLock { $0 = false }
             let done = zip(ids, replies).filter { $0.1.string != nil }.map(\.0)
+            if let pending {
+                switch pending.withLock({ $0.defer(done, publishedFor: rows.count) }) {
+                case .now: break
+                case .deferred: return done
+                case .deferredWithSweep:
+                    // Whatever no submit statement took by then is deleted on its own.
+                    Task {
+                        try? await Task.sleep(for: PendingDeletes.sweepDelay)
+                        let left = pending.withLock { $0.endSweep() }
+                        if !left.isEmpty { try? await store.markPublished(left) }
+                    }
+                    return done
+                }
+            }
             do {
                 try await store.markPublished(done)
             } catch {
@@ -202,5 +233,49 @@ public struct RenderQueue: Sendable {
             }
             return done
         }
+    }
+}
+
+/// Published outbox rows waiting to be deleted by the next submit statement.
+///
+/// Under load a producer's submits follow each other closely: deleting the rows of the signals
+/// that went out in the next submit statement saves a statement and a commit per publish. Rows are
+/// deferred only while other submits are in flight; a sweep deletes, after ``sweepDelay``, what no
+/// statement took (the end of a burst). A lone submit deletes its row at once, so a one-shot
+/// `hubctl render submit` leaves nothing behind. A row whose delete is lost (a crash, a failed
+/// statement) stays unpublished and the relay sends its signal again, which is harmless.
+struct PendingDeletes: Sendable {
+    /// How long deferred rows wait for a submit statement before a delete of their own.
+    static let sweepDelay: Duration = .milliseconds(20)
+
+    enum Decision: Equatable { case now, deferred, deferredWithSweep }
+
+    /// ``RenderQueue/submit(_:actor:)`` calls under way.
+    var inFlight = 0
+    /// Outbox rows whose signals reached Redis.
+    var published: [Int64] = []
+    /// Whether a sweep is scheduled.
+    var sweeping = false
+
+    /// Defers `ids` (published for `count` of the submits in flight) when other submits are under
+    /// way; `.deferredWithSweep` asks the caller to schedule the sweep.
+    mutating func `defer`(_ ids: [Int64], publishedFor count: Int) -> Decision {
+        guard inFlight > count, !ids.isEmpty else { return .now }
+        published.append(contentsOf: ids)
+        guard !sweeping else { return .deferred }
+        sweeping = true
+        return .deferredWithSweep
+    }
+
+    /// A submit statement starts: it takes the deferred rows.
+    mutating func take() -> [Int64] {
+        defer { published = [] }
+        return published
+    }
+
+    /// The sweep runs: it takes what is left.
+    mutating func endSweep() -> [Int64] {
+        sweeping = false
+        return take()
     }
 }

@@ -83,9 +83,14 @@ public struct RenderStore: Sendable {
     /// passes false and notifies only when the Redis signal cannot be sent: a transaction that
     /// notifies holds PostgreSQL's notification-queue lock through its commit, which serializes
     /// concurrent submits.
-    public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true) async throws -> [Submitted] {
+    ///
+    /// `deletingPublished` names outbox rows whose signals went out since (``markPublished(_:)``
+    /// done in the same statement, so a busy producer pays no statement and no commit of its own
+    /// for it).
+    public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
+                       deletingPublished published: [Int64] = []) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
-        let (statement, hashes) = try Self.submitStatement(batch, notify: notify)
+        let (statement, hashes) = try Self.submitStatement(batch, notify: notify, deletingPublished: published)
         do {
             return try Self.decodeSubmitted(try await pool.query(statement), batch, hashes)
         } catch let error as PostgresError where error.constraint == "render_instructions_cue_item_fk" {
@@ -113,7 +118,8 @@ public struct RenderStore: Sendable {
 
     /// The one statement that inserts a batch with its outbox and timeline rows.
     /// - Returns: the statement and the data hash of each submission.
-    static func submitStatement(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool) throws -> (PostgresQuery, [String]) {
+    static func submitStatement(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool,
+                                deletingPublished published: [Int64] = []) throws -> (PostgresQuery, [String]) {
         for (index, item) in batch.enumerated() {
             do {
                 try item.submission.validate()
@@ -155,7 +161,13 @@ public struct RenderStore: Sendable {
                 FROM ins JOIN numbered n ON n.id = ins.id
             ), notified AS (
                 SELECT CASE WHEN \(notify) THEN pg_notify(\(Self.pendingChannel), max(id)::text) END AS sent FROM ins
+            )\(fragment: published.isEmpty ? "" : """
+            , published AS (
+                -- earlier signals that reached Redis: their rows leave the outbox (a statement of
+                -- its own, prepared apart; without them the statement is the plain submit)
+                DELETE FROM render_outbox WHERE id = ANY(\(published)::bigint[])
             )
+            """)
             SELECT ins.id, ins.created_at, ins.scheduled_at, outbox.id, n.ord
             FROM ins JOIN outbox ON outbox.instruction_id = ins.id JOIN numbered n ON n.id = ins.id CROSS JOIN notified
             ORDER BY n.ord
