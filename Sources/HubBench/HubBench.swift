@@ -85,7 +85,7 @@ struct DriversBench: AsyncParsableCommand {
         // run it on a new thread per round. The difference between the two baselines is the
         // thread's, not the Swift layer's.
         results.append(try await compare("postgres SELECT 1, in pool.withAffinity, C loop on the same thread",
-                                         rawLoop: { try await pool.withAffinity { try await Loop.here(iterations) { try rawPostgres.selectOne() } } }) {
+                                         rawLoop: { try await pool.withAffinity { try Loop.here(iterations) { try rawPostgres.selectOne() } } }) {
             try await pool.withAffinity { try await Loop.swift(iterations, selectOne) }
         })
         results.append(try await compare("redis PING, client.ping() from a task", raw: { try rawRedis.ping() }) {
@@ -95,7 +95,7 @@ struct DriversBench: AsyncParsableCommand {
             try await redis.withAffinity { try await Loop.swift(iterations, ping) }
         })
         results.append(try await compare("redis PING, in client.withAffinity, C loop on the same thread",
-                                         rawLoop: { try await redis.withAffinity { try await Loop.here(iterations) { try rawRedis.ping() } } }) {
+                                         rawLoop: { try await redis.withAffinity { try Loop.here(iterations) { try rawRedis.ping() } } }) {
             try await redis.withAffinity { try await Loop.swift(iterations, ping) }
         })
 

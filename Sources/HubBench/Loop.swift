@@ -16,10 +16,10 @@ enum Loop {
         return samples
     }
 
-    /// Runs a blocking `body` `count` times right where the caller runs, without suspending: inside
-    /// `withAffinity`, on the thread of the pool connection the affinity loop would use (which is
-    /// not on the cooperative pool), so a C loop there runs on the very thread the Swift loop does.
-    static func here(_ count: Int, _ body: () throws -> Void) async throws -> Samples {
+    /// Runs a blocking `body` `count` times right where the caller runs, timing each call. Inside
+    /// `withAffinity` that is the thread of the pool connection the affinity loop would use (not
+    /// on the cooperative pool), so a C loop there runs on the very thread the Swift loop does.
+    static func here(_ count: Int, _ body: () throws -> Void) rethrows -> Samples {
         var samples = Samples()
         samples.nanos.reserveCapacity(count)
         let start = monotonicNanos()
@@ -36,20 +36,7 @@ enum Loop {
     static func onThread(_ count: Int, _ body: @escaping @Sendable () throws -> Void) async throws -> Samples {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                do {
-                    var samples = Samples()
-                    samples.nanos.reserveCapacity(count)
-                    let start = monotonicNanos()
-                    for _ in 0..<count {
-                        let t0 = monotonicNanos()
-                        try body()
-                        samples.nanos.append(monotonicNanos() - t0)
-                    }
-                    samples.wallNanos = monotonicNanos() - start
-                    continuation.resume(returning: samples)
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+                continuation.resume(with: Result { try here(count, body) })
             }
             thread.start()
         }

@@ -287,51 +287,53 @@ func writeScript(_ body: String) throws -> String {
         await redis.close()
     }
 
+    /// A one-slot worker busy with a minute-long render of a fresh instruction, and the producer's pools.
+    struct LongRender {
+        let pool: PostgresPool
+        let redis: RedisClient
+        let worker: WorkerHarness
+        let store: RenderStore
+        let id: Int64
+    }
+
+    func startLongRender(name: String) async throws -> LongRender {
+        let (pool, redis, queue) = try producer()
+        let script = try writeScript("for i in $(seq 1 600); do echo \"progress: $i/600\"; sleep 0.1; done")
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: CommandBackend(executable: script), concurrency: 1, name: name)
+        let id = try await queue.submit(RenderSubmission(templateName: "long_clip"), actor: "test").instruction.id
+        let store = RenderStore(pool: pool)
+        try await waitUntil("the render to start", timeout: 30) { try await store.instruction(id).status == .processing }
+        return LongRender(pool: pool, redis: redis, worker: worker, store: store, id: id)
+    }
+
+    /// Expects the render's instruction back in the queue through a hand-back, then closes everything.
+    func expectHandedBack(_ render: LongRender) async throws {
+        let now = try await render.store.instruction(render.id)
+        #expect(now.status == .pending, "handed back at once, not left to wait out its lease")
+        #expect(now.retryCount == 0, "a hand-back is not a failure")
+        #expect(try await render.store.timeline(render.id).map(\.event).last == "handed_back")
+        await render.worker.pool.close()
+        await render.worker.redis.close()
+        await render.pool.close()
+        await render.redis.close()
+    }
+
     /// Cancelling the worker's task (what happens to every slot when a sibling slot fails) stops
     /// the render at once; the job must still be handed back, although the slot's own task is
     /// cancelled and a cancelled task's statements are refused before they are sent.
     @Test func cancellingTheWorkersTaskHandsBackItsRender() async throws {
-        let (pool, redis, queue) = try producer()
-        let script = try writeScript("for i in $(seq 1 600); do echo \"progress: $i/600\"; sleep 0.1; done")
-        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
-                                             backend: CommandBackend(executable: script), concurrency: 1, name: "cancelled-task")
-        let submitted = try await queue.submit(RenderSubmission(templateName: "long_clip"), actor: "test")
-        let store = RenderStore(pool: pool)
-        try await waitUntil("the render to start", timeout: 30) {
-            try await store.instruction(submitted.instruction.id).status == .processing
-        }
-        worker.task.cancel()
-        _ = try? await worker.task.value
-        let now = try await store.instruction(submitted.instruction.id)
-        #expect(now.status == .pending, "handed back at once, not left to wait out its lease")
-        #expect(now.retryCount == 0, "a hand-back is not a failure")
-        #expect(try await store.timeline(submitted.instruction.id).map(\.event).last == "handed_back")
-        await worker.pool.close()
-        await worker.redis.close()
-        await pool.close()
-        await redis.close()
+        let render = try await startLongRender(name: "cancelled-task")
+        render.worker.task.cancel()
+        _ = try? await render.worker.task.value
+        try await expectHandedBack(render)
     }
 
     @Test func stoppingWorkerHandsBackAnUnfinishedRender() async throws {
-        let (pool, redis, queue) = try producer()
-        let script = try writeScript("for i in $(seq 1 600); do echo \"progress: $i/600\"; sleep 0.1; done")
-        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
-                                             backend: CommandBackend(executable: script), concurrency: 1, name: "stop")
-        let submitted = try await queue.submit(RenderSubmission(templateName: "long_clip"), actor: "test")
-        let store = RenderStore(pool: pool)
-        try await waitUntil("the render to start", timeout: 30) {
-            try await store.instruction(submitted.instruction.id).status == .processing
-        }
-        worker.worker.stop(grace: .milliseconds(300))
-        let summary = try await worker.task.value
+        let render = try await startLongRender(name: "stop")
+        render.worker.worker.stop(grace: .milliseconds(300))
+        let summary = try await render.worker.task.value
         #expect(summary.handedBack == 1)
-        let now = try await store.instruction(submitted.instruction.id)
-        #expect(now.status == .pending)
-        #expect(now.retryCount == 0, "a hand-back is not a failure")
-        #expect(try await store.timeline(submitted.instruction.id).map(\.event).last == "handed_back")
-        await worker.pool.close()
-        await worker.redis.close()
-        await pool.close()
-        await redis.close()
+        try await expectHandedBack(render)
     }
 }

@@ -48,10 +48,11 @@ public struct RenderQueue: Sendable {
     let logger: Logger
     /// Concurrent ``submit(_:actor:)`` calls share one insert statement (group commit).
     private let submitter: Coalescer<(submission: RenderSubmission, actor: String), RenderStore.Submitted>
-    /// Concurrent publishes share one XADD pipeline and one outbox update.
+    /// Concurrent publishes share one XADD pipeline; their outbox rows are deleted together
+    /// (see ``PendingDeletes``).
     private let publisher: Coalescer<(outboxID: Int64, instructionID: Int64), Bool>
     /// Published outbox rows handed to the next submit statement instead of a `DELETE` (and a
-    /// commit) of their own, and how many ``submit(_:actor:)`` calls wait for their statement.
+    /// commit) of their own, and how many ``submit(_:actor:)`` calls are under way.
     private let outbox: PThreadLocked<PendingDeletes>
     /// Whether the last dispatch signal failed to reach Redis: while it did, submits also
     /// `NOTIFY` at commit, so fallback workers wake without waiting for Redis to time out.
@@ -77,8 +78,7 @@ public struct RenderQueue: Sendable {
         self.outbox = outbox
         self.submitter = Coalescer(maxBatch: 200, maxConcurrentFlushes: 2) { [store] batch in
             let notify = redisFailing.withLock { $0 }
-            // This statement is the one the waiting submits were counted for: it takes the rows
-            // published meanwhile along.
+            // The rows published since the last statement go along (deleted in this one).
             let published = outbox.withLock { $0.take() }
             do {
                 return try await store.submit(batch, notify: notify, deletingPublished: published).map { .success($0) }
@@ -180,7 +180,8 @@ public struct RenderQueue: Sendable {
     }
 
     /// The publish step: one XADD pipeline for `rows`, then their outbox rows are deleted — at
-    /// once, or, with `pending` and another submit waiting for its statement, by that statement.
+    /// once, or, with `pending` while other submits are under way, by a later submit statement
+    /// or the sweep.
     private static func publisher(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration, logger: Logger,
                                   failing: PThreadLocked<Bool>, gate: OutageGate,
                                   deferDeletesTo pending: PThreadLocked<PendingDeletes>?) -> @Sendable ([(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
