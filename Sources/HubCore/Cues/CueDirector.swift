@@ -106,23 +106,46 @@ public struct CueDirector: Sendable {
     ///   when the data does not fit the composition (nothing is written); `.notFound` for an
     ///   unknown item, template composition or player.
     public func trigger(_ itemID: Int64, actor: String, reason: String? = nil) async throws -> Triggered {
+        try await trigger(itemID, actor: actor, reason: reason, kind: "manual", alongside: nil)
+    }
+
+    /// Triggers an item; `alongside` runs in the same transaction after the instruction is
+    /// inserted (an automatic rule records its firing there), with the connection and the
+    /// instruction id. `kind` is the `gfx_triggers.trigger_type` (`manual`, `auto`).
+    func trigger(_ itemID: Int64, actor: String, reason: String?, kind: String,
+                 alongside: (@Sendable (PostgresConnection, Int64) async throws -> Void)?) async throws -> Triggered {
         let item = try await store.item(itemID)
         guard !item.status.isInFlight else {
             throw HubError(.conflict, "cue item \(itemID) is \(item.status.rawValue) (instruction \(item.renderInstructionID.map(String.init) ?? "?")): wait for it, or cancel it with hubctl cancel \(item.renderInstructionID.map(String.init) ?? "ID")")
         }
         let template = try await store.template(item.templateID)
-        let aep = AEPStore(pool: pool)
-        let composition = try await aep.composition(project: template.aepProject, name: template.aepComposition)
-        let binder = DataBinder(mediaSources: try await aep.mediaSources())
         let parameters = template.defaultData.merging(item.data) { $1 }
-        let session = try await store.session(item.sessionID)
-        let snapshot = try await CueSnapshot.take(for: item, parameters: parameters, session: session, composition: composition, pool: pool)
-        let layers = try binder.bind(composition, rows: snapshot.rows, values: snapshot.values)
+        let snapshot: CueSnapshot
+        let layers: [String: JSONValue]
+        let submission: RenderSubmission
+        if item.cueType == .graphic {
+            let service = GraphicsService(pool: pool)
+            let catalog = try await service.store.catalog()
+            let request = try GraphicsRequest(composition: template.aepComposition, cueData: parameters)
+            let document = try await service.document(request, catalog: catalog)
+            layers = document.jsonObject
+            snapshot = CueSnapshot(values: layers)
+            submission = GraphicsService.submission(document, catalog: catalog, priority: template.priority, trigger: .cueItem,
+                                                    format: template.outputFormat, cueItemID: item.id)
+        } else {
+            let aep = AEPStore(pool: pool)
+            let composition = try await aep.composition(project: template.aepProject, name: template.aepComposition)
+            let binder = DataBinder(mediaSources: try await aep.mediaSources())
+            let session = try await store.session(item.sessionID)
+            snapshot = try await CueSnapshot.take(for: item, parameters: parameters, session: session, composition: composition, pool: pool)
+            layers = try binder.bind(composition, rows: snapshot.rows, values: snapshot.values)
+            submission = RenderSubmission(
+                templateName: template.aepProject, composition: template.aepComposition, layerData: layers,
+                outputSettings: OutputSettings(format: template.outputFormat, width: composition.width, height: composition.height, fps: composition.fps),
+                priority: template.priority, trigger: .cueItem, triggerID: nil, cueItemID: item.id)
+        }
         let correlation = UUID()
-        let submission = RenderSubmission(
-            templateName: template.aepProject, composition: template.aepComposition, layerData: layers,
-            outputSettings: OutputSettings(format: template.outputFormat, width: composition.width, height: composition.height, fps: composition.fps),
-            priority: template.priority, trigger: .cueItem, triggerID: nil, cueItemID: item.id)
+        let warnings = GFXDataDocument(layerData: submission.layerData)?.metadata.warnings ?? []
         let notify = queue.notifiesAtCommit
         let (submitted, triggerID) = try await pool.withTransaction { connection in
             let current = try await connection.query("SELECT status FROM cue_items WHERE id = \(itemID) FOR UPDATE")
@@ -131,7 +154,7 @@ public struct CueDirector: Sendable {
             }
             let triggerID = try await connection.query("""
                 INSERT INTO gfx_triggers (cue_item_id, trigger_type, cue_type, aep_project, aep_comp_name, gfx_data, layer_data, triggered_by, correlation_id)
-                VALUES (\(itemID), 'manual', \(item.cueType.rawValue), \(template.aepProject), \(template.aepComposition),
+                VALUES (\(itemID), \(kind), \(item.cueType.rawValue), \(template.aepProject), \(template.aepComposition),
                         \(PostgresJSON(snapshot)), \(PostgresJSON(layers)), \(actor), \(correlation))
                 RETURNING id
                 """)[0].decode(Int64.self, at: 0)
@@ -139,6 +162,14 @@ public struct CueDirector: Sendable {
             withTrigger.triggerID = String(triggerID)
             let submitted = try await queue.store.submit([(withTrigger, actor)], notify: notify, on: connection)[0]
             try await connection.execute("UPDATE gfx_triggers SET render_instruction_id = \(submitted.instruction.id) WHERE id = \(triggerID)")
+            for warning in warnings {
+                // More rows than slots: the cut is on the job's timeline (GRAPHICS.md §2, NULL rules).
+                try await connection.execute("""
+                    INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, reason)
+                    VALUES (\(submitted.instruction.id), 'data_warning', 'pending', 'pending', \(actor), \(warning))
+                    """)
+            }
+            try await alongside?(connection, submitted.instruction.id)
             try await connection.execute("""
                 UPDATE cue_items SET status = 'queued', render_instruction_id = \(submitted.instruction.id), error = NULL,
                        triggered_at = now(), completed_at = NULL, updated_at = now()

@@ -11,6 +11,9 @@ public enum CueType: String, Sendable, Hashable, Codable, CaseIterable {
     case playerInfo = "player_info"
     /// The item's own `fields`, bound as they are.
     case custom
+    /// A composition of the graphics catalog for a moment (`game`, `hand`, `player`,
+    /// `start_rank`): its layer data is the `gfx_data` v3 document.
+    case graphic
 }
 
 /// A cue item's state: `pending` until triggered, then it follows its render instruction.

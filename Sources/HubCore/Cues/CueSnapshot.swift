@@ -96,6 +96,8 @@ public struct CueSnapshot: Sendable, Hashable, Codable {
             if let bio = player.bio { snapshot.values["bio"] = .string(bio) }
             if let wins = player.notableWins { snapshot.values["notable_wins"] = .string(wins) }
             snapshot.values["hands_played"] = .integer(Int64(player.handsPlayed))
+        case .graphic:
+            throw HubError(.usage, "a graphic cue is made by GraphicsService, not bound through a description")
         case .custom:
             if let fields = parameters["fields"] {
                 guard case .object(let object) = fields else { throw HubError(.usage, "fields must be a JSON object of field keys to values") }

@@ -8,12 +8,15 @@ public struct RenderJob: Sendable {
     public var outputPath: String
     /// A scratch directory for job files, removed after the attempt.
     public var workDirectory: URL
+    /// How the instruction's AE project names its layers (graphics instructions only).
+    public var layerMapping: LayerMapping?
 
     /// Describes a render for a backend.
-    public init(instruction: RenderInstruction, outputPath: String, workDirectory: URL) {
+    public init(instruction: RenderInstruction, outputPath: String, workDirectory: URL, layerMapping: LayerMapping? = nil) {
         self.instruction = instruction
         self.outputPath = outputPath
         self.workDirectory = workDirectory
+        self.layerMapping = layerMapping
     }
 }
 
@@ -59,5 +62,17 @@ public struct NoopBackend: RenderBackend {
 
     public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
         RenderStore.Output(path: job.outputPath, fileSize: 0, frameCount: 0)
+    }
+}
+
+extension RenderJob {
+    /// The layers to fill, layer name → value: a graphics instruction's ``GFXDataDocument``
+    /// named through ``layerMapping`` (field keys where it has no entry), else the instruction's
+    /// layer data as bound.
+    public var layers: [String: JSONValue] {
+        if let document = GFXDataDocument(layerData: instruction.layerData) {
+            return document.layers(mapping: layerMapping)
+        }
+        return instruction.layerData
     }
 }
