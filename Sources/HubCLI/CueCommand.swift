@@ -17,7 +17,7 @@ struct CueCommand: AsyncParsableCommand {
               hubctl cue trigger 1
             Every change is published on the channel broadcast-SESSION_ID (hubctl watch broadcast-1).
             """,
-        subcommands: [Session.self, Sheet.self, Template.self, Item.self, Trigger.self]
+        subcommands: [Session.self, Sheet.self, Template.self, Item.self, Trigger.self, Rule.self, Staff.self]
     )
 
     static func withDirector<T>(_ global: GlobalOptions, _ body: (CueDirector) async throws -> T) async throws -> T {

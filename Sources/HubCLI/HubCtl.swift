@@ -16,7 +16,7 @@ struct HubCtl: AsyncParsableCommand {
         version: HubVersion.current,
         subcommands: [MigrateCommand.self, StatusCommand.self, ConfigCommand.self, RenderCommand.self, JobsCommand.self, ReapCommand.self,
                       RetryCommand.self, BulkRetryCommand.self, PriorityCommand.self, CancelCommand.self, EventsCommand.self,
-                      MonitorCommand.self, ServicesCommand.self, WatchCommand.self, PlayersCommand.self, CueCommand.self, AEPCommand.self]
+                      MonitorCommand.self, ServicesCommand.self, WatchCommand.self, PlayersCommand.self, CueCommand.self, AEPCommand.self, GraphicsCommand.self]
     )
 }
 

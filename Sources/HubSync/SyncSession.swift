@@ -22,6 +22,9 @@ struct SyncSession {
         var playersLinked: Int?
         var ambiguousNames: [String]?
         var renderInstructions: [Int64]?
+        /// Automatic graphics the session rules queued for the new hands.
+        var ruleInstructions: [Int64]?
+        var rulesRefused: [String]?
         var phaseErrors: [String]
         var succeeded: Bool
     }
@@ -35,7 +38,7 @@ struct SyncSession {
         let succeeded = try await global.withClients(adjust: { $0.raising(.databasePoolSize, toAtLeast: options.concurrency + 4) }) { clients in
             try await SchemaGuard.verify(clients.database, program: "hub-sync")
             let events = EventPublisher(redis: clients.redis, source: "hub-sync:\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)")
-            let queue = render && full
+            let queue = render
                 ? RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
                               dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hub-sync") : nil
             let progress = ProgressPrinter(enabled: !options.noProgress)
@@ -58,12 +61,14 @@ struct SyncSession {
         runner.concurrency = options.concurrency
         runner.webhook = try WebhookSettings(configuration: clients.configuration)
         runner.progress = { phase, done, total in progress.update(phase, done, total) }
+        var gradedHandIDs: [Int64] = []
         var output = Output(correlationID: runner.correlationID.uuidString.lowercased(), sources: [], handsGraded: 0, premiumHands: 0,
                             broadcastWorthyHands: 0, phaseErrors: [], succeeded: true)
         if full {
             let result = await runner.full(gfx: gfx, table: table, wsop: wsop, queue: queue, template: template)
             output.sources = result.sources
             output.handsGraded = result.handsGraded
+            gradedHandIDs = result.gradedHandIDs
             output.premiumHands = result.premiumHands
             output.broadcastWorthyHands = result.broadcastWorthyHands
             output.playersLinked = result.playersLinked
@@ -76,6 +81,7 @@ struct SyncSession {
             output.sources = [result]
             do {
                 let graded = try await runner.grade()
+                gradedHandIDs = graded.map(\.handID)
                 output.handsGraded = graded.count
                 output.premiumHands = graded.filter(\.isPremium).count
                 output.broadcastWorthyHands = graded.filter(\.broadcastWorthy).count
@@ -87,6 +93,19 @@ struct SyncSession {
             let result = await runner.syncWSOP(directory: wsop)
             output.sources = [result]
             output.succeeded = !result.isFailure
+        }
+        if let queue, !gradedHandIDs.isEmpty {
+            // Automatic graphics: the broadcast sessions' rules for the hands this run added.
+            do {
+                let rules = try await CueRuleEngine(director: CueDirector(queue: queue), logger: logger).fire(handIDs: gradedHandIDs, actor: "hub-sync")
+                output.ruleInstructions = rules.instructions
+                output.rulesRefused = rules.refused.isEmpty ? nil : rules.refused
+                if !rules.instructions.isEmpty {
+                    logger.info("automatic graphics: \(rules.instructions.count) render instructions", metadata: ["instructions": "\(rules.instructions)"])
+                }
+            } catch {
+                output.phaseErrors.append("automatic graphics: \(error)")
+            }
         }
         progress.finish()
         if report { try print(output) }
@@ -112,7 +131,9 @@ struct SyncSession {
         var summary = "hands graded: \(output.handsGraded) (premium \(output.premiumHands), broadcast-worthy \(output.broadcastWorthyHands))"
         if let linked = output.playersLinked { summary += "; players linked: \(linked)" }
         if let ids = output.renderInstructions { summary += "; render instructions: \(ids.isEmpty ? "none" : ids.map(String.init).joined(separator: ", "))" }
+        if let ids = output.ruleInstructions, !ids.isEmpty { summary += "; automatic graphics: \(ids.map(String.init).joined(separator: ", "))" }
         Swift.print(summary)
+        for refused in output.rulesRefused ?? [] { Swift.print("automatic graphic refused: \(refused)") }
         for name in output.ambiguousNames ?? [] { Swift.print("ambiguous, not linked: \(name)") }
         for error in output.phaseErrors { Swift.print("error: \(error)") }
         Swift.print("correlation id: \(output.correlationID)")

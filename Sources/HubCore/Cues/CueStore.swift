@@ -221,7 +221,7 @@ public struct CueStore: Sendable {
         .chipCount: ["top", "players", "title", "subtitle"],
         .playerInfo: ["player", "title"],
         .custom: ["fields", "rows", "title"],
-        .graphic: ["game", "hand", "player", "start_rank", "title"],
+        .graphic: ["game", "hand", "hand_id", "player", "start_rank", "title"],
     ]
 
     /// Refuses parameters the type does not know, with the ones it does.

@@ -13,16 +13,19 @@ public struct GraphicsRequest: Sendable, Hashable, Codable {
     public var player: String?
     /// First place of a payout table from a start rank.
     public var startRank: Int?
+    /// The exact hand (`gfx_hands.id`), when a HandNum repeats: automatic rules name it.
+    public var handID: Int64?
 
-    public init(composition: String, game: Int64, hand: Int? = nil, player: String? = nil, startRank: Int? = nil) {
+    public init(composition: String, game: Int64, hand: Int? = nil, player: String? = nil, startRank: Int? = nil, handID: Int64? = nil) {
         self.composition = composition
         self.game = game
         self.hand = hand
         self.player = player
         self.startRank = startRank
+        self.handID = handID
     }
 
-    enum CodingKeys: String, CodingKey { case composition, game, hand, player, startRank = "start_rank" }
+    enum CodingKeys: String, CodingKey { case composition, game, hand, player, startRank = "start_rank", handID = "hand_id" }
 
     /// The request as cue item data (`game`, `hand`, `player`, `start_rank`).
     public var cueData: [String: JSONValue] {
@@ -30,6 +33,7 @@ public struct GraphicsRequest: Sendable, Hashable, Codable {
         if let hand { data["hand"] = .integer(Int64(hand)) }
         if let player { data["player"] = .string(player) }
         if let startRank { data["start_rank"] = .integer(Int64(startRank)) }
+        if let handID { data["hand_id"] = .integer(handID) }
         return data
     }
 
@@ -55,7 +59,8 @@ public struct GraphicsRequest: Sendable, Hashable, Codable {
         }
         var player: String?
         if case .string(let text)? = data["player"] { player = text }
-        self.init(composition: composition, game: game, hand: hand.map { Int($0) }, player: player, startRank: start.map { Int($0) })
+        self.init(composition: composition, game: game, hand: hand.map { Int($0) }, player: player, startRank: start.map { Int($0) },
+                  handID: try integer("hand_id"))
     }
 }
 
@@ -86,7 +91,7 @@ public struct GraphicsService: Sendable {
     public func document(_ request: GraphicsRequest, catalog: GraphicsCatalog? = nil) async throws -> GFXDataDocument {
         let catalog = try await resolve(catalog)
         let composition = try Self.composition(request.composition, in: catalog)
-        let moment = try await store.moment(GraphicsStore.MomentRequest(game: request.game, hand: request.hand, player: request.player, today: today))
+        let moment = try await store.moment(GraphicsStore.MomentRequest(game: request.game, hand: request.hand, player: request.player, today: today, handID: request.handID))
         return try GraphicsDeriver(catalog: catalog).document(composition, at: moment, player: request.player, startRank: request.startRank)
     }
 

@@ -10,12 +10,15 @@ extension GraphicsStore {
         public var player: String?
         /// The day "today" is for the schedule (UTC date of now when nil).
         public var today: String?
+        /// The exact hand (`gfx_hands.id`; wins over `hand`).
+        public var handID: Int64?
 
-        public init(game: Int64, hand: Int? = nil, player: String? = nil, today: String? = nil) {
+        public init(game: Int64, hand: Int? = nil, player: String? = nil, today: String? = nil, handID: Int64? = nil) {
             self.game = game
             self.hand = hand
             self.player = player
             self.today = today
+            self.handID = handID
         }
     }
 
@@ -37,7 +40,9 @@ extension GraphicsStore {
             let sessionID = try session.decode(Int64.self, at: 0)
             let tableID = try session.decode(String.self, at: 1)
             let current: PostgresResult
-            if let number = request.hand {
+            if let handID = request.handID {
+                current = try await connection.query("SELECT id, started_at FROM gfx_hands WHERE session_id = \(sessionID) AND id = \(handID)")
+            } else if let number = request.hand {
                 current = try await connection.query("""
                     SELECT id, started_at FROM gfx_hands WHERE session_id = \(sessionID) AND hand_num = \(number) ORDER BY started_at DESC LIMIT 1
                     """)
