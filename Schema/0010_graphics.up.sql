@@ -175,5 +175,6 @@ CREATE TABLE cue_rule_firings (
 
 COMMENT ON TABLE cue_rule_firings IS 'Each game event a rule fired for, once: the unique (rule, event key) keeps re-imports and grown re-exports from firing it again.';
 
--- The first hand in which a seat of a session shows an elimination rank.
-CREATE INDEX gfx_hand_players_eliminated_idx ON gfx_hand_players (hand_id) WHERE elimination_rank > 0;
+-- Whether a seat of a session showed an elimination rank before a hand (an elimination fires the
+-- first time only): the ranked rows of one seat and name, a handful until the rank sticks.
+CREATE INDEX gfx_hand_players_eliminated_idx ON gfx_hand_players (seat, lower(name)) WHERE elimination_rank > 0;

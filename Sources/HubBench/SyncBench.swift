@@ -149,16 +149,16 @@ struct SyncBench: AsyncParsableCommand {
         return (done, elapsed)
     }
 
-    /// Drops and creates hub_bench_sync next to the database of `baseURL`, migrated.
-    static func freshDatabase(baseURL: String) async throws -> String {
+    /// Drops and creates `name` next to the database of `baseURL`, migrated.
+    static func freshDatabase(baseURL: String, name: String = "hub_bench_sync") async throws -> String {
         let admin = try PostgresPool(url: baseURL, maxConnections: 1)
-        try await admin.query("DROP DATABASE IF EXISTS hub_bench_sync")
-        try await admin.query("CREATE DATABASE hub_bench_sync")
+        try await admin.query("DROP DATABASE IF EXISTS \(identifier: name)")
+        try await admin.query("CREATE DATABASE \(identifier: name)")
         await admin.close()
         guard let slash = baseURL.range(of: "/", options: .backwards, range: baseURL.range(of: "://")!.upperBound..<baseURL.endIndex) else {
             throw ValidationError("HUB_DATABASE_URL needs a database name")
         }
-        var url = String(baseURL[..<slash.lowerBound]) + "/hub_bench_sync"
+        var url = String(baseURL[..<slash.lowerBound]) + "/" + name
         if let query = baseURL.firstIndex(of: "?") { url += baseURL[query...] }
         let pool = try PostgresPool(url: url, maxConnections: 1)
         try await Migrator(pool: pool).up()

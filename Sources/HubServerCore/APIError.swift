@@ -60,6 +60,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .notFound: return APIError(.notFound, code: "NOT_FOUND", error.message)
             case .usage: return APIError(.badRequest, code: "VALIDATION_ERROR", error.message)
             case .conflict: return APIError(.conflict, code: "CONFLICT", error.message)
+            case .refused: return APIError(.unprocessableContent, code: "REFUSED", error.message)
             case .schemaBehind, .schemaAhead, .migration:
                 return APIError(.serviceUnavailable, code: "SCHEMA_MISMATCH", error.message)
             default: return APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", error.message)

@@ -105,6 +105,7 @@ public final class HubServer: Sendable {
         addWSOPRoutes(to: router)
         addSyncRoutes(to: router)
         addCueRoutes(to: router)
+        addGraphicsRoutes(to: router)
         addLiveFeedRoutes(to: router)
         addDashboardPageRoutes(to: router)
         return router

@@ -171,7 +171,8 @@ public struct GraphicsMoment: Sendable, Hashable {
     public var previousHand: Hand?
     /// The hand numbered current − N (10, 20, 30), the latest started before the current one.
     public var handsAgo: [Int: Hand]
-    /// Seat keys that showed an elimination rank in an earlier hand of the session.
+    /// Seat keys of the hand that showed an elimination rank in an earlier hand of the session
+    /// (the loader checks only the hand's seats with a rank; the others cannot matter).
     public var eliminatedEarlier: Set<String>
     /// The selected player's stacks over the last 30 hands they played (not sitting out),
     /// oldest first, up to and including the current hand.

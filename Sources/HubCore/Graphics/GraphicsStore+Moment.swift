@@ -108,9 +108,21 @@ extension GraphicsStore {
             // Names and countries through the unified players (SPEC §5 priority: override > WSOP+ > GFX).
             var unified: [Int64: (String, String?)] = [:]
             if !gfxPlayerIDs.isEmpty {
+                // The name and country columns of `unified_players` (0008) for these players only: the
+                // view also counts every player's hands, which costs milliseconds on a long session.
                 for row in try await connection.query("""
-                    SELECT u.gfx_player_id, u.name, u.country_code FROM unified_players u
-                    WHERE u.gfx_player_id = ANY(\(Array(Set(gfxPlayerIDs))))
+                    SELECT g.id, coalesce(o.name, w.name, g.name), coalesce(o.country_code, nullif(w.country_code, ''))
+                    FROM gfx_players g
+                    LEFT JOIN player_link_mapping m ON m.gfx_player_id = g.id
+                    LEFT JOIN wsop_players w ON w.id = m.wsop_player_id
+                    LEFT JOIN LATERAL (
+                        SELECT (array_agg(po.value ORDER BY po.id DESC) FILTER (WHERE po.field = 'name'))[1] AS name,
+                               (array_agg(po.value ORDER BY po.id DESC) FILTER (WHERE po.field = 'country_code'))[1] AS country_code
+                        FROM player_overrides po
+                        WHERE (po.wsop_player_id = w.id OR po.gfx_player_id = g.id)
+                          AND po.active AND po.valid_from <= now() AND (po.valid_until IS NULL OR po.valid_until > now())
+                    ) o ON true
+                    WHERE g.id = ANY(\(Array(Set(gfxPlayerIDs))))
                     """) {
                     unified[try row.decode(Int64.self, at: 0)] = (try row.decode(String.self, at: 1), try row.decode(String?.self, at: 2))
                 }
@@ -124,10 +136,18 @@ extension GraphicsStore {
             }
             hand = hands["current"]!
 
-            let eliminatedEarlier = Set(try await connection.query("""
-                SELECT hp.seat, lower(hp.name) FROM gfx_hands h JOIN gfx_hand_players hp ON hp.hand_id = h.id
-                WHERE h.session_id = \(sessionID) AND h.started_at < \(startedAt) AND hp.elimination_rank > 0
-                """).map { GraphicsMoment.Seat.key(seat: try $0.decode(Int.self, at: 0), gfxName: try $0.decode(String.self, at: 1)) })
+            // Of the hand's seats with an elimination rank, those that showed one in an earlier hand
+            // (the rank sticks): each is one index probe that stops at the first earlier hand.
+            let ranked = hand.seats.filter { $0.eliminationRank > 0 }
+            var eliminatedEarlier = Set<String>()
+            if !ranked.isEmpty {
+                eliminatedEarlier = Set(try await connection.query("""
+                    SELECT c.seat, c.name FROM unnest(\(ranked.map(\.seat)), \(ranked.map { $0.gfxName.lowercased() })) AS c(seat, name)
+                    WHERE EXISTS (SELECT 1 FROM gfx_hands h JOIN gfx_hand_players hp ON hp.hand_id = h.id
+                                  WHERE h.session_id = \(sessionID) AND h.started_at < \(startedAt)
+                                    AND hp.seat = c.seat AND lower(hp.name) = c.name AND hp.elimination_rank > 0)
+                    """).map { GraphicsMoment.Seat.key(seat: try $0.decode(Int.self, at: 0), gfxName: try $0.decode(String.self, at: 1)) })
+            }
 
             var moment = GraphicsMoment(
                 gameID: request.game, tableID: tableID, eventTitle: try session.decode(String.self, at: 2),
