@@ -18,14 +18,23 @@ struct HubWorkerCommand: AsyncParsableCommand {
             PostgreSQL LISTEN/NOTIFY wake-ups and switches back when Redis returns. SIGTERM or SIGINT \
             stops claiming, lets running renders finish within --grace seconds, hands the rest back \
             and exits 0; a second signal hands back at once.
+
+            --backend nexrender-server posts each job to a nexrender server (--nexrender-url or \
+            HUB_NEXRENDER_URL; the secret comes from HUB_NEXRENDER_SECRET, never from a flag) and polls \
+            it every --nexrender-poll-interval seconds; a cancelled render deletes the server's job.
             """,
         version: HubVersion.current
     )
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Render slots (parallel renders) in this process.") var concurrency = 1
-    @Option(help: "Backend: preview, nexrender, aerender, command, noop (default HUB_RENDER_BACKEND or preview).") var backend: String?
+    @Option(help: "Backend: preview, nexrender, nexrender-server, aerender, command, noop (default HUB_RENDER_BACKEND or preview).") var backend: String?
     @Option(name: .customLong("command"), help: "Executable of the command backend (default HUB_RENDER_COMMAND).") var commandPath: String?
+    @Option(name: .customLong("nexrender-url"),
+            help: "nexrender server of the nexrender-server backend, e.g. http://render-01:3050 (default HUB_NEXRENDER_URL; its secret comes from HUB_NEXRENDER_SECRET).")
+    var nexrenderURL: String?
+    @Option(name: .customLong("nexrender-poll-interval"), help: "Seconds between job state polls of the nexrender-server backend (0.05…60).")
+    var nexrenderPollInterval = 1.0
     @Option(help: "Where outputs are written (default HUB_OUTPUT_DIR).") var outputDir: String?
     @Option(help: "Lease length in seconds (default HUB_LEASE_SECONDS).") var lease: Int?
     @Option(help: "Seconds running renders get to finish after SIGTERM.") var grace = 30
@@ -35,13 +44,15 @@ struct HubWorkerCommand: AsyncParsableCommand {
         guard (1...128).contains(concurrency) else { throw ValidationError("--concurrency must be 1…128") }
         guard grace >= 0 else { throw ValidationError("--grace must be 0 or more seconds") }
         if let lease, !(5...3600).contains(lease) { throw ValidationError("--lease must be 5…3600 seconds") }
+        guard (0.05...60).contains(nexrenderPollInterval) else { throw ValidationError("--nexrender-poll-interval must be 0.05…60 seconds") }
     }
 
     func run() async throws {
         let settings = try global.configuration()
         let logger = Logger(label: "hub.worker")
         let backend = try Self.makeBackend(name: backend ?? settings.value(.renderBackend) ?? "preview",
-                                           command: commandPath ?? settings.value(.renderCommand), settings: settings)
+                                           command: commandPath ?? settings.value(.renderCommand), settings: settings,
+                                           nexrenderURL: nexrenderURL, nexrenderPollInterval: .milliseconds(Int((nexrenderPollInterval * 1000).rounded())))
         var configuration = RenderWorkerConfiguration()
         configuration.concurrency = concurrency
         configuration.once = once
@@ -81,7 +92,8 @@ struct HubWorkerCommand: AsyncParsableCommand {
         }
     }
 
-    static func makeBackend(name: String, command: String?, settings: HubConfiguration) throws -> any RenderBackend {
+    static func makeBackend(name: String, command: String?, settings: HubConfiguration, nexrenderURL: String? = nil,
+                            nexrenderPollInterval: Duration = .seconds(1)) throws -> any RenderBackend {
         let timeout = Duration.seconds(try settings.integer(.rendererTimeoutSeconds, in: 1...86_400))
         switch name {
         case "noop": return NoopBackend()
@@ -93,6 +105,17 @@ struct HubWorkerCommand: AsyncParsableCommand {
             return name == "nexrender"
                 ? NexrenderBackend(binary: binary, templateDirectory: templates, inactivityTimeout: timeout)
                 : AerenderBackend(binary: binary, templateDirectory: templates, inactivityTimeout: timeout)
+        case "nexrender-server":
+            guard let text = nexrenderURL ?? settings.value(.nexrenderURL), !text.isEmpty else {
+                throw ValidationError("the nexrender-server backend needs --nexrender-url URL or HUB_NEXRENDER_URL (e.g. http://render-01:3050)")
+            }
+            guard let url = URL(string: text) else {
+                throw ValidationError("the nexrender server URL is not a URL: set --nexrender-url or HUB_NEXRENDER_URL to e.g. http://render-01:3050")
+            }
+            return try NexrenderServerBackend(
+                baseURL: url, secret: settings.value(.nexrenderSecret),
+                templateDirectory: URL(fileURLWithPath: settings.value(.templateDirectory) ?? "templates"),
+                pollInterval: nexrenderPollInterval, inactivityTimeout: timeout)
         case "command":
             guard let command, !command.isEmpty else {
                 throw ValidationError("the command backend needs --command PATH or HUB_RENDER_COMMAND")
@@ -102,7 +125,7 @@ struct HubWorkerCommand: AsyncParsableCommand {
             }
             return CommandBackend(executable: command, inactivityTimeout: timeout)
         default:
-            throw ValidationError("unknown backend '\(name)': use preview, nexrender, aerender, command or noop")
+            throw ValidationError("unknown backend '\(name)': use preview, nexrender, nexrender-server, aerender, command or noop")
         }
     }
 

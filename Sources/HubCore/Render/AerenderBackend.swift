@@ -9,8 +9,9 @@ import HubDriverSupport
 /// ```
 ///
 /// **Bound data.** aerender cannot replace layer text by itself, so the project is expected to
-/// read it: the backend writes the bound layer map to `<workDirectory>/data.json` (an object of
-/// layer name → value, keys sorted) and passes that file's path in the environment variable
+/// read it: the backend writes the layer map (``RenderJob/layers``: the bound layers, or a graphics
+/// instruction's fields named through the project's layer mapping) to `<workDirectory>/data.json`
+/// (an object of layer name → value, keys sorted) and passes that file's path in the environment variable
 /// `HUB_RENDER_DATA`. A startup script or expression in the template reads it
 /// (`$.getenv("HUB_RENDER_DATA")`) and sets the layers. The process is started as
 /// `/usr/bin/env HUB_RENDER_DATA=<path> <aerender> <arguments…>` because the shared process
@@ -81,7 +82,7 @@ public struct AerenderBackend: RenderBackend {
         }
         let project = try Self.templateProject(job.instruction.templateName, in: templateDirectory)
         let dataFile = job.workDirectory.appendingPathComponent("data.json")
-        try Self.dataFileContents(job.instruction.layerData).write(to: dataFile)
+        try Self.dataFileContents(job.layers).write(to: dataFile)
         let arguments = Self.arguments(for: job, project: project.path, renderSettingsTemplate: renderSettingsTemplate,
                                        outputModuleTemplate: outputModuleTemplate)
         let transcript = PThreadLocked(Transcript(expectedFrames: Self.expectedFrames(job.instruction.outputSettings)))

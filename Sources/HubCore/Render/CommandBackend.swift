@@ -3,7 +3,9 @@ import HubDriverSupport
 
 /// Renders by running a site executable: `EXECUTABLE JOB_FILE OUTPUT_PATH` (SPEC §5 `command`).
 ///
-/// The job file is the instruction as JSON (template, composition, layer data, output settings).
+/// The job file is the instruction as JSON (template, composition, layer data, output settings),
+/// its `layerData` replaced by ``RenderJob/layers`` (for a graphics instruction: the document's
+/// fields named through the project's layer mapping).
 /// The program may print `progress: K/N` lines; any output counts as a sign of life. It must exit
 /// 0 and leave a file at the output path. A program that prints nothing for `inactivityTimeout`
 /// is killed and the attempt fails; cancelling the render terminates it (SIGTERM, then SIGKILL).
@@ -25,7 +27,10 @@ public struct CommandBackend: RenderBackend {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        try encoder.encode(job.instruction).write(to: jobFile)
+        // The layers as the template names them: a graphics instruction's fields through the layer mapping.
+        var instruction = job.instruction
+        instruction.layerData = job.layers
+        try encoder.encode(instruction).write(to: jobFile)
         let run = try await SupervisedProcess.run(
             executable: executable, arguments: [jobFile.path, job.outputPath],
             inactivityTimeout: inactivityTimeout

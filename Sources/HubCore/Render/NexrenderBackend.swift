@@ -27,7 +27,8 @@ import HubDriverSupport
 ///   Match Render Settings - 15 Mbps", mov → "Apple ProRes 422", png → "PNG Sequence");
 ///   `outputExt` is the format; `frameStart`/`frameEnd` are written when set. A PNG is a still:
 ///   only frame `frameStart` (0 when unset) is rendered.
-/// - **Assets,** one per bound layer in key order: an `image` asset when the value is a non-empty
+/// - **Assets,** one per layer of ``RenderJob/layers`` (the bound layers, or a graphics
+///   instruction's fields named through the project's layer mapping) in key order: an `image` asset when the value is a non-empty
 ///   string and the layer name starts with "Flag" or "Photo" or the value ends in .png, .jpg or
 ///   .jpeg (URLs are kept, relative paths are resolved against the template directory); an image
 ///   layer without a value gets no asset and keeps the template's picture. Every other layer is a
@@ -170,8 +171,9 @@ extension NexrenderBackend {
             src: URL(fileURLWithPath: project.path).absoluteString, composition: instruction.composition,
             outputModule: AerenderBackend.outputModuleTemplate(for: settings.format), outputExt: ext,
             frameStart: range.start, frameEnd: range.end)
-        let assets = instruction.layerData.keys.sorted().compactMap { key in
-            asset(layer: key, value: instruction.layerData[key]!, templateDirectory: templateDirectory)
+        let layers = job.layers
+        let assets = layers.keys.sorted().compactMap { key in
+            asset(layer: key, value: layers[key]!, templateDirectory: templateDirectory)
         }
         let input = settings.format == .png ? "result_\(paddedFrame(range.start ?? 0)).\(ext)" : "result.\(ext)"
         let copy = JobDocument.Action(module: "@nexrender/action-copy", input: input, output: job.outputPath)

@@ -26,7 +26,6 @@ extension RenderWorker {
         if usesWork { try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true) }
         defer { if usesWork { try? FileManager.default.removeItem(at: work) } }
 
-        let job = RenderJob(instruction: instruction, outputPath: outputPath, workDirectory: work)
         let latest = PThreadLocked<RenderProgress?>(nil)
         let started = ContinuousClock.now
         await queue.events.render("render_started", instruction, status: .processing,
@@ -40,6 +39,8 @@ extension RenderWorker {
                 return await record(.rendered(cached), for: claim, started: started, thenClaimFor: consumer)
             }
         }
+        let job = RenderJob(instruction: instruction, outputPath: outputPath, workDirectory: work,
+                            layerMapping: await layerMapping(for: instruction))
         let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask { [backend] in
                 do {
@@ -65,6 +66,34 @@ extension RenderWorker {
         }
         return await record(outcome, for: claim, started: started, thenClaimFor: consumer)
     }
+
+    /// The layer mapping of a graphics instruction's project (nil for other instructions), from
+    /// ``LayerMappingStore``, cached per project for ``layerMappingLifetime``. A database error
+    /// does not fail the render: it is logged and the fields fill the layers named like their keys.
+    func layerMapping(for instruction: RenderInstruction) async -> LayerMapping? {
+        guard GFXDataDocument(layerData: instruction.layerData) != nil else { return nil }
+        let project = instruction.templateName
+        let key = LayerMappingCacheKey(worker: ObjectIdentifier(self), project: project)
+        let now = ContinuousClock.now
+        let cached = recentLayerMappings.withLock { entries -> LayerMapping? in
+            // Entries of workers that are gone (their identifiers may be reused) go first.
+            entries = entries.filter { $0.value.worker != nil && now - $0.value.loadedAt < Self.layerMappingLifetime }
+            guard let entry = entries[key], entry.worker === self else { return nil }
+            return entry.mapping
+        }
+        if let cached { return cached }
+        do {
+            let mapping = try await LayerMappingStore(pool: queue.store.pool).mapping(project: project)
+            recentLayerMappings.withLock { $0[key] = CachedLayerMapping(worker: self, mapping: mapping, loadedAt: now) }
+            return mapping
+        } catch {
+            logger.warning("instruction \(instruction.id): could not load the layer mapping of project \(project) (\(error)); rendering with the field keys as layer names")
+            return nil
+        }
+    }
+
+    /// How long a loaded layer mapping is used before it is read again.
+    static let layerMappingLifetime: Duration = .seconds(30)
 
     /// Heartbeats until the render ends; returns early when the render must stop.
     private func watch(_ claim: RenderClaim, progress: PThreadLocked<RenderProgress?>) async -> Outcome? {
@@ -153,3 +182,21 @@ extension RenderWorker {
         return nil
     }
 }
+
+/// A project's layer mapping as one worker loaded it.
+private struct LayerMappingCacheKey: Hashable, Sendable {
+    var worker: ObjectIdentifier
+    var project: String
+}
+
+/// The mapping and when it was loaded; `worker` is weak so a later worker that gets the same
+/// identifier never sees another database's mapping.
+private struct CachedLayerMapping: Sendable {
+    weak var worker: RenderWorker?
+    var mapping: LayerMapping
+    var loadedAt: ContinuousClock.Instant
+}
+
+/// Layer mappings the workers of this process loaded recently (RenderWorker cannot hold them
+/// itself from an extension).
+private let recentLayerMappings = PThreadLocked<[LayerMappingCacheKey: CachedLayerMapping]>([:])
