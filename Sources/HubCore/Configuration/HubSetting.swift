@@ -31,7 +31,7 @@ public struct HubSetting: Sendable, Hashable {
     public static let hunterIntervalSeconds = HubSetting(name: "HUB_HUNTER_INTERVAL_SECONDS", defaultValue: "30",
         summary: "Zombie Hunter period", isSecret: false)
     public static let renderBackend = HubSetting(name: "HUB_RENDER_BACKEND", defaultValue: "preview",
-        summary: "nexrender, aerender, command or preview", isSecret: false)
+        summary: "nexrender, nexrender-server, aerender, command or preview", isSecret: false)
     public static let renderCommand = HubSetting(name: "HUB_RENDER_COMMAND", defaultValue: nil,
         summary: "executable of the command backend (called with JOB_FILE OUTPUT_PATH)", isSecret: false)
     public static let rendererTimeoutSeconds = HubSetting(name: "HUB_RENDERER_TIMEOUT_SECONDS", defaultValue: "120",
@@ -74,7 +74,7 @@ public struct HubSetting: Sendable, Hashable {
     public static let all: [HubSetting] = [
         databaseURL, redisURL, databasePoolSize, redisPoolSize, logLevel, renderStream, consumerGroup,
         leaseSeconds, hunterIntervalSeconds, renderBackend, renderCommand, rendererTimeoutSeconds, retryBaseSeconds,
-        templateDirectory, nexrenderBinary, aerenderBinary,
+        templateDirectory, nexrenderBinary, nexrenderURL, nexrenderSecret, aerenderBinary,
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
         syncGFXDirectories, syncWSOPDirectory, syncPremiumTemplate, syncPollSeconds,
