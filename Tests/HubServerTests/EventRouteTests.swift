@@ -59,7 +59,7 @@ import Testing
     @Test func wsopEventsAfterImportingTheSample() async throws {
         let harness = try await ServerHarness.make()
         let report = try await WSOPImporter(pool: harness.clients.database).importFiles(try WSOPImporter.scan(Self.wsopSample.path))
-        #expect(report.counts.filesImported == 4 && report.counts.filesFailed == 0, "\(report.counts.errors)")
+        #expect(report.counts.filesImported == 7 && report.counts.filesFailed == 0, "\(report.counts.errors)")
         try await harness.run(waitForLiveFeed: false) { client in
             let list = try await client.send(.get, "/api/v1/events")
             #expect(list.status == .ok)

@@ -22,12 +22,12 @@ import Testing
             let source = try #require((run["sources"] as? [[String: Any]])?.first)
             #expect(source["source"] as? String == "wsop")
             #expect(source["status"] as? String == "completed")
-            #expect((source["counts"] as? [String: Any])?["files_imported"] as? Int == 4)
+            #expect((source["counts"] as? [String: Any])?["files_imported"] as? Int == 7)
             #expect(try await harness.clients.database.query("SELECT count(*) FROM wsop_chip_counts")[0].decode(Int.self, at: 0) == 5)
 
             let second = try await client.send(.post, "/api/v1/sync/wsop/trigger").json()
             let counts = try #require(((second["sources"] as? [[String: Any]])?.first)?["counts"] as? [String: Any])
-            #expect(counts["files_unchanged"] as? Int == 4 && counts["files_imported"] as? Int == 0)
+            #expect(counts["files_unchanged"] as? Int == 7 && counts["files_imported"] as? Int == 0)
 
             let history = try await client.send(.get, "/api/v1/sync/wsop/history")
             #expect(history.status == .ok)
@@ -35,7 +35,7 @@ import Testing
             #expect(runs.count == 2)
             #expect(runs.map { $0["status"] as? String } == ["completed", "completed"])
             #expect(runs.first?["correlation_id"] as? String == second["correlation_id"] as? String, "newest first")
-            #expect(((runs.last?["counts"] as? [String: Any])?["files_imported"] as? Int) == 4)
+            #expect(((runs.last?["counts"] as? [String: Any])?["files_imported"] as? Int) == 7)
             let limited = try await client.send(.get, "/api/v1/sync/all/history?limit=1").json()
             #expect((limited["runs"] as? [Any])?.count == 1)
             #expect((try await client.send(.get, "/api/v1/sync/gfx/history").json()["runs"] as? [Any])?.isEmpty == true)

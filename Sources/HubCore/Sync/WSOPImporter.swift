@@ -4,11 +4,13 @@ import Logging
 
 /// Imports WSOP+ exports (SPEC §4.2; the accepted format is in Docs/wsop-import.md).
 ///
-/// An export folder holds any of `Events.json`, `Players.json`, `ChipCounts.csv` and
-/// `Standings.csv`; folders below the given one are exports too. Each file is checked completely,
-/// then written in one transaction with its import log row; a file whose content was imported
-/// before (by hash) is unchanged. Events and players are upserted, chip counts appended as a time
-/// series (0 = eliminated), standings stored as snapshots.
+/// An export folder holds any of `Events.json`, `tournament_data.csv`, `Players.json`,
+/// `ChipCounts.csv`, `Standings.csv`, `payout_structure.csv` and `broadcast_schedule.csv` (each
+/// also under the aliases of ``WSOPEntity/fileNames``); folders below the given one are exports
+/// too. Each file is checked completely, then written in one transaction with its import log row;
+/// a file whose content was imported before (by hash) is unchanged. Events, tournament info and
+/// players are upserted, chip counts appended as a time series (0 = eliminated), standings stored
+/// as snapshots, a payout file replaces its events' structures, schedule rows are upserted.
 public struct WSOPImporter: Sendable {
     /// The database.
     public let pool: PostgresPool
@@ -51,8 +53,10 @@ public struct WSOPImporter: Sendable {
         for folder in folders.sorted(by: { $0.path < $1.path }) {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             for entity in WSOPEntity.allCases {
-                if let name = names.first(where: { $0.lowercased() == entity.fileName.lowercased() }) {
-                    files.append(File(path: folder.appendingPathComponent(name).path, entity: entity))
+                for fileName in entity.fileNames {
+                    if let name = names.first(where: { $0.lowercased() == fileName.lowercased() }) {
+                        files.append(File(path: folder.appendingPathComponent(name).path, entity: entity))
+                    }
                 }
             }
         }
@@ -120,6 +124,9 @@ public struct WSOPImporter: Sendable {
                     case .players: return try await writer.write(players: try WSOPRecords.players(data), pool: pool)
                     case .chipCounts: return try await writer.write(chipCounts: try WSOPRecords.chipCounts(data, defaultTime: fileTime), pool: pool)
                     case .standings: return try await writer.write(standings: try WSOPRecords.standings(data, defaultTime: fileTime), pool: pool)
+                    case .tournaments: return try await writer.write(tournaments: try WSOPRecords.tournaments(data), pool: pool)
+                    case .payouts: return try await writer.write(payouts: try WSOPRecords.payouts(data), pool: pool)
+                    case .schedule: return try await writer.write(schedule: try WSOPRecords.schedule(data), pool: pool)
                     }
                 } catch let error as PostgresError where [.connectionClosed, .connectionFailed].contains(error.code) && attempt < 8 {
                     // The server went away with the file's transaction: write it again once the pool reconnects.

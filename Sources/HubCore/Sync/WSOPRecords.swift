@@ -1,20 +1,5 @@
 import Foundation
 
-/// The four WSOP+ export files (SPEC §4.2), in the order an export folder is imported.
-public enum WSOPEntity: String, Sendable, CaseIterable, Codable {
-    case events, players, chipCounts = "chip_counts", standings
-
-    /// The file name in an export folder (matched case-insensitively).
-    public var fileName: String {
-        switch self {
-        case .events: "Events.json"
-        case .players: "Players.json"
-        case .chipCounts: "ChipCounts.csv"
-        case .standings: "Standings.csv"
-        }
-    }
-}
-
 /// Rows parsed from the WSOP+ files, checked before anything is written.
 enum WSOPRecords {
     struct Event {

@@ -12,9 +12,9 @@ import Testing
         let pool = try await F.migratedPool()
         let importer = WSOPImporter(pool: pool)
         let files = try WSOPImporter.scan(Self.sample.path)
-        #expect(files.map(\.entity) == [.events, .players, .chipCounts, .standings])
+        #expect(files.map(\.entity) == [.events, .tournaments, .players, .chipCounts, .standings, .payouts, .schedule])
         let report = try await importer.importFiles(files)
-        #expect(report.counts.filesImported == 4 && report.counts.filesFailed == 0, "\(report.counts.errors)")
+        #expect(report.counts.filesImported == 7 && report.counts.filesFailed == 0, "\(report.counts.errors)")
 
         #expect(try await F.count(pool, "SELECT count(*) FROM wsop_events") == 2)
         #expect(try await F.count(pool, "SELECT count(*) FROM wsop_players") == 6, "CSV rows with a player_id find the Players.json player")
@@ -35,7 +35,7 @@ import Testing
         #expect(try prize[0].decode(Int64.self, at: 0) == 15_000)
 
         let again = try await importer.importFiles(files)
-        #expect(again.counts.filesUnchanged == 4 && again.counts.rowsCreated == 0)
+        #expect(again.counts.filesUnchanged == 7 && again.counts.rowsCreated == 0)
         #expect(try await F.count(pool, "SELECT count(*) FROM wsop_chip_counts") == 5)
         await pool.close()
     }
