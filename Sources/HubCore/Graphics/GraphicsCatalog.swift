@@ -201,13 +201,23 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         do {
             catalog = try JSONDecoder().decode(GraphicsCatalog.self, from: data)
         } catch let error as DecodingError {
-            throw HubError(.usage, "\(file) is not a graphics catalog: \(JSONValue.reason(error))")
+            throw HubError(.usage, "\(file) is not a graphics catalog: \(reason(error))")
         }
         let problems = catalog.problems()
         guard problems.isEmpty else {
             throw HubError(.usage, "\(file) was not loaded (nothing written): " + DataBinder.summarize(problems))
         }
         return catalog
+    }
+
+    /// Why the JSON is not a catalog, with where: a corrupt value (an unknown category) names its
+    /// path (`compositions[3].category`) too.
+    static func reason(_ error: DecodingError) -> String {
+        guard case .dataCorrupted(let context) = error, !context.codingPath.isEmpty else { return JSONValue.reason(error) }
+        let path = context.codingPath.reduce("") { text, key in
+            key.intValue.map { "\(text)[\($0)]" } ?? (text.isEmpty ? key.stringValue : "\(text).\(key.stringValue)")
+        }
+        return "\(JSONValue.reason(error)) (at \(path))"
     }
 
     /// What is wrong with the catalog (empty: nothing).

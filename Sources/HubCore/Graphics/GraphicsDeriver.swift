@@ -291,13 +291,15 @@ extension GraphicsDeriver {
                 if let blinds = hand.blindsText { parts.append("BLINDS \(blinds)") }
                 return parts.isEmpty ? .missing("wsop_events: \(eventMissing)") : .value(parts.joined(separator: "\n"))
             case "table.chips_in_play":
-                return ranked.isEmpty ? .missing("no player in play in \(game)") : .value(GraphicsFormat.chips(chipsInPlay))
+                guard !ranked.isEmpty else { return .missing("no player in play in \(game)") }
+                return chipsInPlay.map { .value(GraphicsFormat.chips($0)) } ?? .missing("the chips in play of \(game) do not fit")
             case "table.players_in_play":
                 return .value(String(ranked.count))
             case "table.id":
                 return .value(moment.tableID)
             case "table.average_stack":
                 guard !ranked.isEmpty else { return .missing("no player in play in \(game)") }
+                guard let chipsInPlay else { return .missing("the chips in play of \(game) do not fit") }
                 let average = Int64(GraphicsFormat.roundedQuotient(UInt64(chipsInPlay), UInt64(ranked.count)))
                 guard hand.bigBlind > 0 else { return .value(GraphicsFormat.chips(average)) }
                 let bbs = GraphicsFormat.roundedQuotient(UInt64(average), UInt64(hand.bigBlind))
@@ -327,8 +329,8 @@ extension GraphicsDeriver {
                 break
             }
             if name.hasPrefix("selected.") || name.hasPrefix("others.") || name.hasPrefix("flow.") { return deriveSelected(name) }
-            if name.hasPrefix("elimination.") { return place(name.dropFirst("elimination.".count), of: elimination, missing: eliminatedMissing) }
-            if name.hasPrefix("at_risk.") { return place(name.dropFirst("at_risk.".count), of: atRisk, missing: atRiskMissing) }
+            if name.hasPrefix("elimination.") { return place(name.dropFirst("elimination.".count), of: elimination, seat: eliminated, missing: eliminatedMissing) }
+            if name.hasPrefix("at_risk.") { return place(name.dropFirst("at_risk.".count), of: atRisk, seat: ranked.last, missing: atRiskMissing) }
             return .missing("unknown derivation \(name)")
         }
 
@@ -338,22 +340,28 @@ extension GraphicsDeriver {
             return overflow ? .missing("wsop_events.\(column) does not fit") : .value(GraphicsFormat.money(cents: cents))
         }
 
-        var chipsInPlay: Int64 { ranked.reduce(0) { $0.addingReportingOverflow($1.stack).partialValue } }
+        /// The stacks in play added up; nil when the sum does not fit.
+        var chipsInPlay: Int64? {
+            ranked.reduce(Int64(0)) { sum, seat in
+                sum.flatMap { let next = $0.addingReportingOverflow(seat.stack); return next.overflow ? nil : next.partialValue }
+            }
+        }
 
-        func place(_ field: Substring, of value: GFXDataDocument.PlayerPlace?, missing: String) -> Derived {
-            guard let value else { return .missing(missing) }
+        func place(_ field: Substring, of value: GFXDataDocument.PlayerPlace?, seat: GraphicsMoment.Seat?, missing: String) -> Derived {
+            guard let value, let seat else { return .missing(missing) }
             switch field {
             case "name": return .value(value.playerName)
             case "rank": return .value(String(value.rank))
-            case "flag": return value.flag.isEmpty ? .missing("no country for \(value.playerName)") : .value(value.flag)
-            case "prize": return value.prize.isEmpty ? .missing(places.isEmpty ? payoutMissing : "\(payoutSource) has no payout for place \(value.rank)") : .value(value.prize)
+            case "flag": return flag(seat.countryCode)
+            case "prize": return prize(place: value.rank)
             default: return .missing("unknown field \(field)")
             }
         }
 
+        /// The object carries the NULL rules' values too: `$0` for an unknown prize, the unknown flag.
         func playerPlace(_ seat: GraphicsMoment.Seat, rank: Int) -> GFXDataDocument.PlayerPlace {
-            let prize: String = if case .value(let text) = self.prize(place: rank) { text } else { "" }
-            let flag: String = if case .value(let text) = self.flag(seat.countryCode) { text } else { "" }
+            let prize: String = if case .value(let text) = self.prize(place: rank) { text } else { "$0" }
+            let flag: String = if case .value(let text) = self.flag(seat.countryCode) { text } else { catalog.flag.unknown }
             return GFXDataDocument.PlayerPlace(playerName: seat.name.uppercased(), rank: rank, prize: prize, flag: flag)
         }
 
@@ -416,9 +424,10 @@ extension GraphicsDeriver {
 
         var chipComparison: GFXDataDocument.ChipComparison? {
             guard let selected, selected.inPlay else { return nil }
-            let total = chipsInPlay
-            guard total > 0 else { return nil }
-            let tenths = Int64(GraphicsFormat.roundedQuotient(UInt64(selected.stack) * 1000, UInt64(total)))
+            guard let total = chipsInPlay, total > 0 else { return nil }
+            // stack × 1000 does not fit for large stacks: divide the full-width product (the quotient is at most 1000).
+            let (quotient, remainder) = UInt64(total).dividingFullWidth(UInt64(selected.stack).multipliedFullWidth(by: 1000))
+            let tenths = Int64(remainder >= UInt64(total) - remainder ? quotient + 1 : quotient)
             return GFXDataDocument.ChipComparison(
                 selectedPlayerName: selected.name.uppercased(), selectedPlayerChips: GraphicsFormat.chips(selected.stack),
                 selectedPlayerPercent: GraphicsFormat.percent(tenths: tenths), othersChips: GraphicsFormat.chips(total - selected.stack),

@@ -10,9 +10,25 @@ public enum GraphicsFormat {
     /// the big blind is 0 or unknown (never the upstream's "75.").
     public static func bigBlinds(_ stack: Int64, bigBlind: Int64) -> String? {
         guard bigBlind > 0 else { return nil }
-        let tenths = roundedQuotient(stack.magnitude * 10, bigBlind.magnitude)
-        let text = "\(BroadcastFormat.number(Int64(clamping: tenths / 10))).\(tenths % 10)"
+        // Whole big blinds and the tenth apart: stack × 10 does not fit for stacks past Int64.max / 10.
+        let big = bigBlind.magnitude
+        var (whole, rest) = stack.magnitude.quotientAndRemainder(dividingBy: big)
+        var (tenth, remainder) = big.dividingFullWidth(rest.multipliedFullWidth(by: 10))   // rest < big: the tenth is 0…9
+        if remainder >= big - remainder { tenth += 1 }
+        if tenth == 10 { (whole, tenth) = (whole + 1, 0) }
+        let text = "\(grouped(whole)).\(tenth)"
         return stack < 0 ? "-" + text : text
+    }
+
+    /// Digits grouped with commas, for any magnitude (Int64.min's does not fit in Int64).
+    static func grouped(_ value: UInt64) -> String {
+        let digits = String(value)
+        var text = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { text.append(",") }
+            text.append(character)
+        }
+        return text
     }
 
     /// `a / b` rounded half up, without overflow for any `Int64` magnitudes.
@@ -76,11 +92,12 @@ public enum GraphicsFormat {
 
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// `2026-01-14` → `Jan 14`; nil for a malformed date.
+    /// `2026-01-14` → `Jan 14`, `2026-12-08` → `Dec 08` (the reference's `TO_CHAR(d, 'Mon DD')`);
+    /// nil for a malformed date.
     public static func date(_ isoDate: String) -> String? {
         let parts = isoDate.prefix(10).split(separator: "-")
         guard parts.count == 3, let month = Int(parts[1]), (1...12).contains(month), let day = Int(parts[2]), (1...31).contains(day) else { return nil }
-        return "\(months[month - 1]) \(day)"
+        return "\(months[month - 1]) \(day < 10 ? "0" : "")\(day)"
     }
 
     /// `17:30[:00]` → `05:30 PM`; nil for a malformed time.
