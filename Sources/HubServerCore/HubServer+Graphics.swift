@@ -16,7 +16,7 @@ extension HubServer {
         let cues = CueStore(pool: clients.database)
         let queue = self.queue
         router.get("/api/v1/graphics") { _, _ -> Response in
-            try Self.json(try await service.store.catalog())
+            try Self.json(try await service.catalog())
         }
         router.get("/api/v1/graphics/sheet") { request, _ -> Response in
             let moment = try Self.graphicsMoment(request)

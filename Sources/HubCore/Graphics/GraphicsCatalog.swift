@@ -97,9 +97,12 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         /// `at_risk`, `elimination`, `payouts`).
         public var objects: [String]
         public var fields: [Field]
+        /// The chips of a `chip_denominations` composition (default: the catalog's).
+        public var chipDenominations: [Int64]?
 
         public init(name: String, category: Category, renderType: String, slots: Int = 0, rows: RowSource? = nil, minRows: Int = 0,
-                    player: PlayerNeed = .none, objects: [String] = [], fields: [Field]) {
+                    player: PlayerNeed = .none, objects: [String] = [], fields: [Field], chipDenominations: [Int64]? = nil) {
+            self.chipDenominations = chipDenominations
             self.name = name
             self.category = category
             self.renderType = renderType
@@ -111,7 +114,10 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
             self.fields = fields
         }
 
-        enum CodingKeys: String, CodingKey { case name, category, renderType = "render_type", slots, rows, minRows = "min_rows", player, objects, fields }
+        enum CodingKeys: String, CodingKey {
+            case name, category, renderType = "render_type", slots, rows, minRows = "min_rows", player, objects, fields
+            case chipDenominations = "chip_denominations"
+        }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -124,6 +130,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
             player = try c.decodeIfPresent(PlayerNeed.self, forKey: .player) ?? .none
             objects = try c.decodeIfPresent([String].self, forKey: .objects) ?? []
             fields = try c.decode([Field].self, forKey: .fields)
+            chipDenominations = try c.decodeIfPresent([Int64].self, forKey: .chipDenominations)
         }
 
         /// The slot fields, in catalog order.

@@ -119,9 +119,11 @@ extension GraphicsDeriver {
         let payoutSource: String
         let payoutMissing: String
         let startRank: Int
+        let composition: GraphicsCatalog.Composition
 
         init(catalog: GraphicsCatalog, composition: GraphicsCatalog.Composition, moment: GraphicsMoment, player: String?, startRank: Int?) throws {
             self.catalog = catalog
+            self.composition = composition
             self.moment = moment
             ranked = moment.hand.ranked
             rankOf = Dictionary(uniqueKeysWithValues: ranked.enumerated().map { ($1.key, $0 + 1) })
@@ -215,7 +217,7 @@ extension GraphicsDeriver {
                 return (moment.staff.filter { $0.role == role }.map(Row.staff),
                         "broadcast_staff has no \(role.rawValue) for table \(moment.tableID)'s broadcast session (hubctl cue staff add)")
             case .chipDenominations:
-                return (catalog.chipDenominations.map(Row.denomination), "the catalog lists no chip_denominations")
+                return ((composition.chipDenominations ?? catalog.chipDenominations).map(Row.denomination), "the catalog lists no chip_denominations")
             case .tables:
                 return (moment.tables.map(Row.table), nil)
             }
@@ -278,7 +280,7 @@ extension GraphicsDeriver {
                 }
                 return .value("\(GraphicsFormat.money(cents: (buyIn - rake) * 100)) + \(GraphicsFormat.money(cents: rake * 100))")
             case "event.paid_percent":
-                guard let paid = event?.placesPaid, let entrants = event?.entrants, entrants > 0 else {
+                guard let paid = event?.placesPaid, let entrants = event?.entrants, entrants > 0, paid >= 0, paid <= entrants else {
                     return .missing("wsop_events.places_paid and entries: \(event == nil ? eventMissing : "not both in the export")")
                 }
                 return .value(GraphicsFormat.percent(tenths: Int64(GraphicsFormat.roundedQuotient(UInt64(paid) * 1000, UInt64(entrants)))))
@@ -303,7 +305,7 @@ extension GraphicsDeriver {
                 let average = Int64(GraphicsFormat.roundedQuotient(UInt64(chipsInPlay), UInt64(ranked.count)))
                 guard hand.bigBlind > 0 else { return .value(GraphicsFormat.chips(average)) }
                 let bbs = GraphicsFormat.roundedQuotient(UInt64(average), UInt64(hand.bigBlind))
-                return .value("\(GraphicsFormat.chips(average)) (\(bbs)BB)")
+                return .value("\(GraphicsFormat.chips(average)) (\(GraphicsFormat.chips(Int64(bbs)))BB)")
             case "hand.blinds":
                 return hand.blindsText.map(Derived.value) ?? .missing("gfx_hands.blinds of hand \(hand.number) has no blinds")
             case "hand.level":

@@ -16,7 +16,7 @@ extension GraphicsService {
     /// - Throws: like ``document(_:catalog:)``, and when the commit fails.
     public func render(_ request: GraphicsRequest, queue: RenderQueue, priority: Int = 5, trigger: RenderTrigger = .manual,
                        actor: String) async throws -> Rendered {
-        let catalog = try await store.catalog()
+        let catalog = try await self.catalog()
         let document = try await self.document(request, catalog: catalog)
         let result = try await queue.submit(Self.submission(document, catalog: catalog, priority: priority, trigger: trigger), actor: actor)
         for warning in document.metadata.warnings {
@@ -53,7 +53,7 @@ extension GraphicsService {
     public func sheet(game: Int64, hand: Int?, player: String?, output: String, preview: PreviewBackend,
                       sheet: ContactSheet? = nil) async throws -> Sheet {
         let sheet = try sheet ?? ContactSheet()
-        let catalog = try await store.catalog()
+        let catalog = try await self.catalog()
         let moment = try await store.moment(GraphicsStore.MomentRequest(game: game, hand: hand, player: player, today: today))
         var focus = moment
         var who = player

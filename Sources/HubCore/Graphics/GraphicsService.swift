@@ -1,4 +1,5 @@
 import Foundation
+import HubDriverSupport
 import HubPostgres
 
 /// One graphic for one moment: which composition, which game and hand, which player.
@@ -70,10 +71,24 @@ public struct GraphicsService: Sendable {
     public let store: GraphicsStore
     /// The day "today" is for the schedule (`2026-12-07`); nil: today in UTC.
     public var today: String?
+    /// How long a loaded catalog is reused before it is read again (a long-lived server answers
+    /// many requests from one read; `hubctl graphics import` shows within this time).
+    public var catalogLifetime: Duration
+    let cached = PThreadLocked<(catalog: GraphicsCatalog, read: ContinuousClock.Instant)?>(nil)
 
-    public init(pool: PostgresPool, today: String? = nil) {
+    public init(pool: PostgresPool, today: String? = nil, catalogLifetime: Duration = .seconds(2)) {
         self.store = GraphicsStore(pool: pool)
         self.today = today
+        self.catalogLifetime = catalogLifetime
+    }
+
+    /// The loaded catalog, read again when the cached copy is older than ``catalogLifetime``.
+    public func catalog() async throws -> GraphicsCatalog {
+        let now = ContinuousClock.now
+        if let hit = cached.withLock({ $0 }), now - hit.read < catalogLifetime { return hit.catalog }
+        let catalog = try await store.catalog()
+        cached.withLock { $0 = (catalog, now) }
+        return catalog
     }
 
     /// The catalog composition named `name`.
@@ -121,6 +136,6 @@ public struct GraphicsService: Sendable {
 
     func resolve(_ catalog: GraphicsCatalog?) async throws -> GraphicsCatalog {
         if let catalog { return catalog }
-        return try await store.catalog()
+        return try await self.catalog()
     }
 }

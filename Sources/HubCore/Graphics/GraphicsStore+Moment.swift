@@ -30,8 +30,18 @@ extension GraphicsStore {
     ///   player not in the hand (naming the players).
     public func moment(_ request: MomentRequest) async throws -> GraphicsMoment {
         try await pool.withConnection { connection in
+            // 1. The session and the hand: by id, by number (the latest-started of a repeated
+            //    HandNum) or the latest.
             guard let session = try await connection.query("""
-                SELECT id, table_id, event_title, coalesce(payouts, '{}'::bigint[]) FROM gfx_sessions WHERE gfx_id = \(request.game)
+                SELECT s.id, s.table_id, s.event_title, coalesce(s.payouts, '{}'::bigint[]), h.id, h.started_at
+                FROM gfx_sessions s
+                LEFT JOIN LATERAL (
+                    SELECT id, started_at FROM gfx_hands
+                    WHERE session_id = s.id AND (\(request.handID)::bigint IS NULL OR id = \(request.handID))
+                      AND (\(request.hand)::integer IS NULL OR hand_num = \(request.hand))
+                    ORDER BY started_at DESC, hand_num DESC LIMIT 1
+                ) h ON true
+                WHERE s.gfx_id = \(request.game)
                 """).first else {
                 let recent = try await connection.query("SELECT gfx_id::text || ' (table ' || table_id || ')' FROM gfx_sessions ORDER BY coalesce(created_at_utc, imported_at) DESC LIMIT 5")
                     .map { try $0.decode(String.self, at: 0) }
@@ -39,29 +49,17 @@ extension GraphicsStore {
             }
             let sessionID = try session.decode(Int64.self, at: 0)
             let tableID = try session.decode(String.self, at: 1)
-            let current: PostgresResult
-            if let handID = request.handID {
-                current = try await connection.query("SELECT id, started_at FROM gfx_hands WHERE session_id = \(sessionID) AND id = \(handID)")
-            } else if let number = request.hand {
-                current = try await connection.query("""
-                    SELECT id, started_at FROM gfx_hands WHERE session_id = \(sessionID) AND hand_num = \(number) ORDER BY started_at DESC LIMIT 1
-                    """)
-            } else {
-                current = try await connection.query("SELECT id, started_at FROM gfx_hands WHERE session_id = \(sessionID) ORDER BY started_at DESC, hand_num DESC LIMIT 1")
-            }
-            guard let currentRow = current.first else {
+            guard let handID = try session.decode(Int64?.self, at: 4), let startedAt = try session.decode(Date?.self, at: 5) else {
                 let range = try await connection.query("SELECT min(hand_num), max(hand_num), count(*) FROM gfx_hands WHERE session_id = \(sessionID)")[0]
                 let count = try range.decode(Int64.self, at: 2)
                 throw HubError(.notFound, "game \(request.game) has no hand \(request.hand.map(String.init) ?? "")" + (count == 0 ? ": it has no hands" :
                     "; its hands are numbered \(try range.decode(Int.self, at: 0))–\(try range.decode(Int.self, at: 1)) (\(count) hands)"))
             }
-            let handID = try currentRow.decode(Int64.self, at: 0)
-            let startedAt = try currentRow.decode(Date.self, at: 1)
 
-            // The hand, the one before it and the ones 10/20/30 before, with their players.
+            // 2. The hand, the one before it and the ones 10/20/30 before, with their players'
+            //    unified names and countries (the name and country columns of `unified_players`,
+            //    0008, for these players only: the view also counts every player's hands).
             var hands: [String: GraphicsMoment.Hand] = [:]
-            var gfxPlayerIDs: [Int64] = []
-            var seatsPlayer: [String: [(Int, Int64)]] = [:]
             for row in try await connection.query("""
                 WITH picked AS (
                     SELECT 'current' AS role, \(handID)::bigint AS id
@@ -79,8 +77,21 @@ extension GraphicsStore {
                        coalesce(h.blinds->>'SmallBlindAmt', h.blinds->>'SmallBlind_Amt', '0'),
                        coalesce(h.blinds->>'BigBlindAmt', h.blinds->>'BigBlind_Amt', '0'),
                        coalesce(h.blinds->>'ThirdBlindAmt', '0'), h.ante_amt, h.blinds->>'BlindLevel',
-                       hp.seat, hp.name, hp.end_stack, hp.sitting_out, hp.elimination_rank, hp.vpip_percent, hp.player_id
-                FROM picked p JOIN gfx_hands h ON h.id = p.id JOIN gfx_hand_players hp ON hp.hand_id = h.id
+                       hp.seat, hp.name, hp.end_stack, hp.sitting_out, hp.elimination_rank, hp.vpip_percent,
+                       coalesce(o.name, w.name, g.name), coalesce(o.country_code, nullif(w.country_code, ''))
+                FROM picked p
+                JOIN gfx_hands h ON h.id = p.id
+                JOIN gfx_hand_players hp ON hp.hand_id = h.id
+                LEFT JOIN gfx_players g ON g.id = hp.player_id
+                LEFT JOIN player_link_mapping m ON m.gfx_player_id = g.id
+                LEFT JOIN wsop_players w ON w.id = m.wsop_player_id
+                LEFT JOIN LATERAL (
+                    SELECT (array_agg(po.value ORDER BY po.id DESC) FILTER (WHERE po.field = 'name'))[1] AS name,
+                           (array_agg(po.value ORDER BY po.id DESC) FILTER (WHERE po.field = 'country_code'))[1] AS country_code
+                    FROM player_overrides po
+                    WHERE (po.wsop_player_id = w.id OR po.gfx_player_id = g.id)
+                      AND po.active AND po.valid_from <= now() AND (po.valid_until IS NULL OR po.valid_until > now())
+                ) o ON g.id IS NOT NULL
                 ORDER BY p.role, hp.seat
                 """) {
                 let role = try row.decode(String.self, at: 0)
@@ -91,53 +102,18 @@ extension GraphicsStore {
                         thirdBlind: Self.amount(try row.decode(String.self, at: 6)), ante: try row.decode(Int64.self, at: 7),
                         level: (try row.decode(String?.self, at: 8)).flatMap { Int($0) }, seats: [])
                 }
-                let seat = GraphicsMoment.Seat(
-                    seat: try row.decode(Int.self, at: 9), gfxName: try row.decode(String.self, at: 10), stack: try row.decode(Int64.self, at: 11),
+                hands[role]!.seats.append(GraphicsMoment.Seat(
+                    seat: try row.decode(Int.self, at: 9), gfxName: try row.decode(String.self, at: 10), name: try row.decode(String?.self, at: 15),
+                    countryCode: try row.decode(String?.self, at: 16), stack: try row.decode(Int64.self, at: 11),
                     sittingOut: try row.decode(Bool.self, at: 12), eliminationRank: try row.decode(Int.self, at: 13),
-                    vpipPercent: try row.decode(Double.self, at: 14))
-                hands[role]!.seats.append(seat)
-                if let player = try row.decode(Int64?.self, at: 15) {
-                    gfxPlayerIDs.append(player)
-                    seatsPlayer[role, default: []].append((hands[role]!.seats.count - 1, player))
-                }
+                    vpipPercent: try row.decode(Double.self, at: 14)))
             }
-            guard var hand = hands["current"] else {
+            guard let hand = hands["current"] else {
                 throw HubError(.notFound, "hand \(request.hand.map(String.init) ?? "latest") of game \(request.game) has no players")
             }
 
-            // Names and countries through the unified players (SPEC §5 priority: override > WSOP+ > GFX).
-            var unified: [Int64: (String, String?)] = [:]
-            if !gfxPlayerIDs.isEmpty {
-                // The name and country columns of `unified_players` (0008) for these players only: the
-                // view also counts every player's hands, which costs milliseconds on a long session.
-                for row in try await connection.query("""
-                    SELECT g.id, coalesce(o.name, w.name, g.name), coalesce(o.country_code, nullif(w.country_code, ''))
-                    FROM gfx_players g
-                    LEFT JOIN player_link_mapping m ON m.gfx_player_id = g.id
-                    LEFT JOIN wsop_players w ON w.id = m.wsop_player_id
-                    LEFT JOIN LATERAL (
-                        SELECT (array_agg(po.value ORDER BY po.id DESC) FILTER (WHERE po.field = 'name'))[1] AS name,
-                               (array_agg(po.value ORDER BY po.id DESC) FILTER (WHERE po.field = 'country_code'))[1] AS country_code
-                        FROM player_overrides po
-                        WHERE (po.wsop_player_id = w.id OR po.gfx_player_id = g.id)
-                          AND po.active AND po.valid_from <= now() AND (po.valid_until IS NULL OR po.valid_until > now())
-                    ) o ON true
-                    WHERE g.id = ANY(\(Array(Set(gfxPlayerIDs))))
-                    """) {
-                    unified[try row.decode(Int64.self, at: 0)] = (try row.decode(String.self, at: 1), try row.decode(String?.self, at: 2))
-                }
-            }
-            for (role, pairs) in seatsPlayer {
-                for (index, player) in pairs {
-                    guard let (name, country) = unified[player] else { continue }
-                    hands[role]!.seats[index].name = name
-                    hands[role]!.seats[index].countryCode = country
-                }
-            }
-            hand = hands["current"]!
-
-            // Of the hand's seats with an elimination rank, those that showed one in an earlier hand
-            // (the rank sticks): each is one index probe that stops at the first earlier hand.
+            // 3. Of the hand's seats with an elimination rank, those that showed one in an earlier
+            //    hand (the rank sticks): one index probe each (0010's partial index).
             let ranked = hand.seats.filter { $0.eliminationRank > 0 }
             var eliminatedEarlier = Set<String>()
             if !ranked.isEmpty {
@@ -155,6 +131,7 @@ extension GraphicsStore {
                 handsAgo: Dictionary(uniqueKeysWithValues: [10, 20, 30].compactMap { n in hands["ago\(n)"].map { (n, $0) } }),
                 eliminatedEarlier: eliminatedEarlier)
 
+            // 4. The player's last 30 played stacks.
             if let player = request.player {
                 let seat = try moment.seat(matching: player)
                 moment.selectedHistory = try await connection.query("""
@@ -165,43 +142,64 @@ extension GraphicsStore {
                     """).map { GraphicsMoment.StackPoint(handNumber: try $0.decode(Int.self, at: 0), stack: try $0.decode(Int64.self, at: 1)) }.reversed()
             }
 
-            // The table's broadcast session (live first, then the newest), its event, payouts and staff.
-            if let broadcast = try await connection.query("""
-                SELECT b.id, e.id, e.event_key, e.name, e.series_name, e.day_name, e.buy_in, e.rake, e.entries, e.places_paid, e.prize_pool, e.venue
-                FROM broadcast_sessions b LEFT JOIN wsop_events e ON e.id = b.wsop_event_id
-                WHERE b.table_id = \(tableID) AND b.status <> 'ended'
-                ORDER BY (b.status = 'live') DESC, b.created_at DESC, b.id DESC LIMIT 1
-                """).first {
-                let broadcastID = try broadcast.decode(Int64.self, at: 0)
-                if let eventID = try broadcast.decode(Int64?.self, at: 1) {
-                    moment.event = GraphicsMoment.Event(
-                        key: try broadcast.decode(String.self, at: 2), name: try broadcast.decode(String.self, at: 3),
-                        seriesName: try broadcast.decode(String?.self, at: 4), dayName: try broadcast.decode(String?.self, at: 5),
-                        buyIn: try broadcast.decode(Int64?.self, at: 6), rake: try broadcast.decode(Int64?.self, at: 7),
-                        entrants: try broadcast.decode(Int?.self, at: 8), placesPaid: try broadcast.decode(Int?.self, at: 9),
-                        prizePool: try broadcast.decode(Int64?.self, at: 10), venue: try broadcast.decode(String?.self, at: 11))
-                    moment.payouts = try await connection.query("""
-                        SELECT place_start, place_end, amount_cents FROM wsop_payouts WHERE event_id = \(eventID) ORDER BY place_start
-                        """).map { GraphicsMoment.PayoutRange(placeStart: try $0.decode(Int.self, at: 0), placeEnd: try $0.decode(Int.self, at: 1),
-                                                              amountCents: try $0.decode(Int64.self, at: 2)) }
-                    moment.dataSources += ["wsop_events", "wsop_payouts"]
-                }
-                moment.staff = try await connection.query("""
-                    SELECT role, name, social_handle FROM broadcast_staff WHERE session_id = \(broadcastID) ORDER BY display_order, id
-                    """).compactMap { row in
-                    try GraphicsMoment.StaffMember.Role(rawValue: try row.decode(String.self, at: 0)).map {
-                        GraphicsMoment.StaffMember(role: $0, name: try row.decode(String.self, at: 1), socialHandle: try row.decode(String.self, at: 2))
-                    }
+            // 5. The world around the table in one statement: its broadcast session (live first,
+            //    then the newest), the session's WSOP+ event with its payouts, the staff, the next
+            //    six broadcasts and the flag media source.
+            let today = request.today ?? Self.utcDay(Date())
+            let world = try await connection.query("""
+                WITH b AS (
+                    SELECT id, wsop_event_id FROM broadcast_sessions
+                    WHERE table_id = \(tableID) AND status <> 'ended'
+                    ORDER BY (status = 'live') DESC, created_at DESC, id DESC LIMIT 1
+                )
+                SELECT b.id, e.event_key, e.name, e.series_name, e.day_name, e.buy_in, e.rake, e.entries, e.places_paid, e.prize_pool, e.venue,
+                       p.starts, p.ends, p.cents, st.roles, st.names, st.handles, sc.dates, sc.times, sc.titles, sc.channels,
+                       (SELECT path_pattern FROM aep_media_sources WHERE kind = 'flag')
+                FROM (SELECT 1) AS one
+                LEFT JOIN b ON true
+                LEFT JOIN wsop_events e ON e.id = b.wsop_event_id
+                LEFT JOIN LATERAL (
+                    SELECT array_agg(place_start ORDER BY place_start) AS starts, array_agg(place_end ORDER BY place_start) AS ends,
+                           array_agg(amount_cents ORDER BY place_start) AS cents
+                    FROM wsop_payouts WHERE event_id = e.id
+                ) p ON true
+                LEFT JOIN LATERAL (
+                    SELECT array_agg(role ORDER BY display_order, id) AS roles, array_agg(name ORDER BY display_order, id) AS names,
+                           array_agg(social_handle ORDER BY display_order, id) AS handles
+                    FROM broadcast_staff WHERE session_id = b.id
+                ) st ON true
+                LEFT JOIN LATERAL (
+                    SELECT array_agg(d ORDER BY o) AS dates, array_agg(t ORDER BY o) AS times, array_agg(ti ORDER BY o) AS titles,
+                           array_agg(c ORDER BY o) AS channels
+                    FROM (SELECT broadcast_date::text AS d, time_start::text AS t, event_title AS ti, channel AS c,
+                                 row_number() OVER (ORDER BY broadcast_date, time_start, id) AS o
+                          FROM broadcast_schedule WHERE broadcast_date >= \(today)::date
+                          ORDER BY broadcast_date, time_start, id LIMIT 6) x
+                ) sc ON true
+                """)[0]
+            if let key = try world.decode(String?.self, at: 1) {
+                moment.event = GraphicsMoment.Event(
+                    key: key, name: try world.decode(String.self, at: 2), seriesName: try world.decode(String?.self, at: 3),
+                    dayName: try world.decode(String?.self, at: 4), buyIn: try world.decode(Int64?.self, at: 5), rake: try world.decode(Int64?.self, at: 6),
+                    entrants: try world.decode(Int?.self, at: 7), placesPaid: try world.decode(Int?.self, at: 8),
+                    prizePool: try world.decode(Int64?.self, at: 9), venue: try world.decode(String?.self, at: 10))
+                let starts = try world.decode([Int]?.self, at: 11) ?? [], ends = try world.decode([Int]?.self, at: 12) ?? []
+                let cents = try world.decode([Int64]?.self, at: 13) ?? []
+                moment.payouts = starts.indices.map { GraphicsMoment.PayoutRange(placeStart: starts[$0], placeEnd: ends[$0], amountCents: cents[$0]) }
+                moment.dataSources += ["wsop_events", "wsop_payouts"]
+            }
+            if try world.decode(Int64?.self, at: 0) != nil {
+                let roles = try world.decode([String]?.self, at: 14) ?? [], names = try world.decode([String]?.self, at: 15) ?? []
+                let handles = try world.decode([String]?.self, at: 16) ?? []
+                moment.staff = roles.indices.compactMap { index in
+                    GraphicsMoment.StaffMember.Role(rawValue: roles[index]).map { GraphicsMoment.StaffMember(role: $0, name: names[index], socialHandle: handles[index]) }
                 }
                 moment.dataSources.append("broadcast_staff")
             }
-            let today = request.today ?? Self.utcDay(Date())
-            moment.schedule = try await connection.query("""
-                SELECT broadcast_date::text, time_start::text, event_title, channel FROM broadcast_schedule
-                WHERE broadcast_date >= \(today)::date ORDER BY broadcast_date, time_start, id LIMIT 6
-                """).map { GraphicsMoment.ScheduleEntry(date: try $0.decode(String.self, at: 0), time: try $0.decode(String.self, at: 1),
-                                                        title: try $0.decode(String.self, at: 2), channel: try $0.decode(String.self, at: 3)) }
-            moment.flagPattern = try await connection.query("SELECT path_pattern FROM aep_media_sources WHERE kind = 'flag'").first?.decode(String.self, at: 0)
+            let dates = try world.decode([String]?.self, at: 17) ?? [], times = try world.decode([String]?.self, at: 18) ?? []
+            let titles = try world.decode([String]?.self, at: 19) ?? [], channels = try world.decode([String]?.self, at: 20) ?? []
+            moment.schedule = dates.indices.map { GraphicsMoment.ScheduleEntry(date: dates[$0], time: times[$0], title: titles[$0], channel: channels[$0]) }
+            moment.flagPattern = try world.decode(String?.self, at: 21)
             moment.dataSources += ["unified_players", "broadcast_schedule"]
             return moment
         }

@@ -51,7 +51,7 @@ import Testing
         #expect(Self.column(latest, "bbs") == ["569,404.2", "569,404.2", "7,500.0", "3,939.0", "3,939.0", "3,068.9", "1,530.6", "11.4", "11.2"])
         #expect(Self.column(latest, "rank") == ["1", "2", "3", "4", "5", "6", "7", "8", "9"])
         #expect(Self.column(latest, "flag") == Array(repeating: "Flag/Unknown.png", count: 9))
-        #expect(latest.singleFields == ["AVERAGE STACK": "103,005,186 (128756BB)", "chips": "chips (BB)", "player": "players", "wsop_super_circuit_cyprus": ""])
+        #expect(latest.singleFields == ["AVERAGE STACK": "103,005,186 (128,756BB)", "chips": "chips (BB)", "player": "players", "wsop_super_circuit_cyprus": ""])
         #expect(latest.metadata.dataSources == ["gfx_sessions", "gfx_hands", "gfx_hand_players", "unified_players", "broadcast_schedule"])
 
         // HandNum 1 twice: the later-started one (14:24, nine seats with U; J and K at 8,920/9,080),
