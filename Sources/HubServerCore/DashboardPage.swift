@@ -2,7 +2,8 @@ import Foundation
 
 /// The operators' dashboard: one self-contained HTML page (no build step, no external files)
 /// that reads `/api/dashboard` and `/api/v1/render`, and re-reads them when the WebSocket live
-/// feed reports a change.
+/// feed reports a change. Its "Latest graphics" strip shows the newest completed PNG outputs,
+/// fetched from `/api/v1/render/{id}/output/file` with the token and shown as `blob:` images.
 ///
 /// The server puts a session token into the page (`<meta name="hub-token">`); the scripts send it
 /// as `Authorization: Bearer` and, for the WebSocket, as `?token=`, because browsers cannot add
@@ -53,6 +54,12 @@ enum DashboardPage {
     button:hover { border-color:var(--accent); }
     #events { font:12px/1.5 ui-monospace, "DejaVu Sans Mono", monospace; max-height:220px; overflow:auto; margin:0; color:var(--dim); }
     #error { color:var(--bad); padding:0 20px; }
+    #thumbs { display:flex; gap:12px; overflow-x:auto; padding-bottom:4px; }
+    #thumbs figure { margin:0; width:224px; flex:none; }
+    #thumbs img { display:block; width:224px; aspect-ratio:16/9; object-fit:contain; background:#000; border:1px solid var(--line); border-radius:4px; }
+    #thumbs .missing { display:flex; align-items:center; justify-content:center; width:224px; aspect-ratio:16/9; border:1px dashed var(--line); border-radius:4px; color:var(--dim); font-size:12px; }
+    #thumbs figcaption { font-size:12px; color:var(--dim); margin-top:4px; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
+    #thumbs .empty { color:var(--dim); font-style:italic; }
     </style>
     </head>
     <body>
@@ -69,6 +76,7 @@ enum DashboardPage {
     <table><thead><tr><th>Level</th><th>Rule</th><th>Subject</th><th>Message</th><th>Since</th><th class="n">Seen</th><th></th></tr></thead><tbody></tbody></table></section>
     <section id="workers"><h2>Workers</h2>
     <table><thead><tr><th>Process</th><th>Kind</th><th>Mode</th><th>Version</th><th>Last heartbeat</th></tr></thead><tbody></tbody></table></section>
+    <section id="graphics" class="wide"><h2>Latest graphics</h2><div id="thumbs"><span class="empty">loading…</span></div></section>
     <section id="jobs" class="wide"><h2>Render jobs</h2>
     <table><thead><tr><th class="n">ID</th><th>Template</th><th>Status</th><th class="n">Priority</th><th>Progress</th><th>Worker</th><th>Created</th><th>Error</th></tr></thead><tbody></tbody></table></section>
     <section id="feed" class="wide"><h2>Live events</h2><pre id="events"></pre></section>
@@ -121,11 +129,43 @@ enum DashboardPage {
       $("#updated").textContent = "updated " + new Date(d.generated_at).toLocaleTimeString();
       document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
     }
+    // Latest graphics: the newest completed PNG outputs. <img> cannot send the token, so each file
+    // is fetched with it once and shown through a blob: URL, kept while it stays among the newest.
+    const thumbnails = new Map();
+    function thumbnail(id) {
+      if (!thumbnails.has(id)) {
+        thumbnails.set(id, fetch(location.origin + "/api/v1/render/" + encodeURIComponent(id) + "/output/file", { headers: { "Authorization": "Bearer " + token } })
+          .then((r) => r.ok ? r.blob() : null).then((b) => b ? URL.createObjectURL(b) : null).catch(() => null));
+      }
+      return thumbnails.get(id);
+    }
+    let graphicsShown = "";
+    async function showGraphics(instructions) {
+      const latest = instructions.filter((j) => j.output && j.output.format === "png").slice(0, 8);
+      const key = latest.map((j) => j.id).join(",");
+      if (key === graphicsShown) return;
+      graphicsShown = key;
+      const keep = new Set(latest.map((j) => j.id));
+      for (const [id, url] of thumbnails) {
+        if (!keep.has(id)) { thumbnails.delete(id); url.then((u) => u && URL.revokeObjectURL(u)); }
+      }
+      const urls = await Promise.all(latest.map((j) => thumbnail(j.id)));
+      if (graphicsShown !== key) return;  // a newer list is being shown
+      $("#thumbs").innerHTML = latest.length ? latest.map((j, i) => '<figure data-id="' + esc(j.id) + '">'
+        + (urls[i] ? '<a href="' + esc(urls[i]) + '" target="_blank" rel="noopener"><img alt="' + esc(j.composition) + '" src="' + esc(urls[i]) + '"></a>'
+                   : '<div class="missing">file not available</div>')
+        + "<figcaption>#" + esc(j.id) + " " + esc(j.composition) + " · " + esc(ago(j.completed_at)) + "</figcaption></figure>").join("")
+        : '<span class="empty">no completed PNG outputs yet</span>';
+    }
     let refreshing = null, again = false;
     async function refresh() {
       if (refreshing) { again = true; return; }
       refreshing = (async () => {
-        try { const [d, jobs] = await Promise.all([api("/api/dashboard"), api("/api/v1/render?limit=25")]); render(d, jobs); $("#error").textContent = ""; }
+        try {
+          const [d, jobs, done] = await Promise.all([api("/api/dashboard"), api("/api/v1/render?limit=25"), api("/api/v1/render?status=completed&limit=50")]);
+          render(d, jobs); $("#error").textContent = "";
+          showGraphics(done.instructions).catch(() => {});
+        }
         catch (e) { $("#error").textContent = "cannot read the dashboard: " + e.message; }
       })();
       await refreshing; refreshing = null;

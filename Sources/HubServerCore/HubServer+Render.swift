@@ -1,9 +1,11 @@
 import Foundation
+import HTTPTypes
 import HubCore
 import Hummingbird
 
 extension HubServer {
     /// `POST /api/v1/render`, `GET /api/v1/render/{id}/status`, `GET /api/v1/render/{id}/output`,
+    /// `GET /api/v1/render/{id}/output/file` (the output itself, for the dashboard's thumbnails)
     /// and `GET /api/v1/render` (the job list of the dashboard).
     func addRenderRoutes(to router: Router<HubRequestContext>) {
         router.post("/api/v1/render") { request, context -> Response in
@@ -43,7 +45,25 @@ extension HubServer {
             return try Self.json(OutputResponse(instructionID: id, status: instruction.status.rawValue,
                                                 output: attempts.last { $0.status == "completed" }, attempts: attempts))
         }
+        router.get("/api/v1/render/{id}/output/file") { _, context -> Response in
+            let id = try Self.idParameter(context)
+            let attempts = try await RenderOutputRecord.list(instruction: id, pool: self.clients.database)
+            guard let recorded = attempts.last(where: { $0.status == "completed" })?.outputPath else {
+                throw APIError.notFound("instruction \(id) has no completed output; GET /api/v1/render/\(id)/status shows where it is")
+            }
+            let directory = self.clients.configuration.value(.outputDirectory) ?? ".hub/output"
+            guard let file = OutputFile.resolve(recorded, inside: directory) else {
+                throw APIError.notFound("the output of instruction \(id) is not a file inside this server's output directory "
+                    + "(\(HubSetting.outputDirectory.name)); it was moved, deleted, or written where this server does not serve from")
+            }
+            let body = try await FileIO().loadFile(path: file.path, context: context)
+            return Response(status: .ok, headers: [.contentType: file.contentType, .cacheControl: "private, max-age=60",
+                                                   Self.contentTypeOptions: "nosniff"], body: body)
+        }
     }
+
+    /// `X-Content-Type-Options`.
+    static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
 
     static func describeDecoding(_ error: any Error) -> String {
         switch error {

@@ -97,6 +97,17 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/api/v1/render/{id}/output/file": {
+          "get": {
+            "summary": "The file of the completed output (a PNG still or an MP4/MOV clip), streamed; only a regular file inside the server's output directory (HUB_OUTPUT_DIR, symbolic links and .. resolved) is served",
+            "parameters": [{"$ref": "#/components/parameters/id"}],
+            "responses": {
+              "200": {"description": "the output file", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}, "video/mp4": {"schema": {"type": "string", "format": "binary"}}, "video/quicktime": {"schema": {"type": "string", "format": "binary"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "404": {"$ref": "#/components/responses/NotFound"}
+            }
+          }
+        },
         "/api/actions/retry": {
           "post": {
             "summary": "Put a failed, cancelled or stale instruction back to pending with fresh retries (a pending one waiting for its backoff becomes due now)",

@@ -1,23 +1,35 @@
 import Foundation
 
-/// Renders a real preview on any Linux machine with ffmpeg (SPEC §5 `preview`): the bound fields
-/// as text on a frame of the requested size — a PNG still, or an MP4/MOV clip of the requested
-/// frame range (3 seconds when none is given) at the requested frame rate.
+/// Renders a real preview on any Linux machine with ffmpeg (SPEC §5 `preview`) on a frame of the
+/// requested size — a PNG still, or an MP4/MOV clip of the requested frame range (3 seconds when
+/// none is given) at the requested frame rate.
 ///
-/// The text reaches ffmpeg through a file (`drawtext=textfile=`), so no value is ever parsed as
-/// filter syntax. A Korean-capable font (Nanum) is used when installed, else DejaVu Sans.
+/// A graphics instruction (its layer data is a ``GFXDataDocument``) is drawn by its category
+/// (``PreviewScene``): a title bar, the slots as a table, the single fields as lines, the chip
+/// flow as a line chart, the chip comparison as bars, an elimination or at-risk card. Any other
+/// instruction shows its bound fields as text (``caption(for:)``).
+///
+/// Text reaches ffmpeg through files (`drawtext=textfile=`), so no value is ever parsed as filter
+/// syntax. A Korean-capable font (Nanum) is used when installed, else DejaVu Sans.
 public struct PreviewBackend: RenderBackend {
     public var name: String { "preview" }
     /// The ffmpeg binary.
     public let ffmpeg: String
     /// The font drawtext uses.
     public let fontFile: String
+    /// Its bold face (the regular one when no bold face is installed).
+    public let boldFontFile: String
     /// Kill ffmpeg after this long without output.
     public let inactivityTimeout: Duration
 
     static let fontCandidates = [
         "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
         "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    ]
+    /// The bold face of each candidate.
+    static let boldFontCandidates = [
+        "/usr/share/fonts/truetype/nanum/NanumGothic.ttf": "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     ]
 
     /// Finds ffmpeg and a font.
@@ -32,6 +44,7 @@ public struct PreviewBackend: RenderBackend {
         }
         self.ffmpeg = binary
         self.fontFile = font
+        self.boldFontFile = Self.boldFontCandidates[font].flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil } ?? font
         self.inactivityTimeout = inactivityTimeout
     }
 
@@ -82,22 +95,39 @@ public struct PreviewBackend: RenderBackend {
     /// The ffmpeg arguments for `job` with its caption in `textFile`.
     func arguments(for job: RenderJob, textFile: String, lines lineCount: Int) -> [String] {
         let settings = job.instruction.outputSettings
-        let frames = Self.frameCount(settings)
-        var arguments = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1",
-                         "-f", "lavfi", "-i", "color=c=0x0b1a2e:s=\(settings.width)x\(settings.height):r=\(settings.fps)"]
+        var arguments = Self.commonArguments + ["-f", "lavfi", "-i", "color=c=0x0b1a2e:s=\(settings.width)x\(settings.height):r=\(settings.fps)"]
         // As large as fits: the title plus every caption line on the frame.
         let fontSize = max(12, min(settings.height / 24, settings.height * 10 / (max(1, lineCount) * 14 + 20)))
-        let filter = "drawtext=fontfile=\(fontFile):textfile=\(textFile):expansion=none:fontcolor=white:fontsize=\(fontSize)"
-            + ":line_spacing=\(fontSize / 3):x=\(settings.width / 20):y=\(settings.height / 12)"
+        let filter = "drawtext=fontfile=\(PreviewScene.filterEscaped(fontFile)):textfile=\(PreviewScene.filterEscaped(textFile))"
+            + ":expansion=none:fontcolor=white:fontsize=\(fontSize):line_spacing=\(fontSize / 3):x=\(settings.width / 20):y=\(settings.height / 12)"
         arguments += ["-vf", filter]
+        return arguments + Self.outputArguments(settings, path: job.outputPath)
+    }
+
+    /// The ffmpeg arguments that draw `document` for `job`; the text files, images and the filter
+    /// graph (`graph.txt`) go into the job's work directory.
+    func arguments(for job: RenderJob, document: GFXDataDocument) throws -> [String] {
+        let settings = job.instruction.outputSettings
+        let scene = PreviewScene(document: document, width: settings.width, height: settings.height)
+        let (inputs, graph) = try scene.ffmpegGraph(fontFile: fontFile, boldFontFile: boldFontFile, directory: job.workDirectory,
+                                                    fps: settings.fps)
+        let graphFile = job.workDirectory.appendingPathComponent("graph.txt")
+        try graph.write(to: graphFile, atomically: true, encoding: .utf8)
+        return Self.commonArguments + inputs + ["-filter_complex_script", graphFile.path, "-map", "[out]"]
+            + Self.outputArguments(settings, path: job.outputPath)
+    }
+
+    static let commonArguments = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1"]
+
+    /// A still, or a clip of the frame range at the frame rate.
+    static func outputArguments(_ settings: OutputSettings, path: String) -> [String] {
         switch settings.format {
         case .png:
-            arguments += ["-frames:v", "1", "-f", "image2", job.outputPath]
+            ["-frames:v", "1", "-f", "image2", "-update", "1", path]
         case .mp4, .mov:
-            arguments += ["-frames:v", String(frames), "-r", String(settings.fps), "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                          "-f", settings.format == .mp4 ? "mp4" : "mov", job.outputPath]
+            ["-frames:v", String(frameCount(settings)), "-r", String(settings.fps), "-c:v", "libx264", "-pix_fmt", "yuv420p",
+             "-f", settings.format == .mp4 ? "mp4" : "mov", path]
         }
-        return arguments
     }
 
     /// Frames of a clip: the frame range, or 3 seconds.
@@ -108,12 +138,17 @@ public struct PreviewBackend: RenderBackend {
     }
 
     public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
-        let textFile = job.workDirectory.appendingPathComponent("caption.txt")
-        let caption = Self.caption(for: job.instruction)
-        try caption.write(to: textFile, atomically: true, encoding: .utf8)
+        let arguments: [String]
+        if let document = GFXDataDocument(layerData: job.instruction.layerData) {
+            arguments = try self.arguments(for: job, document: document)
+        } else {
+            let textFile = job.workDirectory.appendingPathComponent("caption.txt")
+            let caption = Self.caption(for: job.instruction)
+            try caption.write(to: textFile, atomically: true, encoding: .utf8)
+            arguments = self.arguments(for: job, textFile: textFile.path, lines: caption.split(separator: "\n").count)
+        }
         let total = Self.frameCount(job.instruction.outputSettings)
-        let run = try await SupervisedProcess.run(executable: ffmpeg, arguments: arguments(for: job, textFile: textFile.path, lines: caption.split(separator: "\n").count),
-                                                  inactivityTimeout: inactivityTimeout) { line in
+        let run = try await SupervisedProcess.run(executable: ffmpeg, arguments: arguments, inactivityTimeout: inactivityTimeout) { line in
             if line.hasPrefix("frame="), let frame = Int(line.dropFirst("frame=".count)) {
                 await progress(RenderProgress(frame: frame, totalFrames: total))
             }
