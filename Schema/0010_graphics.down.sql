@@ -1,4 +1,5 @@
 -- Reverts 0010: drops the graphics catalog, layer mappings, staff, rules and the WSOP+ additions.
+DROP INDEX IF EXISTS gfx_hands_session_started_idx;
 DROP INDEX IF EXISTS gfx_hand_players_eliminated_idx;
 DROP TABLE IF EXISTS cue_rule_firings;
 DROP TABLE IF EXISTS cue_rules;

@@ -1297,9 +1297,13 @@ extension HubSchema {
             -- Whether a seat of a session showed an elimination rank before a hand (an elimination fires the
             -- first time only): the ranked rows of one seat and name, a handful until the rank sticks.
             CREATE INDEX gfx_hand_players_eliminated_idx ON gfx_hand_players (seat, lower(name)) WHERE elimination_rank > 0;
+
+            -- A moment reads the hand before it and a player's last played hands by start time.
+            CREATE INDEX gfx_hands_session_started_idx ON gfx_hands (session_id, started_at DESC);
             """#,
             down: #"""
             -- Reverts 0010: drops the graphics catalog, layer mappings, staff, rules and the WSOP+ additions.
+            DROP INDEX IF EXISTS gfx_hands_session_started_idx;
             DROP INDEX IF EXISTS gfx_hand_players_eliminated_idx;
             DROP TABLE IF EXISTS cue_rule_firings;
             DROP TABLE IF EXISTS cue_rules;
