@@ -59,7 +59,7 @@ struct GFXCommand: AsyncParsableCommand {
 struct WSOPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wsop",
-        abstract: "Import a WSOP+ export folder (Events.json, Players.json, ChipCounts.csv, Standings.csv; see Docs/wsop-import.md)."
+        abstract: "Import a WSOP+ export folder (Events.json, tournament_data.csv, Players.json, ChipCounts.csv, Standings.csv, payout_structure.csv, broadcast_schedule.csv; see Docs/wsop-import.md)."
     )
     @OptionGroup var global: GlobalOptions
     @OptionGroup var run: RunOptions

@@ -6,7 +6,7 @@ import Foundation
 /// The render queue counts every live instruction (pending, processing, stale) and the finished
 /// ones of the last ``windowHours`` hours; both reads go through indexes (migration `0007`), so
 /// the cost follows the size of the live queue and of the window, not of the table. The sync
-/// rows read the seven `sync_status` rows and the window's `sync_history` rows (by
+/// rows read the ten `sync_status` rows and the window's `sync_history` rows (by
 /// `sync_history_source_idx`), the alerts only the open monitor events (the partial index
 /// `monitor_events_open_idx`).
 public struct DashboardSnapshot: Sendable, Codable {
