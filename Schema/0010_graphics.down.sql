@@ -1,5 +1,7 @@
 -- Reverts 0010: drops the graphics catalog, layer mappings, staff, rules and the WSOP+ additions.
 DROP INDEX IF EXISTS gfx_hands_session_started_idx;
+DROP INDEX IF EXISTS gfx_hands_rules_pending_idx;
+ALTER TABLE gfx_hands DROP COLUMN IF EXISTS rules_checked_at;
 DROP INDEX IF EXISTS gfx_hand_players_eliminated_idx;
 DROP TABLE IF EXISTS cue_rule_firings;
 DROP TABLE IF EXISTS cue_rules;

@@ -175,6 +175,13 @@ CREATE TABLE cue_rule_firings (
 
 COMMENT ON TABLE cue_rule_firings IS 'Each game event a rule fired for, once: the unique (rule, event key) keeps re-imports and grown re-exports from firing it again.';
 
+-- Each hand is looked at once by the automatic-graphics rules after it is graded; until then it is
+-- pending (a crash, a lost connection or a run that only grades leaves it pending for the next
+-- run). Hands imported before 0010 count as looked at.
+ALTER TABLE gfx_hands ADD COLUMN rules_checked_at timestamptz;
+UPDATE gfx_hands SET rules_checked_at = now();
+CREATE INDEX gfx_hands_rules_pending_idx ON gfx_hands (started_at, id) WHERE rules_checked_at IS NULL;
+
 -- Whether a seat of a session showed an elimination rank before a hand (an elimination fires the
 -- first time only): the ranked rows of one seat and name, a handful until the rank sticks.
 CREATE INDEX gfx_hand_players_eliminated_idx ON gfx_hand_players (seat, lower(name)) WHERE elimination_rank > 0;

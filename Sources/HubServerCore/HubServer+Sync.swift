@@ -91,6 +91,20 @@ extension HubServer {
         source == .gfx ? HubSetting.syncGFXDirectories.name : HubSetting.syncWSOPDirectory.name
     }
 
+    /// The automatic-graphics rules for the hands graded and not yet looked at (Docs/graphics.md):
+    /// nil, or what failed.
+    func fireRules() async -> String? {
+        do {
+            let report = try await CueRuleEngine(director: CueDirector(queue: queue), logger: logger).firePending(actor: "hub-server")
+            if !report.instructions.isEmpty {
+                logger.info("automatic graphics queued", metadata: ["instructions": "\(report.instructions)"])
+            }
+            return nil
+        } catch {
+            return "automatic graphics: \((error as? HubError)?.message ?? String(describing: error))"
+        }
+    }
+
     /// Runs the sync of `target` and answers with its outcome: 200 for a run that happened
     /// (completed or failed, the body says which), 409 for a single source that was skipped
     /// (another run holds its lock, or its circuit is open).
@@ -108,6 +122,7 @@ extension HubServer {
             var graded: [HandGrader.GradedHand] = []
             var phaseErrors: [String] = []
             do { graded = try await runner.grade() } catch { phaseErrors.append("grading: \((error as? HubError)?.message ?? String(describing: error))") }
+            if let failed = await fireRules() { phaseErrors.append(failed) }
             return try Self.syncResponse(SyncTriggerBody(correlationID: correlation, sources: [result], graded: graded, phaseErrors: phaseErrors),
                                          skipped: result.status == "skipped" ? result : nil)
         case .wsop:
@@ -116,7 +131,8 @@ extension HubServer {
                                          skipped: result.status == "skipped" ? result : nil)
         case nil:
             let template = clients.configuration.value(.syncPremiumTemplate) ?? "premium_hand"
-            let full = await runner.full(gfx: folders[.gfx] ?? [], table: nil, wsop: folders[.wsop]?.first, queue: queue, template: template)
+            var full = await runner.full(gfx: folders[.gfx] ?? [], table: nil, wsop: folders[.wsop]?.first, queue: queue, template: template)
+            if let failed = await fireRules() { full.phaseErrors.append(failed) }
             return try Self.syncResponse(SyncTriggerBody(full), skipped: nil)
         }
     }

@@ -61,14 +61,12 @@ struct SyncSession {
         runner.concurrency = options.concurrency
         runner.webhook = try WebhookSettings(configuration: clients.configuration)
         runner.progress = { phase, done, total in progress.update(phase, done, total) }
-        var gradedHandIDs: [Int64] = []
         var output = Output(correlationID: runner.correlationID.uuidString.lowercased(), sources: [], handsGraded: 0, premiumHands: 0,
                             broadcastWorthyHands: 0, phaseErrors: [], succeeded: true)
         if full {
             let result = await runner.full(gfx: gfx, table: table, wsop: wsop, queue: queue, template: template)
             output.sources = result.sources
             output.handsGraded = result.handsGraded
-            gradedHandIDs = result.gradedHandIDs
             output.premiumHands = result.premiumHands
             output.broadcastWorthyHands = result.broadcastWorthyHands
             output.playersLinked = result.playersLinked
@@ -81,7 +79,6 @@ struct SyncSession {
             output.sources = [result]
             do {
                 let graded = try await runner.grade()
-                gradedHandIDs = graded.map(\.handID)
                 output.handsGraded = graded.count
                 output.premiumHands = graded.filter(\.isPremium).count
                 output.broadcastWorthyHands = graded.filter(\.broadcastWorthy).count
@@ -94,12 +91,14 @@ struct SyncSession {
             output.sources = [result]
             output.succeeded = !result.isFailure
         }
-        if let queue, !gradedHandIDs.isEmpty {
-            // Automatic graphics: the broadcast sessions' rules for the hands this run added.
+        if let queue, !gfx.isEmpty {
+            // Automatic graphics: the broadcast sessions' rules for every graded hand they have not
+            // looked at yet (this run's, and any an earlier run or the server graded and left).
             do {
-                let rules = try await CueRuleEngine(director: CueDirector(queue: queue), logger: logger).fire(handIDs: gradedHandIDs, actor: "hub-sync")
+                let rules = try await CueRuleEngine(director: CueDirector(queue: queue), logger: logger).firePending(actor: "hub-sync")
                 output.ruleInstructions = rules.instructions
                 output.rulesRefused = rules.refused.isEmpty ? nil : rules.refused
+                if !rules.deferred.isEmpty { output.phaseErrors.append("automatic graphics deferred to the next run: " + rules.deferred.joined(separator: "; ")) }
                 if !rules.instructions.isEmpty {
                     logger.info("automatic graphics: \(rules.instructions.count) render instructions", metadata: ["instructions": "\(rules.instructions)"])
                 }

@@ -112,7 +112,7 @@ public struct CueDirector: Sendable {
     /// Triggers an item; `alongside` runs in the same transaction after the instruction is
     /// inserted (an automatic rule records its firing there), with the connection and the
     /// instruction id. `kind` is the `gfx_triggers.trigger_type` (`manual`, `auto`).
-    func trigger(_ itemID: Int64, actor: String, reason: String?, kind: String,
+    func trigger(_ itemID: Int64, actor: String, reason: String?, kind: String, priority: Int? = nil,
                  alongside: (@Sendable (PostgresConnection, Int64) async throws -> Void)?) async throws -> Triggered {
         let item = try await store.item(itemID)
         guard !item.status.isInFlight else {
@@ -126,11 +126,13 @@ public struct CueDirector: Sendable {
         if item.cueType == .graphic {
             let service = GraphicsService(pool: pool)
             let catalog = try await service.store.catalog()
-            let request = try GraphicsRequest(composition: template.aepComposition, cueData: parameters)
+            var request = try GraphicsRequest(composition: template.aepComposition, cueData: parameters)
+            // The event, staff and payouts of the item's own broadcast session.
+            request.broadcastSession = item.sessionID
             let document = try await service.document(request, catalog: catalog)
             layers = document.jsonObject
             snapshot = CueSnapshot(values: layers)
-            submission = GraphicsService.submission(document, catalog: catalog, priority: template.priority, trigger: .cueItem,
+            submission = GraphicsService.submission(document, catalog: catalog, priority: priority ?? template.priority, trigger: .cueItem,
                                                     format: template.outputFormat, cueItemID: item.id)
         } else {
             let aep = AEPStore(pool: pool)

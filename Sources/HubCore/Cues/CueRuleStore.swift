@@ -32,7 +32,17 @@ public struct CueRuleStore: Sendable {
         guard (1...10).contains(priority) else { throw HubError(.usage, "priority \(priority) is outside 1 (highest) … 10 (lowest)") }
         _ = try await CueStore(pool: pool).session(sessionID)
         let catalog = try await GraphicsStore(pool: pool).catalog()
-        let name = try GraphicsService.composition(composition, in: catalog).name
+        let found = try GraphicsService.composition(composition, in: catalog)
+        let name = found.name
+        // A graphic about one player needs an event that names one; the elimination graphic needs an elimination.
+        switch (found.player, event) {
+        case (.required, .levelChange), (.required, .every):
+            throw HubError(.usage, "\"\(name)\" is about one player, and \(event.text) names none: use it with elimination, premium_hand or chip_leader")
+        case (.eliminated, let other) where other != .elimination:
+            throw HubError(.usage, "\"\(name)\" shows an eliminated player: use it with --on elimination")
+        default:
+            break
+        }
         do {
             let id = try await pool.query("""
                 INSERT INTO cue_rules (session_id, table_id, on_event, every_n, composition, priority, created_by)

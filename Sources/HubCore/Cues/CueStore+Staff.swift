@@ -24,13 +24,14 @@ extension CueStore {
         guard !name.isEmpty else { throw HubError(.usage, "the staff name is empty") }
         _ = try await session(sessionID)
         do {
-            let id = try await pool.query("""
+            let row = try await pool.query("""
                 INSERT INTO broadcast_staff (session_id, role, name, social_handle, display_order)
                 VALUES (\(sessionID), \(role.rawValue), \(name), \(socialHandle.trimmingCharacters(in: .whitespaces)),
                         coalesce(\(order), (SELECT coalesce(max(display_order), 0) + 1 FROM broadcast_staff WHERE session_id = \(sessionID) AND role = \(role.rawValue))))
-                RETURNING id
-                """)[0].decode(Int64.self, at: 0)
-            return try await staff(session: sessionID).first { $0.id == id }!
+                RETURNING id, social_handle, display_order
+                """)[0]
+            return StaffEntry(id: try row.decode(Int64.self, at: 0), sessionID: sessionID, role: role, name: name,
+                              socialHandle: try row.decode(String.self, at: 1), displayOrder: try row.decode(Int.self, at: 2))
         } catch let error as PostgresError where error.sqlState == "23505" {
             throw HubError(.conflict, "\(name) is already a \(role.rawValue) of session \(sessionID)")
         }

@@ -151,8 +151,13 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
         public var schemaVersion: String
         /// Warnings, e.g. rows cut to the composition's slots.
         public var warnings: [String]
+        /// Single fields that carry their default because the moment had no value: a layer
+        /// mapping's project-wide common field fills them instead.
+        public var defaulted: [String]?
         public init(sessionID: Int64? = nil, handNum: Int? = nil, handID: Int64? = nil, tableID: String? = nil, eventID: String? = nil,
-                    blindLevel: String? = nil, dataSources: [String] = [], generatedAt: String, schemaVersion: String = "3.1.0", warnings: [String] = []) {
+                    blindLevel: String? = nil, dataSources: [String] = [], generatedAt: String, schemaVersion: String = "3.1.0", warnings: [String] = [],
+                    defaulted: [String]? = nil) {
+            self.defaulted = defaulted
             self.sessionID = sessionID
             self.handNum = handNum
             self.handID = handID
@@ -167,7 +172,7 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
         enum CodingKeys: String, CodingKey {
             case sessionID = "session_id", handNum = "hand_num", handID = "hand_id", tableID = "table_id", eventID = "event_id"
             case blindLevel = "blind_level", dataSources = "data_sources", generatedAt = "generated_at"
-            case schemaVersion = "schema_version", warnings
+            case schemaVersion = "schema_version", warnings, defaulted
         }
     }
 
@@ -232,10 +237,11 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
 
     /// The flat field keys of the document and their values: single fields by key, slot fields as
     /// `slot{n}_{key}` (`slot1_name`), as layer mapping files name them. Project-wide common fields
-    /// fill keys the document has no value for.
+    /// fill keys the document has no value for, or only its default.
     public func fieldValues(commonFields: [String: String] = [:]) -> [(key: String, value: String)] {
         var values: [String: String] = commonFields
-        for (key, value) in singleFields { values[key] = value }
+        let defaulted = Set(metadata.defaulted ?? [])
+        for (key, value) in singleFields where !(defaulted.contains(key) && commonFields[key] != nil) { values[key] = value }
         for slot in slots {
             for (key, value) in slot.fields { values["slot\(slot.slotIndex)_\(key)"] = value }
         }

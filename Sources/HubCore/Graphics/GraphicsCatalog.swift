@@ -153,12 +153,32 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         enum CodingKeys: String, CodingKey { case path, unknown, unknownCountryCode = "unknown_country_code" }
     }
 
-    /// The unit of each money source (GRAPHICS.md §2: explicit per source).
+    /// The unit of each money source (GRAPHICS.md §2: explicit per source). PokerGFX exports
+    /// carry no unit, so the catalog declares it; WSOP+ amounts have theirs fixed by the importer
+    /// (`wsop_payouts.amount_cents` in cents; buy-in, rake and prize pool in whole dollars).
     public struct Units: Sendable, Hashable, Codable {
         /// PokerGFX `Payouts`: `dollars` or `cents`.
         public var gfxPayouts: MoneyUnit
         public init(gfxPayouts: MoneyUnit = .dollars) { self.gfxPayouts = gfxPayouts }
         enum CodingKeys: String, CodingKey { case gfxPayouts = "gfx_payouts" }
+
+        struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            // An unknown unit key is refused, not ignored: a setting that changes nothing misleads.
+            let all = try decoder.container(keyedBy: AnyKey.self)
+            if let unknown = all.allKeys.first(where: { $0.stringValue != CodingKeys.gfxPayouts.rawValue }) {
+                throw DecodingError.dataCorruptedError(forKey: unknown, in: all,
+                    debugDescription: "unknown unit \(unknown.stringValue): only gfx_payouts is set in the catalog (WSOP+ units are fixed by the importer)")
+            }
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            gfxPayouts = try c.decodeIfPresent(MoneyUnit.self, forKey: .gfxPayouts) ?? .dollars
+        }
     }
 
     public var catalog: String

@@ -68,12 +68,14 @@ public struct GraphicsDeriver: Sendable {
 
         // Single fields
         var singles: [String: String] = [:]
+        var defaulted: [String] = []
         for field in composition.singleFields {
             switch field.derive == "static" ? .value(field.value ?? "") : context.derive(field.derive) {
             case .value(let text): singles[field.key] = text
             case .missing(let why):
                 if field.required { problems.append("required field \(field.key) has no value (\(why))") }
                 singles[field.key] = defaults(field)
+                defaulted.append(field.key)
             }
         }
 
@@ -88,6 +90,7 @@ public struct GraphicsDeriver: Sendable {
                 sessionID: moment.gameID, handNum: moment.hand.number, handID: moment.hand.id, tableID: moment.tableID, eventID: moment.event?.key,
                 blindLevel: moment.hand.blindsText, dataSources: moment.dataSources,
                 generatedAt: ISO8601DateFormatter().string(from: moment.takenAt), warnings: warnings))
+        document.metadata.defaulted = defaulted.isEmpty ? nil : defaulted.sorted()
         for object in composition.objects {
             switch object {
             case "chip_comparison": document.chipComparison = context.chipComparison

@@ -18,13 +18,25 @@ extension GraphicsService {
                        actor: String) async throws -> Rendered {
         let catalog = try await self.catalog()
         let document = try await self.document(request, catalog: catalog)
-        let result = try await queue.submit(Self.submission(document, catalog: catalog, priority: priority, trigger: trigger), actor: actor)
-        for warning in document.metadata.warnings {
-            _ = try? await queue.store.pool.execute("""
-                INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, reason)
-                VALUES (\(result.instruction.id), 'data_warning', 'pending', 'pending', \(actor), \(warning))
-                """)
+        let submission = Self.submission(document, catalog: catalog, priority: priority, trigger: trigger)
+        guard !document.metadata.warnings.isEmpty else {
+            let result = try await queue.submit(submission, actor: actor)
+            return Rendered(instruction: result.instruction, document: document, published: result.published)
         }
+        // Rows cut to the slots: the warning is on the timeline from the instruction's first commit.
+        try submission.validate()
+        let notify = queue.notifiesAtCommit
+        let submitted = try await queue.store.pool.withTransaction { connection in
+            let submitted = try await queue.store.submit([(submission, actor)], notify: notify, on: connection)[0]
+            for warning in document.metadata.warnings {
+                try await connection.execute("""
+                    INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, reason)
+                    VALUES (\(submitted.instruction.id), 'data_warning', 'pending', 'pending', \(actor), \(warning))
+                    """)
+            }
+            return submitted
+        }
+        let result = await queue.announce([submitted])[0]
         return Rendered(instruction: result.instruction, document: document, published: result.published)
     }
 

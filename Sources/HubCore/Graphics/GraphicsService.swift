@@ -16,6 +16,9 @@ public struct GraphicsRequest: Sendable, Hashable, Codable {
     public var startRank: Int?
     /// The exact hand (`gfx_hands.id`), when a HandNum repeats: automatic rules name it.
     public var handID: Int64?
+    /// The broadcast session whose event, payouts and staff the graphic shows (a cue item's own);
+    /// nil: the table's live session, else its newest one that has not ended.
+    public var broadcastSession: Int64?
 
     public init(composition: String, game: Int64, hand: Int? = nil, player: String? = nil, startRank: Int? = nil, handID: Int64? = nil) {
         self.composition = composition
@@ -26,7 +29,9 @@ public struct GraphicsRequest: Sendable, Hashable, Codable {
         self.handID = handID
     }
 
-    enum CodingKeys: String, CodingKey { case composition, game, hand, player, startRank = "start_rank", handID = "hand_id" }
+    enum CodingKeys: String, CodingKey {
+        case composition, game, hand, player, startRank = "start_rank", handID = "hand_id", broadcastSession = "broadcast_session"
+    }
 
     /// The request as cue item data (`game`, `hand`, `player`, `start_rank`).
     public var cueData: [String: JSONValue] {
@@ -106,7 +111,8 @@ public struct GraphicsService: Sendable {
     public func document(_ request: GraphicsRequest, catalog: GraphicsCatalog? = nil) async throws -> GFXDataDocument {
         let catalog = try await resolve(catalog)
         let composition = try Self.composition(request.composition, in: catalog)
-        let moment = try await store.moment(GraphicsStore.MomentRequest(game: request.game, hand: request.hand, player: request.player, today: today, handID: request.handID))
+        let moment = try await store.moment(GraphicsStore.MomentRequest(game: request.game, hand: request.hand, player: request.player, today: today, handID: request.handID,
+                                                                 broadcastSession: request.broadcastSession))
         return try GraphicsDeriver(catalog: catalog).document(composition, at: moment, player: request.player, startRank: request.startRank)
     }
 

@@ -12,13 +12,17 @@ extension GraphicsStore {
         public var today: String?
         /// The exact hand (`gfx_hands.id`; wins over `hand`).
         public var handID: Int64?
+        /// The broadcast session whose event, payouts and staff to read (nil: the table's live
+        /// session, else its newest one that has not ended).
+        public var broadcastSession: Int64?
 
-        public init(game: Int64, hand: Int? = nil, player: String? = nil, today: String? = nil, handID: Int64? = nil) {
+        public init(game: Int64, hand: Int? = nil, player: String? = nil, today: String? = nil, handID: Int64? = nil, broadcastSession: Int64? = nil) {
             self.game = game
             self.hand = hand
             self.player = player
             self.today = today
             self.handID = handID
+            self.broadcastSession = broadcastSession
         }
     }
 
@@ -33,7 +37,7 @@ extension GraphicsStore {
         // the player's history when a player is named: two round trips for most graphics.
         let today = request.today ?? Self.utcDay(Date())
         async let handRows = pool.query(Self.handsStatement(request))
-        async let worldRows = pool.query(Self.worldStatement(game: request.game, today: today))
+        async let worldRows = pool.query(Self.worldStatement(game: request.game, today: today, session: request.broadcastSession))
         let rows = try await handRows
         let world = try await worldRows
         guard let first = rows.first else { throw try await notFound(request) }
@@ -169,13 +173,17 @@ extension GraphicsStore {
     /// The world around the game's table in one statement: its broadcast session (live first,
     /// then the newest), the session's WSOP+ event with its payouts, the staff, the next six
     /// broadcasts from `today` and the flag media source.
-    static func worldStatement(game: Int64, today: String) -> PostgresQuery {
-        """
-        WITH b AS (
-            SELECT id, wsop_event_id FROM broadcast_sessions
+    static func worldStatement(game: Int64, today: String, session: Int64? = nil) -> PostgresQuery {
+        let which: PostgresQuery = if let session {
+            "WHERE id = \(session)"
+        } else {
+            """
             WHERE table_id = (SELECT table_id FROM gfx_sessions WHERE gfx_id = \(game)) AND status <> 'ended'
             ORDER BY (status = 'live') DESC, created_at DESC, id DESC LIMIT 1
-        )
+            """
+        }
+        return """
+        WITH b AS (SELECT id, wsop_event_id FROM broadcast_sessions \(fragment: which))
         SELECT b.id, e.event_key, e.name, e.series_name, e.day_name, e.buy_in, e.rake, e.entries, e.places_paid, e.prize_pool, e.venue,
                p.starts, p.ends, p.cents, st.roles, st.names, st.handles, sc.dates, sc.times, sc.titles, sc.channels,
                (SELECT path_pattern FROM aep_media_sources WHERE kind = 'flag')
@@ -211,11 +219,17 @@ extension GraphicsStore {
                 .map { try $0.decode(String.self, at: 0) }
             return HubError(.notFound, "no PokerGFX game \(request.game) was imported; \(recent.isEmpty ? "no game is (import exports with hub-sync gfx DIR)" : "latest games: \(recent.joined(separator: ", "))")")
         }
-        let range = try await pool.query("SELECT min(hand_num), max(hand_num), count(*) FROM gfx_hands WHERE session_id = \(try session.decode(Int64.self, at: 0))")[0]
+        let sessionID = try session.decode(Int64.self, at: 0)
+        let range = try await pool.query("SELECT min(hand_num), max(hand_num), count(*) FROM gfx_hands WHERE session_id = \(sessionID)")[0]
         let count = try range.decode(Int64.self, at: 2)
-        let asked = request.hand.map(String.init) ?? request.handID.map { "with id \($0)" } ?? ""
-        return HubError(.notFound, "game \(request.game) has no hand \(asked)" + (count == 0 ? ": it has no hands" :
-            "; its hands are numbered \(try range.decode(Int.self, at: 0))–\(try range.decode(Int.self, at: 1)) (\(count) hands)"))
+        if count == 0 { return HubError(.notFound, "game \(request.game) has no hands yet") }
+        let exists = try await pool.query("""
+            SELECT 1 FROM gfx_hands WHERE session_id = \(sessionID)
+              AND (\(request.handID)::bigint IS NULL OR id = \(request.handID)) AND (\(request.hand)::integer IS NULL OR hand_num = \(request.hand))
+            """)
+        let asked = request.hand.map { "hand \($0)" } ?? request.handID.map { "the hand with id \($0)" } ?? "its latest hand"
+        if !exists.isEmpty { return HubError(.notFound, "\(asked) of game \(request.game) has no players in the export") }
+        return HubError(.notFound, "game \(request.game) has no \(asked); its hands are numbered \(try range.decode(Int.self, at: 0))–\(try range.decode(Int.self, at: 1)) (\(count) hands)")
     }
 
     /// A blind from the export's JSON (`800`, `800.0`); 0 when it is not a whole number that fits.

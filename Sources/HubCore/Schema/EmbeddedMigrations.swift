@@ -1294,6 +1294,13 @@ extension HubSchema {
 
             COMMENT ON TABLE cue_rule_firings IS 'Each game event a rule fired for, once: the unique (rule, event key) keeps re-imports and grown re-exports from firing it again.';
 
+            -- Each hand is looked at once by the automatic-graphics rules after it is graded; until then it is
+            -- pending (a crash, a lost connection or a run that only grades leaves it pending for the next
+            -- run). Hands imported before 0010 count as looked at.
+            ALTER TABLE gfx_hands ADD COLUMN rules_checked_at timestamptz;
+            UPDATE gfx_hands SET rules_checked_at = now();
+            CREATE INDEX gfx_hands_rules_pending_idx ON gfx_hands (started_at, id) WHERE rules_checked_at IS NULL;
+
             -- Whether a seat of a session showed an elimination rank before a hand (an elimination fires the
             -- first time only): the ranked rows of one seat and name, a handful until the rank sticks.
             CREATE INDEX gfx_hand_players_eliminated_idx ON gfx_hand_players (seat, lower(name)) WHERE elimination_rank > 0;
@@ -1304,6 +1311,8 @@ extension HubSchema {
             down: #"""
             -- Reverts 0010: drops the graphics catalog, layer mappings, staff, rules and the WSOP+ additions.
             DROP INDEX IF EXISTS gfx_hands_session_started_idx;
+            DROP INDEX IF EXISTS gfx_hands_rules_pending_idx;
+            ALTER TABLE gfx_hands DROP COLUMN IF EXISTS rules_checked_at;
             DROP INDEX IF EXISTS gfx_hand_players_eliminated_idx;
             DROP TABLE IF EXISTS cue_rule_firings;
             DROP TABLE IF EXISTS cue_rules;

@@ -79,8 +79,8 @@ import Testing
         let runner = SyncRunner(pool: pool, events: nil)
         let result = await runner.syncGFX(directories: [folder.path], table: "FT")
         #expect(result.status == "completed", "\(result)")
-        let graded = try await runner.grade()
-        return try await CueRuleEngine(director: director).fire(handIDs: graded.map(\.handID))
+        _ = try await runner.grade()
+        return try await CueRuleEngine(director: director).firePending()
     }
 
     static func automaticItems(_ director: CueDirector, session: Int64) async throws -> [CueItem] {
@@ -153,6 +153,9 @@ import Testing
         let retried = try await CueRuleEngine(director: director).fire(handIDs: handIDs)
         #expect(retried.instructions.isEmpty && retried.alreadyFired == 3, "\(retried)")
 
+        #expect(try await pool.query("SELECT count(*) FROM gfx_hands WHERE rules_checked_at IS NULL")[0].decode(Int.self, at: 0) == 0,
+                "every graded hand was looked at")
+
         // The grown re-export: Carol's elimination (hand 5) and hand 6 fire; Dave's sticky rank does not.
         try Self.writeExport(hands: 6, to: folder)
         let grown = try await sync(root, pool: pool, director: director)
@@ -172,6 +175,37 @@ import Testing
         _ = try await worker.stop()
         collector.cancel()
         await listener.close()
+        try? FileManager.default.removeItem(at: root)
+        await pool.close()
+        await redis.close()
+    }
+
+    @Test func aRuleSeesOnlyHandsImportedAfterItAndAPassingFailureIsNotARefusal() async throws {
+        let pool = try PostgresPool(url: url, maxConnections: 4)
+        let redis = try RedisClient(url: endpoints.redisURL)
+        let director = CueDirector(queue: RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch))
+        _ = try await GraphicsStore(pool: pool).load(try Self.catalog, sourceFile: nil, actor: "test")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hub-rules-\(UUID())")
+        try Self.writeExport(hands: 4, to: root.appendingPathComponent("FT"))
+        let before = try await sync(root, pool: pool, director: director)
+        #expect(before.instructions.isEmpty && before.handsChecked == 4, "no rule yet; the hands are looked at once: \(before)")
+        let session = try await director.createSession(name: "Final table", eventKey: nil, tableID: "FT", actor: "director")
+        _ = try await CueRuleStore(pool: pool).add(session: session.id, table: "FT", on: .every(1), composition: "_MAIN Mini Chip Count", actor: "director")
+        try await pool.execute("UPDATE gfx_hands SET rules_checked_at = NULL")
+        let replayed = try await CueRuleEngine(director: director).firePending()
+        #expect(replayed.instructions.isEmpty, "a new rule does not replay hands imported before it: \(replayed)")
+
+        // A graphic about one player needs an event that names one.
+        let noPlayer = await #expect(throws: HubError.self) {
+            try await CueRuleStore(pool: pool).add(session: session.id, table: "FT", on: .levelChange, composition: "NAME", actor: "director")
+        }
+        #expect(noPlayer?.code == .usage && noPlayer?.message.contains("names none") == true, "\(noPlayer?.message ?? "")")
+        let notElimination = await #expect(throws: HubError.self) {
+            try await CueRuleStore(pool: pool).add(session: session.id, table: "FT", on: .chipLeader, composition: "Elimination", actor: "director")
+        }
+        #expect(notElimination?.code == .usage)
+        #expect(CueRuleEngine.isLasting(HubError(.refused, "no payouts")) && CueRuleEngine.isLasting(HubError(.notFound, "no player")))
+        #expect(!CueRuleEngine.isLasting(HubError(.unavailable, "connection reset")), "a lost connection is tried again, not recorded")
         try? FileManager.default.removeItem(at: root)
         await pool.close()
         await redis.close()

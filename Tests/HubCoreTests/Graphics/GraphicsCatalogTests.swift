@@ -64,6 +64,14 @@ import Testing
         #expect(missing?.code == .notFound && missing?.message.contains("_MAIN Mini Chip Count") == true, "\(missing?.message ?? "")")
     }
 
+    @Test func aUnitTheCatalogCannotSetIsRefusedNotIgnored() throws {
+        let text = #"{"project": "P", "units": {"gfx_payouts": "cents", "wsop_payouts": "dollars"}, "compositions": []}"#
+        let error = #expect(throws: HubError.self) { try GraphicsCatalog.parse(Data(text.utf8)) }
+        #expect(error?.code == .usage && error?.message.contains("wsop_payouts") == true, "\(error?.message ?? "")")
+        let cents = try GraphicsCatalog.parse(Data(#"{"project": "P", "units": {"gfx_payouts": "cents"}, "compositions": []}"#.utf8))
+        #expect(cents.units.gfxPayouts == .cents && MoneyUnit.dollars.cents(1_000) == 100_000 && MoneyUnit.dollars.cents(.max) == nil)
+    }
+
     @Test func aCatalogRoundTripsThroughJSON() throws {
         let catalog = try G.catalog()
         let data = try JSONEncoder().encode(catalog)

@@ -42,7 +42,13 @@ import Testing
         #expect(d.singleFields == ["AVERAGE STACK": "6,777,778 (38BB)", "chips": "chips (BB)", "player": "players", "wsop_super_circuit_cyprus": ""])
         #expect(d.metadata == GFXDataDocument.Metadata(
             sessionID: 638_961_999_170_907_267, handNum: 2, handID: 5, tableID: "GG", eventID: nil, blindLevel: "5K/180K",
-            dataSources: ["gfx_sessions", "gfx_hands", "gfx_hand_players"], generatedAt: "2026-01-14T18:30:00Z", schemaVersion: "3.1.0", warnings: []))
+            dataSources: ["gfx_sessions", "gfx_hands", "gfx_hand_players"], generatedAt: "2026-01-14T18:30:00Z", schemaVersion: "3.1.0", warnings: [],
+            defaulted: ["wsop_super_circuit_cyprus"]))
+        #expect(d.metadata.defaulted == ["wsop_super_circuit_cyprus"], "no event: the series name is the default, which a mapping's common field replaces")
+        let mapped = Dictionary(uniqueKeysWithValues: d.fieldValues(commonFields: ["wsop_super_circuit_cyprus": "WSOP SUPER CIRCUIT CYPRUS", "chips": "CHIPS"])
+            .map { ($0.key, $0.value) })
+        #expect(mapped["wsop_super_circuit_cyprus"] == "WSOP SUPER CIRCUIT CYPRUS" && mapped["chips"] == "chips (BB)",
+                "a common field fills a defaulted field, never one with a value")
         #expect(d.chipComparison == nil && d.chipFlow == nil && d.playerHistory == nil && d.atRisk == nil && d.elimination == nil && d.payouts == nil)
 
         let inPlay = try document("Chips In Play x4", G.secondSampleHandTwo)
