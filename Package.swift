@@ -45,6 +45,10 @@ let package = Package(
             providers: [.apt(["libhiredis-dev"])]
         ),
 
+        // fork/exec of render processes with a parent-death signal (Swift cannot run code between
+        // fork and exec).
+        .target(name: "CHubProcess"),
+
         // Shared plumbing for the drivers: thread-backed serial executors, socket polling.
         .target(name: "HubDriverSupport", swiftSettings: upcoming),
 
@@ -64,7 +68,7 @@ let package = Package(
         .target(
             name: "HubCore",
             dependencies: [
-                "HubPostgres", "HubRedis", "HubDriverSupport",
+                "HubPostgres", "HubRedis", "HubDriverSupport", "CHubProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),

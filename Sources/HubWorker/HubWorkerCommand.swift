@@ -38,12 +38,15 @@ struct HubWorkerCommand: AsyncParsableCommand {
     @Option(help: "Where outputs are written (default HUB_OUTPUT_DIR).") var outputDir: String?
     @Option(help: "Lease length in seconds (default HUB_LEASE_SECONDS).") var lease: Int?
     @Option(help: "Seconds running renders get to finish after SIGTERM.") var grace = 30
+    @Option(help: "The longest one render may run, in seconds, printing or not (default HUB_MAX_RENDER_SECONDS or 3600); a longer one is stopped and the attempt fails (retryable).")
+    var maxRenderSeconds: Int?
     @Flag(help: "Render what is due now, then exit.") var once = false
 
     func validate() throws {
         guard (1...128).contains(concurrency) else { throw ValidationError("--concurrency must be 1…128") }
         guard grace >= 0 else { throw ValidationError("--grace must be 0 or more seconds") }
         if let lease, !(5...3600).contains(lease) { throw ValidationError("--lease must be 5…3600 seconds") }
+        if let maxRenderSeconds, !(1...604_800).contains(maxRenderSeconds) { throw ValidationError("--max-render-seconds must be 1…604800 seconds") }
         guard (0.05...60).contains(nexrenderPollInterval) else { throw ValidationError("--nexrender-poll-interval must be 0.05…60 seconds") }
     }
 
@@ -59,6 +62,9 @@ struct HubWorkerCommand: AsyncParsableCommand {
         configuration.lease = .seconds(try lease ?? settings.integer(.leaseSeconds, in: 5...3600))
         configuration.heartbeatInterval = configuration.lease / 4
         configuration.shutdownGrace = .seconds(grace)
+        configuration.maxRenderTime = .seconds(try maxRenderSeconds ?? (settings.value(.maxRenderSeconds).map { _ in
+            try settings.integer(.maxRenderSeconds, in: 1...604_800)
+        } ?? 3600))
         configuration.hunterInterval = .seconds(try settings.integer(.hunterIntervalSeconds, in: 5...3600))
         configuration.retryPolicy = RetryPolicy(base: .seconds(try settings.integer(.retryBaseSeconds, in: 1...86_400)))
         configuration.outputDirectory = URL(fileURLWithPath: outputDir ?? settings.value(.outputDirectory) ?? ".hub/output")
@@ -85,7 +91,7 @@ struct HubWorkerCommand: AsyncParsableCommand {
                     worker.stop(grace: .zero)
                 }
             }
-            logger.notice("hub-worker \(configuration.consumerPrefix): \(concurrency) slot(s), backend \(backend.name), output \(configuration.outputDirectory.path)")
+            logger.notice("hub-worker \(configuration.consumerPrefix): \(concurrency) slot(s), backend \(backend.name), output \(configuration.outputDirectory.path), renders stopped after \(configuration.maxRenderTime.components.seconds) s")
             let summary = try await worker.run()
             signals.cancel()
             logger.notice("hub-worker done: \(summary.completed) completed, \(summary.failed) failed, \(summary.cancelled) cancelled, \(summary.handedBack) handed back")

@@ -74,6 +74,8 @@ public struct AerenderBackend: RenderBackend {
     /// - Throws: ``HubError`` `.configuration` for a missing binary or template project, `.unavailable`
     ///   when aerender fails (with its first `aerender Error:`), falls silent or leaves no output.
     public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+        // First: settings no renderer may use (a row written around the API) fail the job here.
+        let expectedFrames = try Self.expectedFrames(job.instruction.outputSettings)
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw HubError(.configuration, "aerender was not found at \(binary): install After Effects on this render machine or configure the path of its aerender")
         }
@@ -85,7 +87,7 @@ public struct AerenderBackend: RenderBackend {
         try Self.dataFileContents(job.layers).write(to: dataFile)
         let arguments = Self.arguments(for: job, project: project.path, renderSettingsTemplate: renderSettingsTemplate,
                                        outputModuleTemplate: outputModuleTemplate)
-        let transcript = PThreadLocked(Transcript(expectedFrames: Self.expectedFrames(job.instruction.outputSettings)))
+        let transcript = PThreadLocked(Transcript(expectedFrames: expectedFrames))
         let run = try await SupervisedProcess.run(
             executable: "/usr/bin/env", arguments: ["HUB_RENDER_DATA=\(dataFile.path)", binary] + arguments,
             inactivityTimeout: inactivityTimeout
@@ -137,10 +139,17 @@ public struct AerenderBackend: RenderBackend {
     }
 
     /// Frames in all when the settings say: a closed range, or 1 for a still.
-    static func expectedFrames(_ settings: OutputSettings) -> Int? {
+    /// - Throws: ``HubError`` `.usage` (``OutputSettings/validate()``) for settings no renderer may
+    ///   use — a row written around the API fails its job here instead of overflowing.
+    static func expectedFrames(_ settings: OutputSettings) throws -> Int? {
+        try settings.validate()
         let range = frameRange(settings)
         guard let start = range.start, let end = range.end, end >= start else { return nil }
-        return end - start + 1
+        let (difference, overflow) = end.subtractingReportingOverflow(start)
+        guard !overflow, difference < OutputSettings.maximumFrameCount else {
+            throw HubError(.usage, "frames \(start)…\(end) are more than \(OutputSettings.maximumFrameCount) frames")
+        }
+        return difference + 1
     }
 
     /// Where aerender writes: the output path for clips; a numbered file in the work directory for a still.
@@ -209,9 +218,12 @@ extension AerenderBackend {
     struct Timecode: Equatable, Sendable {
         var hours = 0, minutes = 0, seconds = 0, frames = 0
 
-        /// The frames this span holds at `fps`.
-        func frameCount(fps: Double) -> Int {
-            ((hours * 60 + minutes) * 60 + seconds) * Int(fps.rounded()) + frames
+        /// The frames this span holds at `fps`; nil when aerender printed a span or rate too
+        /// large to count (computed in floating point, so no field value can overflow).
+        func frameCount(fps: Double) -> Int? {
+            let total = ((Double(hours) * 60 + Double(minutes)) * 60 + Double(seconds)) * fps.rounded() + Double(frames)
+            guard total.isFinite, total >= 0, total <= Double(Int32.max) else { return nil }
+            return Int(total)
         }
 
         /// Parses `0:00:01:05`, `0;00;01;05` or `35`.

@@ -23,6 +23,8 @@ public struct CommandBackend: RenderBackend {
     }
 
     public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+        // Settings no renderer may use (a row written around the API) fail the job here.
+        try job.instruction.outputSettings.validate()
         let jobFile = job.workDirectory.appendingPathComponent("job.json")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -72,11 +72,12 @@ public struct NexrenderBackend: RenderBackend {
     /// - Throws: ``HubError`` `.configuration` for a missing binary or template project, `.unavailable`
     ///   when nexrender fails, falls silent or leaves no output.
     public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+        // First: settings no renderer may use (a row written around the API) fail the job here.
+        let total = try AerenderBackend.expectedFrames(job.instruction.outputSettings)
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw HubError(.configuration, "nexrender was not found at \(binary): install nexrender-cli on this render machine or configure its path")
         }
         let jobFile = try writeJobFile(for: job)
-        let total = AerenderBackend.expectedFrames(job.instruction.outputSettings)
         let transcript = PThreadLocked(Transcript())
         let run = try await SupervisedProcess.run(
             executable: binary, arguments: ["--file", jobFile.path] + extraArguments, inactivityTimeout: inactivityTimeout

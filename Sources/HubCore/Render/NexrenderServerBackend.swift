@@ -104,11 +104,12 @@ public struct NexrenderServerBackend: RenderBackend, CustomStringConvertible, Cu
     ///   when the server is unreachable, answers badly, fails the job, shows no change for
     ///   ``inactivityTimeout`` or finishes without output.
     public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+        // First: settings no renderer may use (a row written around the API) fail the job here.
+        let total = try AerenderBackend.expectedFrames(job.instruction.outputSettings)
         let document = try NexrenderBackend.jobDocument(for: job, templateDirectory: templateDirectory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = try encoder.encode(document)
-        let total = AerenderBackend.expectedFrames(job.instruction.outputSettings)
         try Task.checkCancellation()
         let uid = try await submit(body)
         do {

@@ -50,16 +50,50 @@ public struct OutputSettings: Sendable, Hashable, Codable {
         frameEnd = try c.decodeIfPresent(Int.self, forKey: .frameEnd)
     }
 
-    /// Checks the values a renderer could not use.
+    /// The largest frame number `frameStart`/`frameEnd` may name: 10,000,000 (over 92 hours at 30 fps).
+    public static let maximumFrameNumber = 10_000_000
+    /// The most frames one instruction may render: 1,000,000 (over 9 hours at 30 fps).
+    public static let maximumFrameCount = 1_000_000
+    /// Frame sizes: 16…8192 pixels per side.
+    public static let sizeRange = 16...8192
+    /// Frame rates: 1…240 fps.
+    public static let fpsRange = 1...240
+
+    /// Checks the values a renderer could not use: sizes 16…8192 pixels, 1…240 fps, frame numbers
+    /// 0…10,000,000 and at most 1,000,000 frames per instruction (from `frameStart`, or frame 0
+    /// when it is unset, to `frameEnd`). Every backend checks again before it renders, so a row
+    /// written around the API (by SQL) fails its job with this message instead of overflowing.
     /// - Throws: ``HubError`` `.usage` naming the field.
     public func validate() throws {
-        guard (16...8192).contains(width), (16...8192).contains(height) else {
+        guard Self.sizeRange.contains(width), Self.sizeRange.contains(height) else {
             throw HubError(.usage, "output resolution \(width)x\(height) is outside 16…8192 pixels per side")
         }
-        guard (1...240).contains(fps) else { throw HubError(.usage, "output fps \(fps) is outside 1…240") }
-        if let frameStart, frameStart < 0 { throw HubError(.usage, "frameStart \(frameStart) is negative") }
+        guard Self.fpsRange.contains(fps) else { throw HubError(.usage, "output fps \(fps) is outside 1…240") }
+        for (name, frame) in [("frameStart", frameStart), ("frameEnd", frameEnd)] {
+            guard let frame else { continue }
+            guard frame >= 0 else { throw HubError(.usage, "\(name) \(frame) is negative") }
+            guard frame <= Self.maximumFrameNumber else {
+                throw HubError(.usage, "\(name) \(frame) is beyond the last frame number a render may name (\(Self.maximumFrameNumber))")
+            }
+        }
         if let frameStart, let frameEnd, frameEnd < frameStart {
             throw HubError(.usage, "frameEnd \(frameEnd) is before frameStart \(frameStart)")
         }
+        if let frameEnd, frameEnd - (frameStart ?? 0) + 1 > Self.maximumFrameCount {
+            throw HubError(.usage, "frames \(frameStart ?? 0)…\(frameEnd) are \(frameEnd - (frameStart ?? 0) + 1) frames; one instruction renders at most \(Self.maximumFrameCount)")
+        }
+    }
+
+    /// The number of frames of the range `frameStart…frameEnd` after ``validate()``; nil when
+    /// either end is unset (the composition decides). Never traps, whatever the values.
+    /// - Throws: ``HubError`` `.usage` from ``validate()`` for settings no renderer may use.
+    public func checkedFrameCount() throws -> Int? {
+        try validate()
+        guard let frameStart, let frameEnd else { return nil }
+        let (difference, overflow) = frameEnd.subtractingReportingOverflow(frameStart)
+        guard !overflow, difference < Self.maximumFrameCount else {
+            throw HubError(.usage, "frames \(frameStart)…\(frameEnd) are more than \(Self.maximumFrameCount) frames")
+        }
+        return difference + 1
     }
 }

@@ -93,7 +93,7 @@ public struct PreviewBackend: RenderBackend {
     }
 
     /// The ffmpeg arguments for `job` with its caption in `textFile`.
-    func arguments(for job: RenderJob, textFile: String, lines lineCount: Int) -> [String] {
+    func arguments(for job: RenderJob, textFile: String, lines lineCount: Int) throws -> [String] {
         let settings = job.instruction.outputSettings
         var arguments = Self.commonArguments + ["-f", "lavfi", "-i", "color=c=0x0b1a2e:s=\(settings.width)x\(settings.height):r=\(settings.fps)"]
         // As large as fits: the title plus every caption line on the frame.
@@ -101,7 +101,7 @@ public struct PreviewBackend: RenderBackend {
         let filter = "drawtext=fontfile=\(PreviewScene.filterEscaped(fontFile)):textfile=\(PreviewScene.filterEscaped(textFile))"
             + ":expansion=none:fontcolor=white:fontsize=\(fontSize):line_spacing=\(fontSize / 3):x=\(settings.width / 20):y=\(settings.height / 12)"
         arguments += ["-vf", filter]
-        return arguments + Self.outputArguments(settings, path: job.outputPath)
+        return arguments + (try Self.outputArguments(settings, path: job.outputPath))
     }
 
     /// The ffmpeg arguments that draw `document` for `job`; the text files, images and the filter
@@ -114,30 +114,35 @@ public struct PreviewBackend: RenderBackend {
         let graphFile = job.workDirectory.appendingPathComponent("graph.txt")
         try graph.write(to: graphFile, atomically: true, encoding: .utf8)
         return Self.commonArguments + inputs + ["-filter_complex_script", graphFile.path, "-map", "[out]"]
-            + Self.outputArguments(settings, path: job.outputPath)
+            + (try Self.outputArguments(settings, path: job.outputPath))
     }
 
     static let commonArguments = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1"]
 
     /// A still, or a clip of the frame range at the frame rate.
-    static func outputArguments(_ settings: OutputSettings, path: String) -> [String] {
-        switch settings.format {
+    static func outputArguments(_ settings: OutputSettings, path: String) throws -> [String] {
+        let frames = try frameCount(settings)
+        return switch settings.format {
         case .png:
             ["-frames:v", "1", "-f", "image2", "-update", "1", path]
         case .mp4, .mov:
-            ["-frames:v", String(frameCount(settings)), "-r", String(settings.fps), "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            ["-frames:v", String(frames), "-r", String(settings.fps), "-c:v", "libx264", "-pix_fmt", "yuv420p",
              "-f", settings.format == .mp4 ? "mp4" : "mov", path]
         }
     }
 
     /// Frames of a clip: the frame range, or 3 seconds.
-    static func frameCount(_ settings: OutputSettings) -> Int {
+    /// - Throws: ``HubError`` `.usage` (``OutputSettings/validate()``) for settings no renderer may
+    ///   use — a row written around the API fails its job here instead of overflowing.
+    static func frameCount(_ settings: OutputSettings) throws -> Int {
+        let range = try settings.checkedFrameCount()
         if settings.format == .png { return 1 }
-        if let start = settings.frameStart, let end = settings.frameEnd { return end - start + 1 }
-        return settings.fps * 3
+        return range ?? settings.fps * 3
     }
 
     public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+        // First: settings no renderer may use (sizes, fps, frames) fail the job before any drawing.
+        let total = try Self.frameCount(job.instruction.outputSettings)
         let arguments: [String]
         if let document = GFXDataDocument(layerData: job.instruction.layerData) {
             arguments = try self.arguments(for: job, document: document)
@@ -145,9 +150,8 @@ public struct PreviewBackend: RenderBackend {
             let textFile = job.workDirectory.appendingPathComponent("caption.txt")
             let caption = Self.caption(for: job.instruction)
             try caption.write(to: textFile, atomically: true, encoding: .utf8)
-            arguments = self.arguments(for: job, textFile: textFile.path, lines: caption.split(separator: "\n").count)
+            arguments = try self.arguments(for: job, textFile: textFile.path, lines: caption.split(separator: "\n").count)
         }
-        let total = Self.frameCount(job.instruction.outputSettings)
         let run = try await SupervisedProcess.run(executable: ffmpeg, arguments: arguments, inactivityTimeout: inactivityTimeout) { line in
             if line.hasPrefix("frame="), let frame = Int(line.dropFirst("frame=".count)) {
                 await progress(RenderProgress(frame: frame, totalFrames: total))

@@ -23,7 +23,7 @@ extension PreviewScene {
                           height: max(8, region.height - size * 9 / 5 - labelSize * 2))
 
         // Values to rows: a margin above the max and below the min; a flat series sits mid-height.
-        let span = maximum > minimum ? Double(maximum - minimum) : max(1, Double(maximum.magnitude) / 10)
+        let span = maximum > minimum ? Double(maximum) - Double(minimum) : max(1, Double(maximum.magnitude) / 10) // in Double: Int64 extremes cannot overflow
         let high = Double(maximum) + span * 0.15, low = Double(minimum) - span * 0.15
         let radius = max(2, 5 * unit)
         func point(_ index: Int) -> (x: Double, y: Double) {

@@ -112,6 +112,10 @@ extension RenderStore {
     /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
     @discardableResult
     public func heartbeat(_ claim: RenderClaim, lease: Duration, frame: Int? = nil, totalFrames: Int? = nil) async throws -> LeaseStatus {
+        // Progress is what a renderer printed: kept inside the integer columns, so a wild number
+        // never makes the heartbeat fail (and the lease expire).
+        let frame = frame.map { min(max($0, 0), Int(Int32.max)) }
+        let totalFrames = totalFrames.map { min(max($0, 0), Int(Int32.max)) }
         let rows = try await pool.query("""
             UPDATE render_instructions
             SET lease_expires_at = now() + make_interval(secs => \(Self.seconds(lease))), updated_at = now(),
@@ -242,7 +246,8 @@ extension RenderStore {
     }
 
     /// Records a failed attempt: back to `pending` after `policy`'s delay while retries remain,
-    /// else `failed` with the reason.
+    /// else `failed` with the reason. An instruction an operator asked to cancel becomes
+    /// `cancelled` instead (a pending row with `cancel_requested` would never be claimed).
     /// - Returns: the instruction as it is now.
     /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
     @discardableResult
@@ -250,12 +255,12 @@ extension RenderStore {
         let rows = try await pool.query("""
             WITH failed AS (
                 UPDATE render_instructions
-                SET status = CASE WHEN retry_count < max_retries THEN 'pending' ELSE 'failed' END,
-                    scheduled_at = CASE WHEN retry_count < max_retries
+                SET status = CASE WHEN cancel_requested THEN 'cancelled' WHEN retry_count < max_retries THEN 'pending' ELSE 'failed' END,
+                    scheduled_at = CASE WHEN NOT cancel_requested AND retry_count < max_retries
                         THEN now() + make_interval(secs => least(\(Self.seconds(policy.base)) * power(2, retry_count), \(Self.seconds(policy.maximum))))
                         ELSE scheduled_at END,
-                    completed_at = CASE WHEN retry_count < max_retries THEN NULL ELSE now() END,
-                    retry_count = CASE WHEN retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+                    completed_at = CASE WHEN NOT cancel_requested AND retry_count < max_retries THEN NULL ELSE now() END,
+                    retry_count = CASE WHEN NOT cancel_requested AND retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
                     error_message = \(message), lease_token = NULL, lease_expires_at = NULL, updated_at = now()
                 WHERE id = \(claim.instruction.id) AND lease_token = \(claim.leaseToken) AND status = 'processing'
                 RETURNING *
@@ -264,8 +269,9 @@ extension RenderStore {
                 SELECT id, attempt, \(claim.leaseToken), 'failed', \(message), started_at FROM failed
             ), timeline AS (
                 INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, reason, details)
-                SELECT id, CASE WHEN status = 'pending' THEN 'retry_scheduled' ELSE 'failed' END, 'processing', status,
-                       \(claim.workerID), \(claim.workerID), \(claim.leaseToken), attempt, \(message),
+                SELECT id, CASE status WHEN 'pending' THEN 'retry_scheduled' WHEN 'cancelled' THEN 'cancelled' ELSE 'failed' END,
+                       'processing', status, \(claim.workerID), \(claim.workerID), \(claim.leaseToken), attempt,
+                       CASE WHEN status = 'cancelled' THEN 'cancel requested; the render failed: ' || \(message) ELSE \(message) END,
                        jsonb_build_object('retry_count', retry_count, 'scheduled_at', scheduled_at)
                 FROM failed
             )
@@ -275,24 +281,34 @@ extension RenderStore {
         return try Self.decodeInstruction(row)
     }
 
-    /// Gives the instruction back unrendered (graceful shutdown): `pending` at once, no retry counted.
+    /// Gives the instruction back unrendered (graceful shutdown): `pending` at once, no retry
+    /// counted — or `cancelled` when an operator asked to cancel it (a pending row with
+    /// `cancel_requested` would never be claimed).
+    /// - Returns: the status it has now: `pending` or `cancelled`.
     /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
-    public func handBack(_ claim: RenderClaim, reason: String) async throws {
+    @discardableResult
+    public func handBack(_ claim: RenderClaim, reason: String) async throws -> RenderStatus {
         let rows = try await pool.query("""
             WITH back AS (
                 UPDATE render_instructions
-                SET status = 'pending', scheduled_at = now(), lease_token = NULL, lease_expires_at = NULL,
+                SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'pending' END,
+                    completed_at = CASE WHEN cancel_requested THEN now() ELSE completed_at END,
+                    scheduled_at = CASE WHEN cancel_requested THEN scheduled_at ELSE now() END,
+                    lease_token = NULL, lease_expires_at = NULL,
                     progress_frame = NULL, progress_total = NULL, updated_at = now()
                 WHERE id = \(claim.instruction.id) AND lease_token = \(claim.leaseToken) AND status = 'processing'
-                RETURNING id, attempt
+                RETURNING id, attempt, status
             ), timeline AS (
                 INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, reason)
-                SELECT id, 'handed_back', 'processing', 'pending', \(claim.workerID), \(claim.workerID), \(claim.leaseToken), attempt, \(reason)
+                SELECT id, CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'handed_back' END, 'processing', status,
+                       \(claim.workerID), \(claim.workerID), \(claim.leaseToken), attempt,
+                       CASE WHEN status = 'cancelled' THEN 'cancel requested; ' || \(reason) ELSE \(reason) END
                 FROM back
             )
-            SELECT id, pg_notify(\(Self.pendingChannel), id::text)::text FROM back
+            SELECT id, status, CASE WHEN status = 'pending' THEN pg_notify(\(Self.pendingChannel), id::text)::text END FROM back
             """)
-        guard !rows.isEmpty else { throw leaseLost(claim) }
+        guard let row = rows.first else { throw leaseLost(claim) }
+        return RenderStatus(rawValue: try row.decode(String.self, at: 1)) ?? .pending
     }
 
     /// Cancels instruction `id`: a pending one at once; a processing one is flagged, its worker

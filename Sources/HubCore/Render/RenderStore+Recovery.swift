@@ -5,7 +5,8 @@ extension RenderStore {
     /// An instruction taken back from a worker whose lease expired.
     public struct Reaped: Sendable, Hashable, Codable {
         public var id: Int64
-        /// `pending` (retried) or `failed` (retries exhausted or quarantined).
+        /// `pending` (retried), `failed` (retries exhausted or quarantined) or `cancelled` (an
+        /// operator had asked to cancel it).
         public var status: RenderStatus
         /// The worker that held the expired lease.
         public var workerID: String?
@@ -40,7 +41,9 @@ extension RenderStore {
     /// else it becomes `failed` with "Timeout exceeded max retries" (PRD-0001 §4.2). An instruction
     /// that has now killed its worker `quarantineAfter` times is quarantined instead: `failed`,
     /// with the evidence — the workers that died on it, whether each process exited or went
-    /// silent, and the last progress — in the error message and the timeline. A live lease is
+    /// silent, and the last progress — in the error message and the timeline. An instruction an
+    /// operator asked to cancel becomes `cancelled` instead (with a `cancelled` timeline entry):
+    /// a pending row with `cancel_requested` would never be claimed. A live lease is
     /// never touched, however old the render. Safe to run from every worker at once: while one
     /// reaps, the others skip (an advisory lock), and `SKIP LOCKED` keeps it off rows being written.
     /// - Returns: what was reaped (empty when another reaper holds the lock).
@@ -51,7 +54,7 @@ extension RenderStore {
             WITH guard AS (
                 SELECT pg_try_advisory_xact_lock(\(Self.reaperLockKey)) AS acquired
             ), expired AS (
-                SELECT r.id, r.worker_id, r.lease_token, r.attempt, r.progress_frame, r.progress_total,
+                SELECT r.id, r.worker_id, r.lease_token, r.attempt, r.progress_frame, r.progress_total, r.cancel_requested,
                        r.crash_count + 1 AS crashes,
                        s.last_heartbeat AS process_heartbeat, s.stopped_at AS process_stopped,
                        CASE WHEN s.id IS NULL THEN 'unregistered'
@@ -66,8 +69,8 @@ extension RenderStore {
                        OR (r.lease_expires_at IS NULL AND r.started_at < now() - make_interval(secs => \(legacySeconds))))
                 FOR UPDATE OF r SKIP LOCKED
             ), evidence AS (
-                SELECT e.id,
-                       e.crashes >= \(quarantineAfter) AS quarantine,
+                SELECT e.id, e.cancel_requested AS cancel,
+                       e.crashes >= \(quarantineAfter) AND NOT e.cancel_requested AS quarantine,
                        'worker ' || coalesce(e.worker_id, '?') || ' (process ' || e.process_state ||
                            coalesce(', last heartbeat ' || to_char(e.process_heartbeat AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '') ||
                            ') at frame ' || coalesce(e.progress_frame::text, '?') || '/' || coalesce(e.progress_total::text, '?') AS this_death,
@@ -76,15 +79,16 @@ extension RenderStore {
                 FROM expired e
             ), reaped AS (
                 UPDATE render_instructions r
-                SET status = CASE WHEN v.quarantine OR r.retry_count >= r.max_retries THEN 'failed' ELSE 'pending' END,
-                    retry_count = CASE WHEN v.quarantine OR r.retry_count >= r.max_retries THEN r.retry_count ELSE r.retry_count + 1 END,
+                SET status = CASE WHEN v.cancel THEN 'cancelled' WHEN v.quarantine OR r.retry_count >= r.max_retries THEN 'failed' ELSE 'pending' END,
+                    retry_count = CASE WHEN v.cancel OR v.quarantine OR r.retry_count >= r.max_retries THEN r.retry_count ELSE r.retry_count + 1 END,
                     crash_count = r.crash_count + 1,
                     error_message = CASE
+                        WHEN v.cancel THEN 'cancel requested; lease expired: ' || v.this_death || ' stopped heartbeating'
                         WHEN v.quarantine THEN 'quarantined: killed its worker ' || (r.crash_count + 1) || ' times (last: ' || v.this_death ||
                              coalesce('; before: ' || v.earlier_workers, '') || ')'
                         WHEN r.retry_count >= r.max_retries THEN 'Timeout exceeded max retries'
                         ELSE 'lease expired: ' || v.this_death || ' stopped heartbeating' END,
-                    completed_at = CASE WHEN v.quarantine OR r.retry_count >= r.max_retries THEN now() ELSE NULL END,
+                    completed_at = CASE WHEN v.cancel OR v.quarantine OR r.retry_count >= r.max_retries THEN now() ELSE NULL END,
                     -- keeps its place in line: a reaped job is not sent behind the backlog
                     scheduled_at = least(r.scheduled_at, now()), lease_token = NULL, lease_expires_at = NULL, updated_at = now()
                 FROM expired, evidence v
@@ -103,6 +107,10 @@ extension RenderStore {
                 SELECT id, 'quarantined', 'processing', 'failed', \(actor), worker_id, lease_token, attempt, error_message,
                        jsonb_build_object('crash_count', crash_count)
                 FROM reaped WHERE quarantine
+                UNION ALL
+                SELECT id, 'cancelled', 'processing', 'cancelled', \(actor), worker_id, lease_token, attempt,
+                       'cancel requested; the worker died before it stopped the render', jsonb_build_object('crash_count', crash_count)
+                FROM reaped WHERE status = 'cancelled'
             ), republish AS (
                 INSERT INTO render_outbox (instruction_id) SELECT id FROM reaped WHERE status = 'pending'
             )

@@ -39,12 +39,19 @@ extension RenderWorker {
                 return await record(.rendered(cached), for: claim, started: started, thenClaimFor: consumer)
             }
         }
-        let job = RenderJob(instruction: instruction, outputPath: outputPath, workDirectory: work,
+        // The backend writes to a temporary name beside the final path; only a successful
+        // render is renamed to it, so a killed or failed render leaves nothing there.
+        let partial = partialPath(for: outputPath)
+        let job = RenderJob(instruction: instruction, outputPath: partial, workDirectory: work,
                             layerMapping: await layerMapping(for: instruction))
-        let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
+        let pidFile = pidFile(for: claim)
+        let maxRenderTime = configuration.maxRenderTime
+        var outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask { [backend] in
                 do {
-                    let output = try await backend.render(job) { progress in latest.withLock { $0 = progress } }
+                    let output = try await SupervisedProcess.$pidFile.withValue(pidFile) {
+                        try await backend.render(job) { progress in latest.withLock { $0 = progress } }
+                    }
                     return .rendered(output)
                 } catch is CancellationError {
                     return nil
@@ -53,6 +60,11 @@ extension RenderWorker {
                 }
             }
             group.addTask { await self.watch(claim, progress: latest) }
+            // A render that keeps printing but never ends is stopped too.
+            group.addTask {
+                do { try await Task.sleep(for: maxRenderTime) } catch { return nil }
+                return .failed("the render ran longer than the maximum render time of \(Self.seconds(maxRenderTime)) s and was stopped (raise --max-render-seconds / HUB_MAX_RENDER_SECONDS if it needs longer)")
+            }
             // The first to finish decides: the render, or the watcher (cancel, lease lost, shutdown).
             var decided: Outcome?
             for await result in group {
@@ -64,8 +76,25 @@ extension RenderWorker {
             group.cancelAll()
             return decided ?? .shutdown
         }
+        if case .rendered(var output) = outcome, output.path == partial {
+            output.path = outputPath
+            if FileManager.default.fileExists(atPath: partial) {
+                if rename(partial, outputPath) == 0 {
+                    outcome = .rendered(output)
+                } else {
+                    outcome = .failed("could not move the output \(partial) to \(outputPath): \(String(cString: strerror(errno)))")
+                }
+            } else {
+                // A backend that writes nothing (noop).
+                outcome = .rendered(output)
+            }
+        }
+        if FileManager.default.fileExists(atPath: partial) { try? FileManager.default.removeItem(atPath: partial) }
         return await record(outcome, for: claim, started: started, thenClaimFor: consumer)
     }
+
+    /// Whole seconds of `duration`, for messages.
+    static func seconds(_ duration: Duration) -> Int64 { duration.components.seconds }
 
     /// The layer mapping of a graphics instruction's project (nil for other instructions), from
     /// ``LayerMappingStore``, cached per project for ``layerMappingLifetime``. A database error
@@ -134,7 +163,13 @@ extension RenderWorker {
                 // No next job for a slot that is stopping or whose task was cancelled (a sibling
                 // slot failed): it would only have to be handed back.
                 let wantsNext = !isStopping && !Task.isCancelled
-                let answer = try await completer.submit(Completion(claim: claim, output: output, next: wantsNext ? consumer : nil))
+                // A completion that cannot reach the database is tried again until it can (while
+                // the lease is this worker's): the render is not thrown away for a blip.
+                let answer = try await persisting("the completion", of: claim) {
+                    let answer = try await completer.submit(Completion(claim: claim, output: output, next: wantsNext ? consumer : nil))
+                    if case .failure(let error) = answer.output, answer.next == nil, Self.isTransientDatabaseError(error) { throw error }
+                    return answer
+                }
                 do {
                     _ = try answer.output.get()
                 } catch {
@@ -152,23 +187,33 @@ extension RenderWorker {
                                           extra: ["output": .string(output.path), "cache_hit": .bool(output.cacheHit)])
                 return answer.next
             case .failed(let message):
-                let now = try await queue.store.fail(claim, error: message, policy: configuration.retryPolicy)
+                let store = queue.store, policy = configuration.retryPolicy
+                let now = try await persisting("the failure", of: claim) { try await store.fail(claim, error: message, policy: policy) }
                 logger.warning("instruction \(id) attempt \(claim.attempt) failed: \(message) — now \(now.status.rawValue)")
-                count { $0.failed += 1 }
-                await queue.events.render("render_failed", now, extra: ["error": .string(message), "retry_count": .integer(Int64(now.retryCount))])
+                if now.status == .cancelled {
+                    // An operator had asked to cancel it: the failure ends it as cancelled.
+                    count { $0.cancelled += 1 }
+                    await queue.events.render("instruction_updated", now, status: .cancelled)
+                } else {
+                    count { $0.failed += 1 }
+                    await queue.events.render("render_failed", now, extra: ["error": .string(message), "retry_count": .integer(Int64(now.retryCount))])
+                }
             case .cancelledByOperator:
-                try await queue.store.acknowledgeCancel(claim)
+                let store = queue.store
+                try await persisting("the cancel", of: claim) { try await store.acknowledgeCancel(claim) }
                 count { $0.cancelled += 1 }
                 await queue.events.render("instruction_updated", claim.instruction, status: .cancelled)
             case .shutdown:
                 // Not cancellable: a hand-back that never reaches the database leaves the job to
                 // wait out its lease and be counted as a crash.
                 let store = queue.store
-                try await Task {
-                    try await store.handBack(claim, reason: "worker \(claim.workerID) stopped before the render finished")
+                let now = try await Task {
+                    try await self.persisting("the hand-back", of: claim) {
+                        try await store.handBack(claim, reason: "worker \(claim.workerID) stopped before the render finished")
+                    }
                 }.value
-                count { $0.handedBack += 1 }
-                await queue.events.render("instruction_updated", claim.instruction, status: .pending)
+                if now == .cancelled { count { $0.cancelled += 1 } } else { count { $0.handedBack += 1 } }
+                await queue.events.render("instruction_updated", claim.instruction, status: now)
             case .leaseLost:
                 logger.warning("instruction \(id): lease lost, render abandoned")
                 count { $0.leaseLost += 1 }

@@ -28,6 +28,9 @@ public struct RenderWorkerConfiguration: Sendable {
     public var retryPolicy = RetryPolicy()
     /// How long a stopping worker lets running renders finish before handing them back.
     public var shutdownGrace: Duration = .seconds(30)
+    /// The longest one render may run, printing or not; a render still running then is stopped and
+    /// the attempt fails (retryable).
+    public var maxRenderTime: Duration = .seconds(3600)
     /// Where outputs are written.
     public var outputDirectory: URL = URL(fileURLWithPath: ".hub/output")
     /// Consumer names are `<prefix>-<slot>`; by default host and process id.
@@ -42,6 +45,12 @@ public struct RenderWorkerConfiguration: Sendable {
 
     /// The defaults.
     public init() {}
+}
+
+extension HubSetting {
+    /// `HUB_MAX_RENDER_SECONDS`: ``RenderWorkerConfiguration/maxRenderTime`` of `hub-worker`.
+    public static let maxRenderSeconds = HubSetting(name: "HUB_MAX_RENDER_SECONDS", defaultValue: "3600",
+        summary: "the longest one render may run, printing or not, before it is stopped and the attempt fails (retryable)", isSecret: false)
 }
 
 /// Counts of what a worker did.
@@ -146,6 +155,7 @@ public final class RenderWorker: Sendable {
     /// Runs the slots until ``stop(grace:)`` (or, with `once`, until nothing is due).
     public func run() async throws -> RenderWorkerSummary {
         try FileManager.default.createDirectory(at: configuration.outputDirectory, withIntermediateDirectories: true)
+        sweepLeftovers()
         do {
             try await queue.ensureGroup()
             try await queue.relay()
@@ -207,9 +217,30 @@ public final class RenderWorker: Sendable {
         var lastRedisCheck = ContinuousClock.now
         // The job claimed together with the previous completion, if any.
         var next: RenderClaim?
+        // Claims that failed in a row (the database restarting, failing over, the pool exhausted):
+        // the slot waits and tries again; it never takes its siblings or the worker down.
+        var claimFailures = 0
         while !isStopping && !Task.isCancelled {
             let claim: RenderClaim?
-            if let claimed = next.take() { claim = claimed } else { claim = try await claimer.submit(consumer) }
+            if let claimed = next.take() {
+                claim = claimed
+            } else {
+                do {
+                    claim = try await claimer.submit(consumer)
+                    if claimFailures > 0 {
+                        logger.notice("slot \(consumer): claiming works again after \(claimFailures) failed attempt(s)")
+                        claimFailures = 0
+                    }
+                } catch {
+                    if Task.isCancelled { break }
+                    claimFailures += 1
+                    if claimFailures == 1 || claimFailures % 20 == 0 {
+                        logger.warning("slot \(consumer): cannot claim (\(error)); trying again with backoff (\(claimFailures) failed so far) — running renders go on")
+                    }
+                    try? await Task.sleep(for: Self.databaseBackoff(after: claimFailures))
+                    continue
+                }
+            }
             if let claim {
                 next = await process(claim, thenClaimFor: consumer)
                 continue
@@ -295,6 +326,58 @@ public final class RenderWorker: Sendable {
             logger.warning("dispatch mode \(newMode.rawValue): Redis is unreachable (\(error)); claiming from PostgreSQL with LISTEN/NOTIFY wake-ups")
         } else {
             logger.notice("dispatch mode \(newMode.rawValue): Redis is back")
+        }
+    }
+
+    /// The wait before the next try of a failed database statement: 250 ms, doubling, at most 5 s.
+    static func databaseBackoff(after failures: Int) -> Duration {
+        .milliseconds(min(5000, 250 << min(max(failures - 1, 0), 5)))
+    }
+
+    /// Whether `error` is one a database that restarts, fails over or is busy gives: the statement
+    /// may go through when tried again.
+    static func isTransientDatabaseError(_ error: any Error) -> Bool {
+        if let error = error as? PostgresError {
+            switch error.code {
+            case .connectionFailed, .connectionClosed, .poolTimeout, .cancelled:
+                return true
+            case .server:
+                guard let state = error.sqlState else { return false }
+                // 08: connection exception; 57P0x: shutdown, crash, cannot connect now; 53:
+                // insufficient resources; 25006: read-only (a standby during failover); 40001/40P01.
+                return state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53")
+                    || state == "25006" || error.isRetryableTransactionFailure
+            default:
+                return false
+            }
+        }
+        if let error = error as? HubError { return error.code == .unavailable }
+        return false
+    }
+
+    /// Runs a statement that records a claimed job's outcome until it goes through. A transient
+    /// database error (``isTransientDatabaseError(_:)``) is logged and the statement tried again
+    /// with backoff — the lease fencing decides when the database is back: a refused lease
+    /// (`leaseLost`) is thrown at once, as is any other error. A worker that is stopping gives up
+    /// once its grace and one lease have passed (the job's lease then expires and it is recovered).
+    func persisting<T: Sendable>(_ what: String, of claim: RenderClaim, _ body: () async throws -> T) async throws -> T {
+        var failures = 0
+        while true {
+            do {
+                let result = try await body()
+                if failures > 0 {
+                    logger.notice("instruction \(claim.instruction.id): \(what) recorded after \(failures) failed attempt(s)")
+                }
+                return result
+            } catch {
+                guard Self.isTransientDatabaseError(error), !Task.isCancelled else { throw error }
+                if let deadline = state(\.stopDeadline), ContinuousClock.now >= deadline + configuration.lease { throw error }
+                failures += 1
+                if failures == 1 || failures % 20 == 0 {
+                    logger.warning("instruction \(claim.instruction.id): cannot record \(what) (\(error)); trying again until the database answers (\(failures) failed so far)")
+                }
+                try? await Task.sleep(for: Self.databaseBackoff(after: failures))
+            }
         }
     }
 

@@ -148,8 +148,8 @@ public struct GFXHandRecord: Sendable {
             durationSeconds = seconds
         }
         recordingOffset = hand.recordingOffsetStart
-        anteAmt = hand.anteAmt
-        bombPotAmt = hand.bombPotAmt
+        anteAmt = try Self.chips(hand.anteAmt, at: "\(position).AnteAmt")
+        bombPotAmt = try Self.chips(hand.bombPotAmt, at: "\(position).BombPotAmt")
         numBoards = hand.numBoards
         runItNumTimes = hand.runItNumTimes
         description = hand.description
@@ -167,8 +167,10 @@ public struct GFXHandRecord: Sendable {
             }
             return Player(seat: p.playerNum, name: p.name, longName: p.longName,
                           nameKey: Self.nameKey(p.name.isEmpty ? p.longName : p.name),
-                          startStack: p.startStackAmt, endStack: p.endStackAmt, cumulativeWinnings: p.cumulativeWinningsAmt,
-                          blindBetStraddle: p.blindBetStraddleAmt, holeCards: cards, sittingOut: p.sittingOut,
+                          startStack: try Self.chips(p.startStackAmt, at: "\(at).StartStackAmt"),
+                          endStack: try Self.chips(p.endStackAmt, at: "\(at).EndStackAmt"),
+                          cumulativeWinnings: try Self.chips(p.cumulativeWinningsAmt, at: "\(at).CumulativeWinningsAmt"),
+                          blindBetStraddle: try Self.chips(p.blindBetStraddleAmt, at: "\(at).BlindBetStraddleAmt"), holeCards: cards, sittingOut: p.sittingOut,
                           eliminationRank: p.eliminationRank, vpip: p.vpipPercent, pfr: p.preFlopRaisePercent,
                           aggression: p.aggressionFrequencyPercent, showdown: p.wentToShowDownPercent)
         }
@@ -183,13 +185,30 @@ public struct GFXHandRecord: Sendable {
                 if e.boardNum <= 1 { board.append(cards[0]) }
             }
             if let time = e.dateTimeUTC { _ = try GFXSessionRecord.checkTimestamp(time, at: "\(position).Events[\(index)].DateTimeUTC") }
-            return Event(type: e.eventType, playerNum: e.playerNum, betAmt: e.betAmt, pot: e.pot, boardCard: card,
+            return Event(type: e.eventType, playerNum: e.playerNum,
+                         betAmt: try Self.chips(e.betAmt, at: "\(position).Events[\(index)].BetAmt"),
+                         pot: try Self.chips(e.pot, at: "\(position).Events[\(index)].Pot"), boardCard: card,
                          boardNum: e.boardNum, occurredAt: e.dateTimeUTC, numCardsDrawn: e.numCardsDrawn)
         }
         self.board = board
         pot = events.map(\.pot).max() ?? 0
+        // Amounts are within ±2^53 (``chips(_:at:)``), so the difference cannot overflow.
         let gains = players.map { ($0.seat, $0.endStack - $0.startStack) }.filter { $0.1 > 0 }
         winnerSeat = gains.max { $0.1 < $1.1 }?.0
+    }
+
+    /// The largest chip amount a file may hold: 2^53 − 1, the largest integer every JSON reader
+    /// (the dashboard's JavaScript included) keeps exact. Far above any real stack or pot.
+    public static let maximumChips: Int64 = 9_007_199_254_740_991
+
+    /// `value` when it is a plausible chip amount (within ±``maximumChips``).
+    /// - Throws: ``ContentError`` naming the field: an amount this large is a corrupt export, and
+    ///   arithmetic on it (a stack's gain) would overflow.
+    static func chips(_ value: Int64, at position: String) throws -> Int64 {
+        guard (-maximumChips...maximumChips).contains(value) else {
+            throw ContentError(position: position, reason: "\(value) is not a chip amount (at most ±\(maximumChips))")
+        }
+        return value
     }
 
     /// The master-table key of a player name: trimmed, inner whitespace collapsed, case folded.

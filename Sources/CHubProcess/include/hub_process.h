@@ -1,0 +1,23 @@
+#ifndef HUB_PROCESS_H
+#define HUB_PROCESS_H
+
+#include <sys/types.h>
+
+/// Starts `path` with `argv` and `envp` (NULL-terminated) as the leader of a process group of its
+/// own, standard input from /dev/null, standard output and error to `output_fd`, every signal at
+/// its default disposition and none blocked. On Linux the child gets SIGKILL when the thread that
+/// called this function ends (PR_SET_PDEATHSIG): call it on a thread that lives as long as the
+/// child (the one that waits for it).
+///
+/// Returns the child's pid, or -1 with errno set (also when exec failed: the child is reaped).
+pid_t hub_spawn(const char *path, char *const argv[], char *const envp[], int output_fd);
+
+/// Waits for `pid` (retrying on EINTR). Returns its exit status, 128 + the signal number when a
+/// signal ended it, or -1 with errno set.
+int hub_wait(pid_t pid);
+
+/// The start time of `pid` in clock ticks after boot (field 22 of /proc/PID/stat), or 0 when the
+/// process does not exist (or is not Linux).
+unsigned long long hub_process_start_time(pid_t pid);
+
+#endif

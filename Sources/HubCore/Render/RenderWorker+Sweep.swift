@@ -1,0 +1,141 @@
+import CHubProcess
+import Foundation
+import Logging
+
+/// One `hub-worker` process as its pid files and temporary outputs name it: host, pid, and the
+/// process's start time and boot, so a recycled pid is never taken for it.
+struct WorkerProcessIdentity: Sendable, Hashable {
+    var host: String
+    var pid: Int32
+    var start: UInt64
+    var boot: String
+
+    /// This process.
+    static let current: WorkerProcessIdentity = {
+        let pid = getpid()
+        return WorkerProcessIdentity(host: safeHost(ProcessInfo.processInfo.hostName), pid: pid,
+                                     start: UInt64(hub_process_start_time(pid)), boot: bootID())
+    }()
+
+    /// `<host>-<pid>-<start>`: the prefix of this process's temporary outputs.
+    var tag: String { "\(host)-\(pid)-\(start)" }
+
+    /// Whether the process still runs (on this machine, since this boot).
+    var isAlive: Bool {
+        let here = Self.current
+        guard host == here.host, boot == here.boot, start != 0 else { return false }
+        return UInt64(hub_process_start_time(pid)) == start
+    }
+
+    static func safeHost(_ host: String) -> String {
+        let cleaned = host.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" ? $0 : "_" }
+        return cleaned.isEmpty ? "host" : String(cleaned)
+    }
+
+    static func bootID() -> String {
+        ((try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// The pid file of one running render process, in the worker's directory
+/// (`<output>/.hub-worker/render-<lease token>.pid`).
+struct RenderProcessFile: Sendable {
+    var path: URL
+    var worker: WorkerProcessIdentity
+
+    func write(pid: pid_t) {
+        let text = """
+            host=\(worker.host)
+            boot=\(worker.boot)
+            worker_pid=\(worker.pid)
+            worker_start=\(worker.start)
+            pid=\(pid)
+            start=\(hub_process_start_time(pid))
+
+            """
+        try? text.write(to: path, atomically: true, encoding: .utf8)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: path) }
+
+    /// The worker and render process a pid file names.
+    static func read(_ url: URL) -> (worker: WorkerProcessIdentity, pid: Int32, start: UInt64)? {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+        var values: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
+        }
+        guard let host = values["host"], let boot = values["boot"],
+              let workerPID = values["worker_pid"].flatMap({ Int32($0) }), let workerStart = values["worker_start"].flatMap({ UInt64($0) }),
+              let pid = values["pid"].flatMap({ Int32($0) }), pid > 1, let start = values["start"].flatMap({ UInt64($0) })
+        else { return nil }
+        return (WorkerProcessIdentity(host: host, pid: workerPID, start: workerStart, boot: boot), pid, start)
+    }
+}
+
+extension RenderWorker {
+    /// The worker's own directory inside the output directory: pid files of running renders.
+    var runtimeDirectory: URL { configuration.outputDirectory.appendingPathComponent(".hub-worker", isDirectory: true) }
+
+    /// Prefix of the temporary outputs of the worker process `identity`.
+    static func partialPrefix(_ identity: WorkerProcessIdentity) -> String { ".partial-\(identity.tag)-" }
+
+    /// Where an attempt writes before its output is renamed to `finalPath` (same directory, so the
+    /// rename is atomic; hidden, so a watch folder ignores it).
+    func partialPath(for finalPath: String) -> String {
+        let url = URL(fileURLWithPath: finalPath)
+        return url.deletingLastPathComponent().appendingPathComponent(Self.partialPrefix(.current) + url.lastPathComponent).path
+    }
+
+    /// The pid file of the render of `claim`.
+    func pidFile(for claim: RenderClaim) -> RenderProcessFile {
+        RenderProcessFile(path: runtimeDirectory.appendingPathComponent("render-\(claim.leaseToken.uuidString.lowercased()).pid"),
+                          worker: .current)
+    }
+
+    /// At start-up: kills the process groups of renders that an earlier worker process on this
+    /// machine left running (by their pid files; a pid whose start time differs is someone else's
+    /// and left alone), and removes temporary outputs of worker processes that are gone. Files of
+    /// other machines (a shared output directory) and of live workers are left alone.
+    func sweepLeftovers() {
+        let files = FileManager.default
+        try? files.createDirectory(at: runtimeDirectory, withIntermediateDirectories: true)
+        let here = WorkerProcessIdentity.current
+        for name in (try? files.contentsOfDirectory(atPath: runtimeDirectory.path)) ?? [] where name.hasSuffix(".pid") {
+            let url = runtimeDirectory.appendingPathComponent(name)
+            guard let record = RenderProcessFile.read(url) else {
+                try? files.removeItem(at: url)
+                continue
+            }
+            guard record.worker.host == here.host else { continue }
+            if record.worker.isAlive && record.worker != here { continue }
+            if record.worker.boot == here.boot {
+                let now = UInt64(hub_process_start_time(record.pid))
+                if now == record.start {
+                    // The render's leader still runs (no parent-death signal on this system, or
+                    // it escaped it): its whole group goes.
+                    kill(-record.pid, SIGKILL)
+                    kill(record.pid, SIGKILL)
+                    logger.warning("swept render process \(record.pid) (and its process group) left by worker process \(record.worker.pid)")
+                } else if now == 0, kill(-record.pid, 0) == 0 {
+                    // The leader is gone, programs it started still run in its group.
+                    kill(-record.pid, SIGKILL)
+                    logger.warning("swept the process group \(record.pid) of a render left by worker process \(record.worker.pid)")
+                }
+            }
+            try? files.removeItem(at: url)
+        }
+        let prefix = ".partial-\(here.host)-"
+        let directory = configuration.outputDirectory
+        for name in (try? files.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count).split(separator: "-", maxSplits: 2)
+            guard rest.count == 3, let pid = Int32(rest[0]), let start = UInt64(rest[1]) else { continue }
+            let owner = WorkerProcessIdentity(host: here.host, pid: pid, start: start, boot: here.boot)
+            if owner.isAlive && owner != here { continue }
+            try? files.removeItem(at: directory.appendingPathComponent(name))
+            logger.notice("removed the abandoned temporary output \(name)")
+        }
+    }
+}

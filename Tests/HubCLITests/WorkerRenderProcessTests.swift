@@ -1,0 +1,120 @@
+import Foundation
+import HubCore
+import HubPostgres
+import HubTestSupport
+import Testing
+
+/// The render processes of a real `hub-worker` (issue 13, items 5 and 6): they die with a killed
+/// worker, leave no partial file at the final path, are swept by the next worker and never see
+/// the hub's secrets. On a service instance of its own.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct WorkerRenderProcessTests {
+    static let instance = "worker-proc"
+
+    func prepare() async throws -> (env: [String: String], pool: PostgresPool) {
+        let endpoints = try await TestServices.endpoints(instance: Self.instance)
+        let url = try await scratchDatabaseURL(instance: Self.instance)
+        let pool = try PostgresPool(url: url, maxConnections: 2)
+        try await Migrator(pool: pool).up()
+        let env = ["HUB_DATABASE_URL": url, "HUB_REDIS_URL": endpoints.redisURL, "HUB_LOG_LEVEL": "info",
+                   "HUB_RENDER_STREAM": "proc:\(UUID().uuidString.prefix(8))"]
+        return (env, pool)
+    }
+
+    func script(_ body: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hub-proc-\(UUID()).sh")
+        try ("#!/bin/bash\n" + body).write(to: url, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+        return url.path
+    }
+
+    func count(_ pool: PostgresPool, _ sql: PostgresQuery) async -> Int {
+        (try? await pool.query(sql)[0].decode(Int.self, at: 0)) ?? -1
+    }
+
+    /// Whether `pid` is a live (not zombie) process.
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)]
+        return state != "Z" && state != "X"
+    }
+
+    static func readPID(_ path: String) -> Int32? {
+        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    @Test func rendererEnvironmentHoldsNoSecret() async throws {
+        var (env, pool) = try await prepare()
+        env["HUB_API_KEYS"] = "key-one,key-two"
+        env["HUB_DASHBOARD_PASSWORD"] = "dash-pass"
+        env["HUB_WEBHOOK_URL"] = "https://hooks.example/secret-path"
+        env["HUB_NEXRENDER_SECRET"] = "nx-secret"
+        env["HUB_ADMIN_DATABASE_URL"] = "postgres://admin:pw@127.0.0.1:1/postgres"
+        env["HUB_SITE_SECRET_TOKEN"] = "site-secret"
+        env["HUB_SMTP_PASSWORD"] = "smtp-pass"
+        env["HUB_RENDER_HARMLESS"] = "kept"
+        let render = try script("env > \"$2\"\n")
+        try await pool.query("""
+            INSERT INTO render_instructions (template_name, output_settings, data_hash)
+            VALUES ('env', '{"format":"png"}', repeat('e', 64))
+            """)
+        let output = NSTemporaryDirectory() + "hub-env-\(UUID())"
+        let worker = try ChaosTests.Worker(["--backend", "command", "--command", render, "--output-dir", output, "--once"], environment: env)
+        try await waitUntil("the worker to render and exit", timeout: 60) { !worker.process.isRunning }
+        #expect(await count(pool, "SELECT count(*) FROM render_instructions WHERE status = 'completed'") == 1, "\(worker.output)")
+        let path = try await pool.query("SELECT output_path FROM render_outputs WHERE status = 'completed'")[0].decode(String.self, at: 0)
+        let seen = try String(contentsOfFile: path, encoding: .utf8)
+        let names = Set(seen.split(separator: "\n").compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
+        for secret in ["HUB_DATABASE_URL", "HUB_ADMIN_DATABASE_URL", "HUB_REDIS_URL", "HUB_API_KEYS", "HUB_DASHBOARD_PASSWORD",
+                       "HUB_WEBHOOK_URL", "HUB_NEXRENDER_SECRET", "HUB_SITE_SECRET_TOKEN", "HUB_SMTP_PASSWORD"] {
+            #expect(!names.contains(secret), "\(secret) reached the renderer")
+        }
+        for value in ["key-one", "dash-pass", "nx-secret", "site-secret", "smtp-pass", "secret-path"] {
+            #expect(!seen.contains(value), "a secret value reached the renderer")
+        }
+        #expect(names.contains("HUB_RENDER_HARMLESS"), "other settings are kept")
+        #expect(names.contains("PATH"))
+        await pool.close()
+    }
+
+    @Test func aKilledWorkersRenderDiesWithItAndLeavesNothingAtTheFinalPath() async throws {
+        let (env, pool) = try await prepare()
+        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("hub-proc-marks-\(UUID())")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        // The render writes part of its output, starts a helper of its own and waits.
+        let render = try script("""
+            echo $$ > "\(marks.path)/render.pid"
+            printf partial > "$2"
+            sleep 300 &
+            echo $! > "\(marks.path)/helper.pid"
+            echo "progress: 1/2"
+            wait
+            """)
+        try await pool.query("""
+            INSERT INTO render_instructions (template_name, output_settings, data_hash)
+            VALUES ('killed', '{"format":"mp4"}', repeat('b', 64))
+            """)
+        let output = NSTemporaryDirectory() + "hub-killed-\(UUID())"
+        let arguments = ["--backend", "command", "--command", render, "--output-dir", output]
+        let worker = try ChaosTests.Worker(arguments, environment: env)
+        try await waitUntil("the render to start", timeout: 60) {
+            Self.readPID(marks.appendingPathComponent("helper.pid").path) != nil
+        }
+        let renderPID = try #require(Self.readPID(marks.appendingPathComponent("render.pid").path))
+        let helperPID = try #require(Self.readPID(marks.appendingPathComponent("helper.pid").path))
+        #expect(Self.isRunning(renderPID))
+        worker.signal(SIGKILL)
+        try await waitUntil("the render process to die with its worker", timeout: 3) { !Self.isRunning(renderPID) }
+        // Nothing at a final path: only the attempt's temporary file.
+        let visible = try FileManager.default.contentsOfDirectory(atPath: output).filter { !$0.hasPrefix(".") }
+        #expect(visible.isEmpty, "no file at a final path: \(visible)")
+
+        // The next worker on this machine sweeps what is left of the killed one's render.
+        let next = try ChaosTests.Worker(arguments + ["--once"], environment: env)
+        try await waitUntil("the next worker to start and exit", timeout: 60) { !next.process.isRunning }
+        try await waitUntil("the leftover helper to be swept", timeout: 5) { !Self.isRunning(helperPID) }
+        let left = try FileManager.default.contentsOfDirectory(atPath: output).filter { $0 != ".hub-worker" }
+        #expect(left.isEmpty, "the abandoned temporary file was removed: \(left) \(next.output)")
+        await pool.close()
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import HubCore
+import HubPostgres
+import HubRedis
+import HubTestSupport
+import Testing
+
+/// Issue 13 item 3: a cancel requested while the worker hands back, fails or dies must end the
+/// instruction `cancelled` — never `pending` with `cancel_requested`, which no claim takes and a
+/// retry refuses.
+@Suite struct RenderStoreCancelRaceTests {
+    let pool: PostgresPool
+    let redis: RedisClient
+    let queue: RenderQueue
+    var store: RenderStore { queue.store }
+
+    init() async throws {
+        pool = try PostgresPool(url: try await scratchDatabaseURL(), maxConnections: 8)
+        try await Migrator(pool: pool).up()
+        redis = try RedisClient(url: try await TestServices.endpoints().redisURL)
+        queue = RenderQueue(store: RenderStore(pool: pool), redis: redis,
+                            dispatch: DispatchConfiguration(stream: "test:cancelrace:\(UUID().uuidString.prefix(8))"))
+        try await queue.ensureGroup()
+    }
+
+    /// A submitted instruction, claimed by `worker`, with an operator's cancel request pending.
+    func claimedWithCancelRequested(_ template: String, worker: String = "render-09-1") async throws -> RenderClaim {
+        let job = try await queue.submit(RenderSubmission(templateName: template, maxRetries: 3), actor: "test").instruction
+        let claim = try #require(try await store.claim(job.id, worker: worker, lease: .seconds(30)))
+        #expect(try await store.cancel(job.id, actor: "director", reason: "wrong graphic") == .processing)
+        return claim
+    }
+
+    /// Retrying the cancelled instruction works as for any cancelled job: pending, flag cleared, claimable.
+    func retryWorks(_ id: Int64) async throws {
+        let retried = try await OperatorActions(queue: queue).retry(id, actor: "director", reason: "render it after all")
+        #expect(retried.status == .pending)
+        #expect(!retried.cancelRequested)
+        let again = try await store.claim(id, worker: "render-10-1", lease: .seconds(30))
+        #expect(again != nil, "the retried instruction is claimable")
+    }
+
+    @Test func cancelThenHandBackOnShutdownEndsCancelled() async throws {
+        let claim = try await claimedWithCancelRequested("handback")
+        try await store.handBack(claim, reason: "worker render-09 stopped before the render finished")
+        let now = try await store.instruction(claim.instruction.id)
+        #expect(now.status == .cancelled)
+        #expect(now.completedAt != nil)
+        let timeline = try await store.timeline(claim.instruction.id)
+        #expect(timeline.last?.event == "cancelled")
+        #expect(timeline.last?.toStatus == "cancelled")
+        try await assertNoUnclaimableRows(pool)
+        try await retryWorks(claim.instruction.id)
+        try await assertNoUnclaimableRows(pool)
+    }
+
+    @Test func cancelThenFailureWithRetriesLeftEndsCancelled() async throws {
+        let claim = try await claimedWithCancelRequested("failure")
+        let now = try await store.fail(claim, error: "aerender exited with status 1")
+        #expect(now.status == .cancelled)
+        #expect(now.retryCount == 0, "a cancelled job uses no retry")
+        #expect(try await store.instruction(claim.instruction.id).status == .cancelled)
+        let timeline = try await store.timeline(claim.instruction.id)
+        #expect(timeline.last?.event == "cancelled")
+        #expect(timeline.last?.reason?.contains("aerender exited with status 1") == true)
+        try await assertNoUnclaimableRows(pool)
+        try await retryWorks(claim.instruction.id)
+        try await assertNoUnclaimableRows(pool)
+    }
+
+    @Test func cancelThenLeaseExpiryReapedByTheHunterEndsCancelled() async throws {
+        let claim = try await claimedWithCancelRequested("reaped", worker: "dead-9-0")
+        try await pool.query("UPDATE render_instructions SET lease_expires_at = now() - interval '1 second' WHERE id = \(claim.instruction.id)")
+        let report = try await ZombieHunter(queue: queue).pass(actor: "hunter", force: true)
+        #expect(report.reaped.map(\.status) == [.cancelled])
+        #expect(report.reaped.first?.quarantined == false)
+        let now = try await store.instruction(claim.instruction.id)
+        #expect(now.status == .cancelled)
+        #expect(now.completedAt != nil)
+        #expect(now.retryCount == 0)
+        let events = try await store.timeline(claim.instruction.id).map(\.event)
+        #expect(events.suffix(2) == ["lease_expired", "cancelled"])
+        #expect(try await store.unpublished().isEmpty, "nothing is signalled for a cancelled job")
+        try await assertNoUnclaimableRows(pool)
+        try await retryWorks(claim.instruction.id)
+        try await assertNoUnclaimableRows(pool)
+    }
+
+    /// A cancel requested on the last crash a quarantine would count still ends cancelled.
+    @Test func cancelWinsOverQuarantineAndExhaustedRetries() async throws {
+        let claim = try await claimedWithCancelRequested("quarantine", worker: "dead-8-0")
+        try await pool.query("""
+            UPDATE render_instructions SET crash_count = 5, retry_count = max_retries,
+                   lease_expires_at = now() - interval '1 second' WHERE id = \(claim.instruction.id)
+            """)
+        let reaped = try await store.reapExpiredLeases(actor: "hunter", quarantineAfter: 3)
+        #expect(reaped.map(\.status) == [.cancelled])
+        #expect(reaped.first?.quarantined == false)
+        try await assertNoUnclaimableRows(pool)
+    }
+}
