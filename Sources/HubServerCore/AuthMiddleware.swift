@@ -9,9 +9,11 @@ import Logging
 /// `X-API-Key` header for services, or a dashboard session token (`Authorization: Bearer`, or
 /// `?token=` on the WebSocket route, which browsers cannot give headers).
 ///
-/// Wrong credentials count against the client's address (``FailureThrottle``); a request with no
-/// credentials at all is a challenge, not a guess, and does not count. An address that failed too
-/// often gets 429 with `Retry-After`, whatever it sends, until its window passes.
+/// The credential is verified first, and a valid one always passes: a correct credential is never
+/// refused because someone else at the same address failed. Wrong credentials count against the
+/// client's address (``FailureThrottle``); once an address failed too often, its further failed
+/// attempts are held for the throttle's delay and answered 429 with `Retry-After` instead of 401.
+/// A request with no credentials at all is a challenge, not a guess: 401, not counted.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
 
@@ -26,23 +28,29 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if publicPaths.contains(request.uri.path) { return try await next(request, context) }
         let address = context.clientAddress
-        if let wait = throttle.retryAfter(address) {
-            let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
-            throw APIError(.tooManyRequests, code: "TOO_MANY_REQUESTS",
-                           "too many failed sign-ins from this address; try again in \(seconds) s",
-                           details: ["retry_after_seconds": .integer(Int64(seconds))],
-                           headers: [.retryAfter: String(seconds)])
-        }
         switch authenticate(request) {
         case .accepted(let principal):
-            throttle.recordSuccess(address)
             var context = context
             context.principal = principal
             return try await next(request, context)
         case .rejected:
+            let throttled = throttle.retryAfter(address) != nil
             throttle.recordFailure(address)
-            context.logger.notice("rejected credentials from \(address) for \(request.method) \(request.uri.path)")
-            throw Self.unauthorized("the credentials were not accepted")
+            guard throttled else {
+                // Never the credential itself: only where from and for what.
+                context.logger.notice("rejected credentials from \(address) for \(request.method) \(request.uri.path)")
+                if throttle.retryAfter(address) != nil {
+                    context.logger.warning("\(address) failed \(throttle.maxFailures) sign-ins within \(throttle.window): its further failed attempts get 429")
+                }
+                throw Self.unauthorized("the credentials were not accepted")
+            }
+            await throttle.hold()
+            let wait = throttle.retryAfter(address) ?? throttle.window
+            let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
+            throw APIError(.tooManyRequests, code: "TOO_MANY_REQUESTS",
+                           "the credentials were not accepted, and this address failed too often: try again in \(seconds) s (a correct credential is accepted at any time)",
+                           details: ["retry_after_seconds": .integer(Int64(seconds))],
+                           headers: [.retryAfter: String(seconds), .wwwAuthenticate: Self.challenge])
         case .missing:
             throw Self.unauthorized("credentials required")
         }
@@ -72,12 +80,15 @@ struct AuthMiddleware: RouterMiddleware {
         return .missing
     }
 
+    /// The Basic Auth challenge.
+    static let challenge = "Basic realm=\"Automation Hub\", charset=\"UTF-8\""
+
     /// The API key header.
     static let apiKeyField = HubServer.apiKeyHeader
 
     static func unauthorized(_ reason: String) -> APIError {
         APIError(.unauthorized, code: "UNAUTHORIZED",
                  "\(reason): use Basic Auth with HUB_DASHBOARD_USERNAME/HUB_DASHBOARD_PASSWORD or an X-API-Key header with a key of HUB_API_KEYS",
-                 headers: [.wwwAuthenticate: "Basic realm=\"Automation Hub\", charset=\"UTF-8\""])
+                 headers: [.wwwAuthenticate: challenge])
     }
 }

@@ -7,7 +7,9 @@ import Foundation
 ///
 /// The server puts a session token into the page (`<meta name="hub-token">`); the scripts send it
 /// as `Authorization: Bearer` and, for the WebSocket, as `?token=`, because browsers cannot add
-/// headers to a WebSocket upgrade.
+/// headers to a WebSocket upgrade. When the token is refused (a 401 from the API, or the live
+/// feed closing) the scripts load `/` again with the browser's cached Basic credentials, take the
+/// fresh token from it and reconnect with backoff.
 enum DashboardPage {
     /// The page with `token` filled in (`token` is hex, dots and base64: nothing to escape but `"`).
     static func html(token: String) -> String {
@@ -83,7 +85,26 @@ enum DashboardPage {
     </main>
     <script>
     "use strict";
-    const token = document.querySelector('meta[name="hub-token"]').content;
+    // The session token: signed with hub-server's per-process key, so a restart (or its 12 h
+    // lifetime) kills it. The page then gets a fresh one the way it got the first: it loads "/"
+    // again, which the browser sends with the Basic credentials it has cached.
+    let token = document.querySelector('meta[name="hub-token"]').content;
+    let renewing = null;
+    function renewToken() {
+      if (!renewing) {
+        renewing = fetch(location.origin + "/", { cache: "no-store", credentials: "same-origin" })
+          .then((r) => r.ok ? r.text() : null)
+          .then((html) => {
+            const found = html && /name="hub-token" content="([^"]+)"/.exec(html);
+            if (!found) return false;
+            token = found[1];
+            return true;
+          })
+          .catch(() => false)
+          .finally(() => { renewing = null; });
+      }
+      return renewing;
+    }
     const $ = (sel) => document.querySelector(sel);
     const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;","'":"&#39;"}[c]));
     const secs = (v) => v == null ? "–" : v < 1 ? (v * 1000).toFixed(0) + " ms" : v < 120 ? v.toFixed(1) + " s" : (v / 60).toFixed(1) + " min";
@@ -95,10 +116,12 @@ enum DashboardPage {
         : '<tr class="empty"><td colspan="9">' + esc(empty) + "</td></tr>";
     }
     const td = (v, cls) => "<td" + (cls ? ' class="' + cls + '"' : "") + ">" + v + "</td>";
-    async function api(path, options = {}) {
+    async function api(path, options = {}, renewed = false) {
       // location.origin, not a relative path: a page opened as http://user:pass@host/ has the
       // credentials in its base URL, and fetch refuses URLs that carry credentials.
       const response = await fetch(location.origin + path, Object.assign({}, options, { headers: Object.assign({ "Authorization": "Bearer " + token, "Content-Type": "application/json" }, options.headers || {}) }));
+      // A refused token (server restarted, token expired): renew it once and ask again.
+      if (response.status === 401 && !renewed && await renewToken()) return api(path, options, true);
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error((body.error && body.error.message) || response.statusText);
       return body;
@@ -135,7 +158,7 @@ enum DashboardPage {
     function thumbnail(id) {
       if (!thumbnails.has(id)) {
         thumbnails.set(id, fetch(location.origin + "/api/v1/render/" + encodeURIComponent(id) + "/output/file", { headers: { "Authorization": "Bearer " + token } })
-          .then((r) => r.ok ? r.blob() : null).then((b) => b ? URL.createObjectURL(b) : null).catch(() => null));
+          .then((r) => { if (r.status === 401) { thumbnails.delete(id); renewToken(); } return r.ok ? r.blob() : null; }).then((b) => b ? URL.createObjectURL(b) : null).catch(() => null));
       }
       return thumbnails.get(id);
     }
@@ -177,11 +200,22 @@ enum DashboardPage {
       const line = new Date(m.timestamp).toLocaleTimeString() + "  " + m.channel + "  " + m.type + "  " + JSON.stringify(m.data);
       const pre = $("#events"); pre.textContent = (line + "\n" + pre.textContent).split("\n").slice(0, 50).join("\n");
     }
+    // The live feed. A browser does not say why an upgrade failed (a refused token and a server
+    // that is down look the same), so after every close the page renews its token first and only
+    // then reconnects, with exponential backoff and jitter (1 s doubling to at most 10 s, reset
+    // once connected): never a dead token twice, never a fixed-rate hammer.
+    let backoff = 1000;
+    function reconnect() {
+      $("#live").textContent = "reconnecting…"; $("#live").className = "off";
+      const wait = Math.round(backoff * (0.75 + Math.random() / 2));
+      backoff = Math.min(backoff * 2, 10000);
+      setTimeout(async () => { if (await renewToken()) connect(); else reconnect(); }, wait);
+    }
     function connect() {
       const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/dashboard?token=" + encodeURIComponent(token));
-      ws.onopen = () => { $("#live").textContent = "live"; $("#live").className = "on"; refresh(); };
+      ws.onopen = () => { backoff = 1000; $("#live").textContent = "live"; $("#live").className = "on"; refresh(); };
       ws.onmessage = (e) => { const m = JSON.parse(e.data); if (m.type === "hello") return; logEvent(m); soon(); };
-      ws.onclose = () => { $("#live").textContent = "reconnecting…"; $("#live").className = "off"; setTimeout(connect, 2000); };
+      ws.onclose = reconnect;
     }
     document.addEventListener("click", (e) => { const b = e.target && e.target.closest && e.target.closest("button[data-alert]"); if (b && !b.disabled) resolveAlert(b); });
     refresh();

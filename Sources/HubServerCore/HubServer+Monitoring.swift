@@ -3,11 +3,17 @@ import HubCore
 import Hummingbird
 
 extension HubServer {
-    /// `/api/health` (public), `/api/dashboard`, `/metrics`, `/api/openapi.json`.
+    /// `/api/health` (public: status and up/down only), `/api/v1/health/details` (the same check
+    /// with addresses, versions, errors and latencies), `/api/dashboard`, `/metrics`,
+    /// `/api/openapi.json`.
     func addMonitoringRoutes(to router: Router<HubRequestContext>) {
         router.get("/api/health") { _, _ -> Response in
             let report = await HealthReport.collect(self.clients, program: Self.program)
             return try Self.json(HealthBody(report), status: report.status == "healthy" ? .ok : .serviceUnavailable)
+        }
+        router.get("/api/v1/health/details") { _, _ -> Response in
+            let report = await HealthReport.collect(self.clients, program: Self.program)
+            return try Self.json(HealthDetailsBody(report), status: report.status == "healthy" ? .ok : .serviceUnavailable)
         }
         router.get("/api/dashboard") { request, _ -> Response in
             let window = try Self.integerQuery(request, "window_hours", default: 24, in: 1...168)
@@ -87,17 +93,51 @@ extension HubServer {
     }
 }
 
-/// `/api/health` in the seed 002 §8.1 shape (`status`, `blocks`, `dependencies`) plus the checked
-/// components. It is public, so it names no address.
+/// `/api/health` in the seed 002 §8.1 shape (`status`, `blocks`, `dependencies`) plus each
+/// checked component's name and `ok`/`error`. It is public, so it tells an anonymous caller
+/// nothing about the infrastructure: no address, no version (of the hub or of PostgreSQL and
+/// Redis), no error text, no latency. ``HealthDetailsBody`` has them, behind credentials.
 struct HealthBody: Encodable {
     struct Component: Encodable {
         var name: String
         var status: String
+    }
+
+    var status: String
+    var blocks: [String: String]
+    var dependencies: [String: String]
+    var components: [Component]
+    var checkedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case status, blocks, dependencies, components
+        case checkedAt = "checked_at"
+    }
+
+    init(_ report: HealthReport) {
+        status = report.status
+        var blocks = report.blocks
+        blocks["api"] = "healthy"
+        self.blocks = blocks
+        dependencies = report.dependencies
+        components = report.components.map { Component(name: $0.name, status: $0.status) }
+        checkedAt = report.checkedAt
+    }
+}
+
+/// `GET /api/v1/health/details` (credentials required): the public report plus, per component,
+/// where it is (passwords redacted), its version or what is wrong, and the check's latency, and
+/// hub-server's own version.
+struct HealthDetailsBody: Encodable {
+    struct Component: Encodable {
+        var name: String
+        var status: String
+        var address: String
         var detail: String
         var latencyMs: Double?
 
         enum CodingKeys: String, CodingKey {
-            case name, status, detail
+            case name, status, address, detail
             case latencyMs = "latency_ms"
         }
     }
@@ -115,13 +155,12 @@ struct HealthBody: Encodable {
     }
 
     init(_ report: HealthReport) {
-        status = report.status
-        var blocks = report.blocks
-        blocks["api"] = "healthy"
-        self.blocks = blocks
-        dependencies = report.dependencies
+        let summary = HealthBody(report)
+        status = summary.status
+        blocks = summary.blocks
+        dependencies = summary.dependencies
         components = report.components.map {
-            Component(name: $0.name, status: $0.status, detail: $0.detail, latencyMs: $0.latencyMs)
+            Component(name: $0.name, status: $0.status, address: $0.address, detail: $0.detail, latencyMs: $0.latencyMs)
         }
         checkedAt = report.checkedAt
         version = HubVersion.current

@@ -19,10 +19,13 @@ public struct HubServerSettings: Sendable {
     public var credentials: ServerCredentials
     /// Events a WebSocket client may have queued before it is disconnected.
     public var clientBufferLimit = 256
-    /// Failed sign-ins per address within ``throttleWindow`` before the address gets 429.
+    /// Failed sign-ins per address within ``throttleWindow`` before further failed ones get 429
+    /// (a correct credential always passes).
     public var throttleFailures = 10
     /// The throttle's window.
     public var throttleWindow: Duration = .seconds(60)
+    /// How long a refused attempt from a throttled address is held before its 429 is sent.
+    public var throttleDelay: Duration = .seconds(1)
     /// How often the server heartbeats in `service_registry`.
     public var heartbeatInterval: Duration = .seconds(5)
 
@@ -54,8 +57,10 @@ public struct HubServerSettings: Sendable {
 /// hub-server: the monitoring and admin HTTP API, the WebSocket live feed and the dashboard page
 /// (SPEC §8.3), over the HubCore queries and actions.
 ///
-/// Every route is registered on one router after ``ErrorMiddleware`` and ``AuthMiddleware``, so
-/// every route but ``publicPaths`` needs credentials, WebSocket upgrades included.
+/// Every route is registered on one router after ``ErrorMiddleware``, ``AuthMiddleware`` and
+/// ``RequestOriginMiddleware``, so every route but ``publicPaths`` needs credentials, WebSocket
+/// upgrades included, and no browser on another site can change anything with the operator's
+/// cached credentials.
 public final class HubServer: Sendable {
     /// Paths answered without credentials.
     public static let publicPaths: Set<String> = ["/api/health"]
@@ -85,7 +90,8 @@ public final class HubServer: Sendable {
         self.metrics = ServerMetrics()
         self.events = EventHub(redis: clients.redis, metrics: metrics, clientBufferLimit: settings.clientBufferLimit)
         self.tokens = SessionTokens()
-        self.throttle = FailureThrottle(maxFailures: settings.throttleFailures, window: settings.throttleWindow)
+        self.throttle = FailureThrottle(maxFailures: settings.throttleFailures, window: settings.throttleWindow,
+                                        delay: settings.throttleDelay)
         self.instanceID = "hub-server:\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         self.queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
                                  dispatch: DispatchConfiguration(configuration: clients.configuration), source: instanceID)
@@ -98,6 +104,7 @@ public final class HubServer: Sendable {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(credentials: settings.credentials, tokens: tokens, throttle: throttle,
                                               publicPaths: Self.publicPaths, tokenQueryPath: "/ws/dashboard"))
+        router.add(middleware: RequestOriginMiddleware(webSocketPath: "/ws/dashboard"))
         addMonitoringRoutes(to: router)
         addRenderRoutes(to: router)
         addActionRoutes(to: router)

@@ -9,7 +9,7 @@ enum OpenAPIDocument {
       "info": {
         "title": "Automation Hub — hub-server",
         "version": "0.1.0",
-        "description": "Monitoring and admin API of the Automation Hub (SPEC §8.3). Every operation but /api/health needs Basic Auth (HUB_DASHBOARD_USERNAME/HUB_DASHBOARD_PASSWORD), an X-API-Key header (HUB_API_KEYS) or a dashboard session token. Errors are {\"error\":{\"code\",\"message\",\"details\"}}."
+        "description": "Monitoring and admin API of the Automation Hub (SPEC §8.3). Every operation but /api/health needs Basic Auth (HUB_DASHBOARD_USERNAME/HUB_DASHBOARD_PASSWORD), an X-API-Key header (HUB_API_KEYS) or a dashboard session token; a request that changes something must send its body as application/json and, from a browser, come from this server's own origin. Errors are {\"error\":{\"code\",\"message\",\"details\"}}."
       },
       "security": [{"basic": []}, {"apiKey": []}, {"session": []}],
       "paths": {
@@ -20,6 +20,16 @@ enum OpenAPIDocument {
             "responses": {
               "200": {"description": "healthy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
               "503": {"description": "a dependency is down", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
+            }
+          }
+        },
+        "/api/v1/health/details": {
+          "get": {
+            "summary": "The health check with each dependency's address (passwords redacted), version or error text and latency, and hub-server's version",
+            "responses": {
+              "200": {"description": "healthy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HealthDetails"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "503": {"description": "a dependency is down", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HealthDetails"}}}}
             }
           }
         },
@@ -69,6 +79,8 @@ enum OpenAPIDocument {
             "summary": "Submit a render job (committed with its outbox row, then signalled to the workers)",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RenderRequest"}}}},
             "responses": {
+              "403": {"$ref": "#/components/responses/ForbiddenOrigin"},
+              "415": {"$ref": "#/components/responses/NotJSON"},
               "201": {"description": "submitted", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "status", "published", "instruction"], "properties": {"id": {"type": "integer"}, "status": {"type": "string"}, "published": {"type": "boolean"}, "instruction": {"$ref": "#/components/schemas/Instruction"}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
               "401": {"$ref": "#/components/responses/Unauthorized"}
@@ -113,6 +125,8 @@ enum OpenAPIDocument {
             "summary": "Put a failed, cancelled or stale instruction back to pending with fresh retries (a pending one waiting for its backoff becomes due now)",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionRequest"}}}},
             "responses": {
+              "403": {"$ref": "#/components/responses/ForbiddenOrigin"},
+              "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "retried", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InstructionResponse"}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
               "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -126,6 +140,8 @@ enum OpenAPIDocument {
             "summary": "Retry every instruction matching the filter (default: all failed); dry_run lists the matches and changes nothing",
             "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkRetryRequest"}}}},
             "responses": {
+              "403": {"$ref": "#/components/responses/ForbiddenOrigin"},
+              "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "matched and (unless dry_run) retried", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkRetryResult"}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
               "401": {"$ref": "#/components/responses/Unauthorized"}
@@ -137,6 +153,8 @@ enum OpenAPIDocument {
             "summary": "Change the priority of an unfinished instruction: 1 (highest) … 10 (lowest)",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["id", "priority"], "properties": {"id": {"type": "integer", "minimum": 1}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}, "reason": {"type": "string"}}}}}},
             "responses": {
+              "403": {"$ref": "#/components/responses/ForbiddenOrigin"},
+              "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InstructionResponse"}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
               "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -150,6 +168,8 @@ enum OpenAPIDocument {
             "summary": "Cancel an instruction: a pending one at once, a running one on its worker at its next heartbeat",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionRequest"}}}},
             "responses": {
+              "403": {"$ref": "#/components/responses/ForbiddenOrigin"},
+              "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "cancelled (or stopping)", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "previous_status", "stopping", "instruction"], "properties": {"id": {"type": "integer"}, "previous_status": {"type": "string"}, "stopping": {"type": "boolean"}, "instruction": {"$ref": "#/components/schemas/Instruction"}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
               "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -178,6 +198,8 @@ enum OpenAPIDocument {
             "parameters": [{"$ref": "#/components/parameters/id"}],
             "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}},
             "responses": {
+              "403": {"$ref": "#/components/responses/ForbiddenOrigin"},
+              "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "resolved", "content": {"application/json": {"schema": {"type": "object", "properties": {"event": {"$ref": "#/components/schemas/MonitorEvent"}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
               "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -218,27 +240,27 @@ enum OpenAPIDocument {
           "get": {"summary": "One player with every source's value and every override", "parameters": [{"name": "ref", "in": "path", "required": true, "schema": {"type": "string"}, "description": "wsop:ID, gfx:ID, a WSOP+ player id (P-1001) or a name that matches one player"}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/players/{ref}/overrides": {
-          "post": {"summary": "Override a field (name, name_korean, country_code, bio, notable_wins) for a window", "parameters": [{"name": "ref", "in": "path", "required": true, "schema": {"type": "string"}, "description": "wsop:ID, gfx:ID, a WSOP+ player id (P-1001) or a name that matches one player"}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["field", "value"], "properties": {"field": {"type": "string", "enum": ["name", "name_korean", "country_code", "bio", "notable_wins"]}, "value": {"type": "string"}, "valid_from": {"type": "string", "format": "date-time"}, "valid_until": {"type": "string", "format": "date-time"}, "reason": {"type": "string"}}}}}}, "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
+          "post": {"summary": "Override a field (name, name_korean, country_code, bio, notable_wins) for a window", "parameters": [{"name": "ref", "in": "path", "required": true, "schema": {"type": "string"}, "description": "wsop:ID, gfx:ID, a WSOP+ player id (P-1001) or a name that matches one player"}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["field", "value"], "properties": {"field": {"type": "string", "enum": ["name", "name_korean", "country_code", "bio", "notable_wins"]}, "value": {"type": "string"}, "valid_from": {"type": "string", "format": "date-time"}, "valid_until": {"type": "string", "format": "date-time"}, "reason": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/sessions": {
           "get": {"summary": "Broadcast sessions, newest first", "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}}},
-          "post": {"summary": "Create a broadcast session (optionally for a WSOP+ event)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "event": {"type": "string", "description": "WSOP+ event id of the exports"}, "table": {"type": "string"}, "scheduled_at": {"type": "string", "format": "date-time"}}}}}}, "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
+          "post": {"summary": "Create a broadcast session (optionally for a WSOP+ event)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "event": {"type": "string", "description": "WSOP+ event id of the exports"}, "table": {"type": "string"}, "scheduled_at": {"type": "string", "format": "date-time"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/sessions/{id}": {
           "get": {"summary": "One session with its cue sheets", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/sessions/{id}/sheets": {
-          "post": {"summary": "Add a cue sheet to a session", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}}, "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "post": {"summary": "Add a cue sheet to a session", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
         },
         "/api/v1/sheets/{id}/items": {
           "get": {"summary": "The cues of a sheet in order, with state and instruction", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}},
-          "post": {"summary": "Add a cue from a template", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["template"], "properties": {"template": {"type": "string"}, "number": {"type": "integer", "minimum": 1}, "title": {"type": "string"}, "data": {"type": "object", "description": "top, players, player, subtitle, fields, rows (by cue type)"}}}}}}, "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "post": {"summary": "Add a cue from a template", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["template"], "properties": {"template": {"type": "string"}, "number": {"type": "integer", "minimum": 1}, "title": {"type": "string"}, "data": {"type": "object", "description": "top, players, player, subtitle, fields, rows (by cue type)"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
         },
         "/api/v1/items/{id}": {
           "get": {"summary": "One cue item", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/items/{id}/trigger": {
-          "post": {"summary": "Trigger a cue: snapshot its data, bind it to the composition and queue the render (the item then follows the instruction)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}}, "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "post": {"summary": "Trigger a cue: snapshot its data, bind it to the composition and queue the render (the item then follows the instruction)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
         },
         "/api/v1/graphics": {
           "get": {"summary": "The graphics catalog: project, units, flags and every composition with its category, slots and fields (derivation, required, default)", "responses": {"200": {"description": "the catalog", "content": {"application/json": {"schema": {"type": "object", "required": ["project", "compositions"], "properties": {"project": {"type": "string"}, "compositions": {"type": "array", "items": {"type": "object"}}}}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}
@@ -250,15 +272,15 @@ enum OpenAPIDocument {
           "get": {"summary": "The gfx_data v3 document of a catalog composition for a moment (a PokerGFX session and hand)", "parameters": [{"name": "composition", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the catalog's composition name, percent-encoded (_MAIN%20Mini%20Chip%20Count)"}, {"name": "game", "in": "query", "required": true, "schema": {"type": "integer"}, "description": "the PokerGFX session id (GameID= of the export's file name)"}, {"name": "hand", "in": "query", "schema": {"type": "integer"}, "description": "the hand number (default: the latest hand)"}, {"name": "player", "in": "query", "schema": {"type": "string"}, "description": "a name or seat:N"}, {"name": "start_rank", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000}}], "responses": {"200": {"description": "the v3 document", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GFXData"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "422": {"$ref": "#/components/responses/Refused"}}}
         },
         "/api/v1/graphics/{composition}/render": {
-          "post": {"summary": "Queue a render instruction carrying the composition's v3 document for a moment (template: the catalog's AE project)", "parameters": [{"name": "composition", "in": "path", "required": true, "schema": {"type": "string"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["game"], "properties": {"game": {"type": "integer"}, "hand": {"type": "integer"}, "player": {"type": "string"}, "start_rank": {"type": "integer", "minimum": 1, "maximum": 100000}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}}}}}}, "responses": {"201": {"description": "queued", "content": {"application/json": {"schema": {"type": "object", "required": ["instruction_id", "published", "template", "document"], "properties": {"instruction_id": {"type": "integer"}, "published": {"type": "boolean"}, "template": {"type": "string"}, "document": {"$ref": "#/components/schemas/GFXData"}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "422": {"$ref": "#/components/responses/Refused"}}}
+          "post": {"summary": "Queue a render instruction carrying the composition's v3 document for a moment (template: the catalog's AE project)", "parameters": [{"name": "composition", "in": "path", "required": true, "schema": {"type": "string"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["game"], "properties": {"game": {"type": "integer"}, "hand": {"type": "integer"}, "player": {"type": "string"}, "start_rank": {"type": "integer", "minimum": 1, "maximum": 100000}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "queued", "content": {"application/json": {"schema": {"type": "object", "required": ["instruction_id", "published", "template", "document"], "properties": {"instruction_id": {"type": "integer"}, "published": {"type": "boolean"}, "template": {"type": "string"}, "document": {"$ref": "#/components/schemas/GFXData"}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "422": {"$ref": "#/components/responses/Refused"}}}
         },
         "/api/v1/sessions/{id}/rules": {
           "get": {"summary": "A session's automatic-graphics rules and the events they fired for, newest first", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "required": ["rules", "firings"], "properties": {"rules": {"type": "array", "items": {"type": "object"}}, "firings": {"type": "array", "items": {"type": "object"}}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}},
-          "post": {"summary": "Add a rule: on a game event at a table, queue a composition for that moment (each event fires once)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["table", "on", "composition"], "properties": {"table": {"type": "string"}, "on": {"type": "string", "description": "elimination, premium_hand, level_change, chip_leader or every:N"}, "composition": {"type": "string"}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}}}}}}, "responses": {"201": {"description": "the rule", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "post": {"summary": "Add a rule: on a game event at a table, queue a composition for that moment (each event fires once)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["table", "on", "composition"], "properties": {"table": {"type": "string"}, "on": {"type": "string", "description": "elimination, premium_hand, level_change, chip_leader or every:N"}, "composition": {"type": "string"}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "the rule", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
         },
         "/api/v1/sessions/{id}/staff": {
           "get": {"summary": "A session's commentators and reporters (the Commentator and Reporter graphics)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "required": ["staff"], "properties": {"staff": {"type": "array", "items": {"type": "object"}}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}},
-          "post": {"summary": "Add a commentator or reporter", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["role", "name"], "properties": {"role": {"type": "string", "enum": ["commentator", "reporter"]}, "name": {"type": "string"}, "social_handle": {"type": "string"}, "display_order": {"type": "integer"}}}}}}, "responses": {"201": {"description": "the entry", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "post": {"summary": "Add a commentator or reporter", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["role", "name"], "properties": {"role": {"type": "string", "enum": ["commentator", "reporter"]}, "name": {"type": "string"}, "social_handle": {"type": "string"}, "display_order": {"type": "integer"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "the entry", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
         },
         "/api/v1/sync/status": {
           "get": {
@@ -274,6 +296,8 @@ enum OpenAPIDocument {
             "summary": "Run a sync of gfx, wsop or all (both, then linking and grading) on the server's configured folders; answers when the run is over",
             "parameters": [{"$ref": "#/components/parameters/source"}],
             "responses": {
+              "403": {"$ref": "#/components/responses/ForbiddenOrigin"},
+              "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "the run happened (completed or failed: see succeeded and sources)", "content": {"application/json": {"schema": {"type": "object", "required": ["correlation_id", "succeeded", "sources"], "properties": {"correlation_id": {"type": "string"}, "succeeded": {"type": "boolean"}, "sources": {"type": "array", "items": {"type": "object"}}, "hands_graded": {"type": "integer"}, "premium_hands": {"type": "integer"}, "players_linked": {"type": "integer"}, "render_instructions": {"type": "array", "items": {"type": "integer"}}, "phase_errors": {"type": "array", "items": {"type": "string"}}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
               "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -330,7 +354,9 @@ enum OpenAPIDocument {
         },
         "responses": {
           "Unauthorized": {"description": "no or wrong credentials", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "Throttled": {"description": "too many failed sign-ins from this address (Retry-After)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Throttled": {"description": "wrong credentials from an address that failed too often (Retry-After); a correct credential is always accepted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "ForbiddenOrigin": {"description": "FORBIDDEN_ORIGIN: a browser request from another site (Origin not this server's, or Sec-Fetch-Site cross-site/same-site)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "NotJSON": {"description": "UNSUPPORTED_MEDIA_TYPE: a request body that is not Content-Type application/json", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Invalid": {"description": "malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "NotFound": {"description": "no such thing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Conflict": {"description": "the thing is in a state that does not allow the action (CONFLICT; the message says why and what to do)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -356,7 +382,12 @@ enum OpenAPIDocument {
           },
           "Health": {
             "type": "object", "required": ["status", "blocks", "dependencies"],
-            "properties": {"status": {"type": "string", "enum": ["healthy", "unhealthy"]}, "blocks": {"type": "object"}, "dependencies": {"type": "object"}, "components": {"type": "array"}, "checked_at": {"type": "string"}, "version": {"type": "string"}}
+            "description": "Public: status and up/down per dependency only (no address, version, error text or latency).",
+            "properties": {"status": {"type": "string", "enum": ["healthy", "unhealthy"]}, "blocks": {"type": "object", "additionalProperties": {"type": "string"}}, "dependencies": {"type": "object", "additionalProperties": {"type": "string", "enum": ["connected", "disconnected"]}}, "components": {"type": "array", "items": {"type": "object", "required": ["name", "status"], "additionalProperties": false, "properties": {"name": {"type": "string"}, "status": {"type": "string", "enum": ["ok", "error"]}}}}, "checked_at": {"type": "string"}}
+          },
+          "HealthDetails": {
+            "type": "object", "required": ["status", "blocks", "dependencies", "components", "checked_at", "version"],
+            "properties": {"status": {"type": "string", "enum": ["healthy", "unhealthy"]}, "blocks": {"type": "object", "additionalProperties": {"type": "string"}}, "dependencies": {"type": "object", "additionalProperties": {"type": "string"}}, "components": {"type": "array", "items": {"type": "object", "required": ["name", "status", "address", "detail"], "properties": {"name": {"type": "string"}, "status": {"type": "string", "enum": ["ok", "error"]}, "address": {"type": "string"}, "detail": {"type": "string"}, "latency_ms": {"type": ["number", "null"]}}}}, "checked_at": {"type": "string"}, "version": {"type": "string"}}
           },
           "Dashboard": {
             "type": "object", "required": ["generated_at", "window_hours", "totals", "render_queue", "job_queue", "workers", "sync", "alerts", "open_alerts"],

@@ -106,19 +106,23 @@ import Testing
     }
 
     @Test func repeatedFailuresFromOneAddressAreThrottled() async throws {
-        let harness = try await ServerHarness.make { $0.throttleFailures = 5 }
+        let harness = try await ServerHarness.make { $0.throttleFailures = 5; $0.throttleDelay = .milliseconds(10) }
         try await harness.run { client in
             for _ in 0..<5 {
                 let response = try await client.execute(uri: "/api/dashboard", method: .get,
                                                         headers: [.authorization: ServerHarness.basic("operator", "wrong-password")])
                 #expect(response.status == .unauthorized)
             }
-            // Now even the right password is refused until the window passes.
-            let throttled = try await client.execute(uri: "/api/dashboard", method: .get, headers: ServerHarness.authorized)
+            // Further wrong passwords are answered 429 until the window passes ...
+            let throttled = try await client.execute(uri: "/api/dashboard", method: .get,
+                                                     headers: [.authorization: ServerHarness.basic("operator", "wrong-again")])
             #expect(throttled.status == .tooManyRequests)
             #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 >= 1)
             let error = try throttled.json()["error"] as? [String: Any]
             #expect(error?["code"] as? String == "TOO_MANY_REQUESTS")
+            // ... but the right password is never refused because of them.
+            let right = try await client.execute(uri: "/api/dashboard", method: .get, headers: ServerHarness.authorized)
+            #expect(right.status == .ok)
             // Health stays public and unthrottled.
             let health = try await client.execute(uri: "/api/health", method: .get)
             #expect(health.status == .ok)
