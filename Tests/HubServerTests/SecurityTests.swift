@@ -163,6 +163,17 @@ import Testing
             let resolved = try await client.execute(uri: "/api/events/\(alert.id)/resolve", method: .post, headers: same,
                                                     body: ByteBuffer(string: "{}"))
             #expect(resolved.status == .ok, "\(resolved.text)")
+            // Behind a TLS proxy that passes the public host as X-Forwarded-Host (Host rewritten).
+            var proxied = ServerHarness.authorized
+            proxied[.contentType] = "application/json"
+            proxied[.origin] = "https://hub.example:8443"
+            proxied[HTTPField.Name("X-Forwarded-Host")!] = "hub.example:8443"
+            #expect(try await client.execute(uri: "/api/v1/render", method: .post, headers: proxied,
+                                             body: ByteBuffer(string: #"{"template":"leaderboard"}"#)).status == .created)
+            proxied[HTTPField.Name("X-Forwarded-Host")!] = "hub.example"
+            #expect(try await client.execute(uri: "/api/v1/render", method: .post, headers: proxied,
+                                             body: ByteBuffer(string: #"{"template":"leaderboard"}"#)).status == .forbidden,
+                    "a forwarded host without the port names port 443, not 8443")
             // Services: JSON without Origin, and a POST without a body.
             #expect(try await client.send(.post, "/api/v1/render", json: #"{"template":"leaderboard"}"#).status == .created)
             let empty = try await client.execute(uri: "/api/events/\(alert.id)/resolve", method: .post, headers: ServerHarness.authorized)
