@@ -86,6 +86,38 @@ import Testing
         try await assertNoUnclaimableRows(pool)
     }
 
+    /// The database itself refuses a stranded row (migration 0011), whoever writes it.
+    @Test func theDatabaseRefusesAPendingRowWithCancelRequested() async throws {
+        let claim = try await claimedWithCancelRequested("constraint")
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.query("""
+                UPDATE render_instructions SET status = 'pending', lease_token = NULL, lease_expires_at = NULL
+                WHERE id = \(claim.instruction.id)
+                """)
+        }
+        #expect(error?.sqlState == SQLState.checkViolation)
+        try await assertNoUnclaimableRows(pool)
+    }
+
+    /// Rows stranded before the fix are repaired by migration 0011: cancelled, with a timeline entry.
+    @Test func migration0011CancelsRowsStrandedBeforeIt() async throws {
+        let scratch = try PostgresPool(url: try await scratchDatabaseURL(), maxConnections: 2)
+        try await Migrator(pool: scratch).up(to: 10)
+        let rows = try await scratch.query("""
+            INSERT INTO render_instructions (template_name, output_settings, data_hash, cancel_requested)
+            VALUES ('stranded', '{}', repeat('a', 64), true), ('fine', '{}', repeat('b', 64), false) RETURNING id
+            """)
+        let stranded = try rows[0].decode(Int64.self, at: 0), fine = try rows[1].decode(Int64.self, at: 0)
+        try await Migrator(pool: scratch).up()
+        let store = RenderStore(pool: scratch)
+        #expect(try await store.instruction(stranded).status == .cancelled)
+        #expect(try await store.instruction(stranded).completedAt != nil)
+        #expect(try await store.timeline(stranded).last?.event == "cancelled")
+        #expect(try await store.instruction(fine).status == .pending)
+        try await assertNoUnclaimableRows(scratch)
+        await scratch.close()
+    }
+
     /// A cancel requested on the last crash a quarantine would count still ends cancelled.
     @Test func cancelWinsOverQuarantineAndExhaustedRetries() async throws {
         let claim = try await claimedWithCancelRequested("quarantine", worker: "dead-8-0")
