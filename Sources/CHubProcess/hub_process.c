@@ -110,6 +110,62 @@ pid_t hub_spawn(const char *path, char *const argv[], char *const envp[], int ou
     return pid;
 }
 
+pid_t hub_spawn_group_guard(pid_t group, int *write_fd) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid == 0) {
+        // Only async-signal-safe calls from here: this process never execs.
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        sigemptyset(&action.sa_mask);
+        for (int s = 1; s < NSIG; s++) {
+            if (s == SIGKILL || s == SIGSTOP) continue;
+            action.sa_handler = (s == SIGINT || s == SIGTERM || s == SIGHUP || s == SIGQUIT || s == SIGPIPE) ? SIG_IGN : SIG_DFL;
+            sigaction(s, &action, NULL);
+        }
+        setpgid(0, 0);
+        // Keep nothing of the worker's but the read end (as fd 0): no output pipe of another
+        // render, no socket may be held open by the guard.
+        if (dup2(fds[0], 0) < 0) _exit(1);
+#if defined(__linux__) && defined(SYS_close_range)
+        if (syscall(SYS_close_range, 1U, ~0U, 0U) != 0)
+#endif
+        {
+            long max = sysconf(_SC_OPEN_MAX);
+            if (max < 0 || max > 65536) max = 65536;
+            for (int fd = 1; fd < max; fd++) close(fd);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        char byte;
+        for (;;) {
+            ssize_t n = read(0, &byte, 1);
+            if (n < 0 && errno == EINTR) continue;
+            if (n > 0) continue;
+            break;
+        }
+        kill(-group, SIGKILL);
+        _exit(0);
+    }
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(fds[0]);
+    if (pid < 0) {
+        close(fds[1]);
+        errno = fork_errno;
+        return -1;
+    }
+    *write_fd = fds[1];
+    return pid;
+}
+
 int hub_wait(pid_t pid) {
     int status = 0;
     pid_t done;

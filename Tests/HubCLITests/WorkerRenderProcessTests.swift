@@ -105,16 +105,51 @@ import Testing
         #expect(Self.isRunning(renderPID))
         worker.signal(SIGKILL)
         try await waitUntil("the render process to die with its worker", timeout: 3) { !Self.isRunning(renderPID) }
+        // The program the render started (its process group) goes too.
+        try await waitUntil("the render's helper to die with its worker", timeout: 3) { !Self.isRunning(helperPID) }
         // Nothing at a final path: only the attempt's temporary file.
         let visible = try FileManager.default.contentsOfDirectory(atPath: output).filter { !$0.hasPrefix(".") }
         #expect(visible.isEmpty, "no file at a final path: \(visible)")
 
+        // A render process that escaped anyway (here: a process group of its own that a pid file
+        // names, as a worker on a system without the parent-death signal would leave it).
+        let stray = Process()
+        stray.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        stray.arguments = ["sleep", "300"]
+        try stray.run()
+        let strayPID = stray.processIdentifier
+        try await waitUntil("the stray render to run in a group of its own", timeout: 5) { Self.processGroup(strayPID) == strayPID }
+        let host = String(ProcessInfo.processInfo.hostName.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" ? $0 : "_" })
+        let boot = try String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try """
+            host=\(host.isEmpty ? "host" : host)
+            boot=\(boot)
+            worker_pid=\(worker.pid)
+            worker_start=1
+            pid=\(strayPID)
+            start=\(Self.startTime(strayPID))
+
+            """.write(toFile: output + "/.hub-worker/render-stray.pid", atomically: true, encoding: .utf8)
+
         // The next worker on this machine sweeps what is left of the killed one's render.
         let next = try ChaosTests.Worker(arguments + ["--once"], environment: env)
         try await waitUntil("the next worker to start and exit", timeout: 60) { !next.process.isRunning }
-        try await waitUntil("the leftover helper to be swept", timeout: 5) { !Self.isRunning(helperPID) }
+        try await waitUntil("the stray render to be swept", timeout: 5) { !Self.isRunning(strayPID) }
         let left = try FileManager.default.contentsOfDirectory(atPath: output).filter { $0 != ".hub-worker" }
         #expect(left.isEmpty, "the abandoned temporary file was removed: \(left) \(next.output)")
+        let pidFiles = try FileManager.default.contentsOfDirectory(atPath: output + "/.hub-worker")
+        #expect(pidFiles.isEmpty, "the pid files were removed: \(pidFiles)")
         await pool.close()
     }
+
+    /// Field `n` (1-based) of /proc/PID/stat.
+    static func statField(_ pid: Int32, _ n: Int) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return n >= 3 && n - 3 < fields.count ? String(fields[n - 3]) : nil
+    }
+
+    static func processGroup(_ pid: Int32) -> Int32? { statField(pid, 5).flatMap { Int32($0) } }
+    static func startTime(_ pid: Int32) -> String { statField(pid, 22) ?? "0" }
 }

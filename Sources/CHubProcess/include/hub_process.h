@@ -12,6 +12,14 @@
 /// Returns the child's pid, or -1 with errno set (also when exec failed: the child is reaped).
 pid_t hub_spawn(const char *path, char *const argv[], char *const envp[], int output_fd);
 
+/// Starts a guard for the process group `group`: a small process that holds the read end of a pipe
+/// whose write end (returned in `write_fd`, close-on-exec) only this process holds. When this process
+/// dies, the pipe closes and the guard kills the whole group with SIGKILL — programs the render
+/// started, which the parent-death signal does not reach, go too. Stop it with SIGKILL (and
+/// hub_wait) before closing `write_fd` when the render ended normally.
+/// Returns the guard's pid, or -1 with errno set.
+pid_t hub_spawn_group_guard(pid_t group, int *write_fd);
+
 /// Waits for `pid` (retrying on EINTR). Returns its exit status, 128 + the signal number when a
 /// signal ended it, or -1 with errno set.
 int hub_wait(pid_t pid);

@@ -10,7 +10,9 @@ import HubDriverSupport
 /// group of its own, so terminating the group also stops the programs it started (a shell script's
 /// children would otherwise keep running and hold the output pipe open), and — on Linux — with a
 /// parent-death signal (`PR_SET_PDEATHSIG`, SIGKILL): a `hub-worker` that is killed takes its
-/// renders with it. The signal follows the thread that forked, so the child is started on a
+/// renders with it. Programs a render starts itself are not reached by that signal: a guard
+/// process per render (`hub_spawn_group_guard`) waits on a pipe only the worker holds and kills
+/// the render's whole process group when the worker is gone. The signal follows the thread that forked, so the child is started on a
 /// thread of its own that lives until the child has exited (it waits for it). Its environment
 /// holds none of the hub's secrets (``childEnvironment(_:)``). While a render worker has bound
 /// ``pidFile``, a pid file names the running child, so that the next worker on the machine can
@@ -88,9 +90,19 @@ enum SupervisedProcess {
                     continuation.resume(throwing: HubError(.unavailable, "cannot start \(executable): \(String(cString: strerror(spawnErrno)))"))
                     return
                 }
+                // Programs the render starts are out of the parent-death signal's reach: a guard
+                // process kills the whole group when this process dies.
+                var guardFD: Int32 = -1
+                let guardPID = hub_spawn_group_guard(pid, &guardFD)
                 let child = Child(pid: pid)
                 continuation.resume(returning: child)
-                child.exited(hub_wait(pid))
+                let status = hub_wait(pid)
+                if guardPID > 0 {
+                    kill(guardPID, SIGKILL)
+                    _ = hub_wait(guardPID)
+                    close(guardFD)
+                }
+                child.exited(status)
             }
         }
     }
