@@ -114,8 +114,9 @@ import Testing
         // A render process that escaped anyway (here: a process group of its own that a pid file
         // names, as a worker on a system without the parent-death signal would leave it).
         let stray = Process()
-        stray.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        stray.arguments = ["sleep", "300"]
+        // (Foundation starts it as the leader of a process group of its own.)
+        stray.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        stray.arguments = ["300"]
         try stray.run()
         let strayPID = stray.processIdentifier
         try await waitUntil("the stray render to run in a group of its own", timeout: 5) { Self.processGroup(strayPID) == strayPID }
