@@ -73,7 +73,7 @@ public struct HubSetting: Sendable, Hashable {
     /// Every known setting, in documentation order.
     public static let all: [HubSetting] = [
         databaseURL, redisURL, databasePoolSize, redisPoolSize, logLevel, renderStream, consumerGroup,
-        leaseSeconds, hunterIntervalSeconds, renderBackend, renderCommand, rendererTimeoutSeconds, retryBaseSeconds,
+        leaseSeconds, hunterIntervalSeconds, renderBackend, renderCommand, rendererTimeoutSeconds, maxRenderSeconds, retryBaseSeconds,
         templateDirectory, nexrenderBinary, nexrenderURL, nexrenderSecret, aerenderBinary,
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
