@@ -188,7 +188,7 @@ struct GraphicsBench: AsyncParsableCommand {
         process.environment = environment
         process.currentDirectoryURL = root
         let log = root.appendingPathComponent("hub-sync.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

@@ -8,18 +8,6 @@ import Testing
 /// the compositions, builds a sheet and triggers its leaderboard; bad input exits with the
 /// contract's codes and writes nothing.
 @Suite(.timeLimit(.minutes(3))) struct CueCommandTests {
-    func hubctl(_ arguments: [String], env: [String: String]) async throws -> ProcessRunner.Result {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUB_") }
-        environment.merge(env) { $1 }
-        return try await ProcessRunner.run(HubctlTests.hubctl, arguments, environment: environment, currentDirectory: HubctlTests.workDirectory)
-    }
-
-    func ok(_ arguments: [String], env: [String: String]) async throws -> String {
-        let result = try await hubctl(arguments, env: env)
-        #expect(result.status == 0, "hubctl \(arguments.joined(separator: " ")): \(result.stderr)")
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test func theDirectorsPathFromImportToAQueuedLeaderboard() async throws {
         let (env, pool) = try await HubSyncTests.environment()
         let samples = HubSyncTests.samples
@@ -27,35 +15,35 @@ import Testing
                                                environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUB_") }.merging(env) { $1 },
                                                currentDirectory: HubctlTests.workDirectory)
         #expect(sync.status == 0, "\(sync.stderr)")
-        let imported = try await ok(["aep", "import", samples.appendingPathComponent("aep/wsop-graphics.json").path], env: env)
+        let imported = try await Hubctl.ok(["aep", "import", samples.appendingPathComponent("aep/wsop-graphics.json").path], env: env)
         #expect(imported.contains("registered 3 composition(s)"))
-        _ = try await ok(["cue", "template", "save", "leaderboard", "--type", "leaderboard", "--project", "WSOP_2026_Graphics",
+        _ = try await Hubctl.ok(["cue", "template", "save", "leaderboard", "--type", "leaderboard", "--project", "WSOP_2026_Graphics",
                           "--composition", "Leaderboard"], env: env)
-        let session = try await ok(["cue", "session", "create", "--name", "Day 2", "--event", "WSOP-2026-E76"], env: env)
-        let sheet = try await ok(["cue", "sheet", "create", session, "--name", "Main"], env: env)
-        let item = try await ok(["cue", "item", "add", sheet, "--template", "leaderboard", "--top", "3", "--title", "Top three"], env: env)
-        let triggered = try await ok(["cue", "trigger", item, "--json", "--actor", "director", "--reason", "after the break"], env: env)
+        let session = try await Hubctl.ok(["cue", "session", "create", "--name", "Day 2", "--event", "WSOP-2026-E76"], env: env)
+        let sheet = try await Hubctl.ok(["cue", "sheet", "create", session, "--name", "Main"], env: env)
+        let item = try await Hubctl.ok(["cue", "item", "add", sheet, "--template", "leaderboard", "--top", "3", "--title", "Top three"], env: env)
+        let triggered = try await Hubctl.ok(["cue", "trigger", item, "--json", "--actor", "director", "--reason", "after the break"], env: env)
         let output = try JSONValue.parse(triggered).objectValue ?? [:]
         guard case .object(let layers)? = output["layers"] else { Issue.record("no layers in \(triggered)"); return }
         #expect(layers["Name 1"] == .string("김민수") && layers["Chips 1"] == .string("1,500,000"))
         #expect(layers["Name 3"] == .string("Phil Ivey") && layers["Name 4"] == .string(""))
-        let list = try await ok(["cue", "item", "list", sheet], env: env)
+        let list = try await Hubctl.ok(["cue", "item", "list", sheet], env: env)
         #expect(list.contains("queued") && list.contains("Top three"))
-        let shown = try await ok(["players", "show", "P-1001"], env: env)
+        let shown = try await Hubctl.ok(["players", "show", "P-1001"], env: env)
         #expect(shown.contains("chip_count") && shown.contains("1500000") && shown.contains("wsop > gfx"))
         #expect(try await pool.query("SELECT count(*) FROM activity_log WHERE action = 'cue_trigger' AND reason = 'after the break'")[0].decode(Int.self, at: 0) == 1)
 
         // Re-triggering while it is queued: refused, exit 1.
-        let again = try await hubctl(["cue", "trigger", item], env: env)
+        let again = try await Hubctl.run(["cue", "trigger", item], env: env)
         #expect(again.status == 1 && again.stderr.contains("is queued"), "\(again.stderr)")
         await pool.close()
     }
 
     @Test func badInputExitsWithTheContractsCodesAndWritesNothing() async throws {
         let (env, pool) = try await HubSyncTests.environment()
-        let unknown = try await hubctl(["players", "show", "Nobody Atall"], env: env)
+        let unknown = try await Hubctl.run(["players", "show", "Nobody Atall"], env: env)
         #expect(unknown.status == 3 && unknown.stderr.contains("no player is called"))
-        let field = try await hubctl(["players", "override", "P-1", "nickname", "Tiger"], env: env)
+        let field = try await Hubctl.run(["players", "override", "P-1", "nickname", "Tiger"], env: env)
         #expect(field.status == 2 && field.stderr.contains("unknown player field \"nickname\""))
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("dup-\(UUID()).json")
@@ -64,13 +52,13 @@ import Testing
               {"key": "name", "pattern": "slot", "slots": 2, "layer": "Name {n}"},
               {"key": "player", "pattern": "single", "layer": "Name 1"}]}]}
             """.utf8).write(to: file)
-        let duplicate = try await hubctl(["aep", "import", file.path], env: env)
+        let duplicate = try await Hubctl.run(["aep", "import", file.path], env: env)
         #expect(duplicate.status == 2, "\(duplicate.stderr)")
         #expect(duplicate.stderr.contains("duplicate layer \"Name 1\"") && duplicate.stderr.contains("nothing written"))
         #expect(try await pool.query("SELECT count(*) FROM aep_compositions")[0].decode(Int.self, at: 0) == 0)
-        let missing = try await hubctl(["aep", "import", "/no/such/file.json"], env: env)
+        let missing = try await Hubctl.run(["aep", "import", "/no/such/file.json"], env: env)
         #expect(missing.status == 3)
-        let badType = try await hubctl(["cue", "template", "save", "x", "--type", "weather", "--project", "P", "--composition", "C"], env: env)
+        let badType = try await Hubctl.run(["cue", "template", "save", "x", "--type", "weather", "--project", "P", "--composition", "C"], env: env)
         #expect(badType.status == 2 && badType.stderr.contains("--type"))
         #expect(try await pool.query("SELECT count(*) FROM player_overrides")[0].decode(Int.self, at: 0) == 0)
         await pool.close()

@@ -16,12 +16,15 @@ import Testing
         let pool = try PostgresPool(url: url, maxConnections: 2)
         try await Migrator(pool: pool).up()
         let dispatch = DispatchConfiguration(stream: "outage:\(UUID().uuidString.prefix(8))", group: "ae-workers")
-        // Renders of 8 s: the outage lands mid-render.
+        // Renders of 8 s: the outage lands mid-render. Each render notes in `finished` that it is
+        // done, so the outage lasts until every render has tried to record itself without PostgreSQL.
+        let finished = FileManager.default.temporaryDirectory.appendingPathComponent("hub-outage-\(UUID().uuidString).log").path
         let render = try writeScript("""
             echo "progress: 1/2"
             sleep 8
             echo "progress: 2/2"
             printf done > "$2"
+            echo done >> '\(finished)'
             """)
         let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
                                              backend: CommandBackend(executable: render), concurrency: 4,
@@ -35,12 +38,15 @@ import Testing
             try await countByStatus(pool)["processing"] == 3
         }
         try await TestServices.runScript(["stop-postgres", "--name", Self.instance])
-        do {
-            // The outage: ~10 s without PostgreSQL (its length, not a synchronisation).
-            try await Task.sleep(for: .seconds(10))
-            #expect(!worker.task.isCancelled)
-        } catch {}
+        // The outage lasts until the three renders are done and their completions have met the
+        // stopped server (at least the ~8 s of a render).
+        try await waitUntil("the three renders to finish while PostgreSQL is down", timeout: 60) {
+            let lines = (try? String(contentsOfFile: finished, encoding: .utf8))?.split(separator: "\n").count ?? 0
+            return lines == 3
+        }
+        #expect(!worker.task.isCancelled)
         try await TestServices.runScript(["start-postgres", "--name", Self.instance])
+        try? FileManager.default.removeItem(atPath: finished)
 
         try await waitUntil("the three renders to be recorded", timeout: 60) {
             (try? await countByStatus(pool)["completed"]) == 3

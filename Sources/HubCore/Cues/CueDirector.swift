@@ -164,13 +164,8 @@ public struct CueDirector: Sendable {
             withTrigger.triggerID = String(triggerID)
             let submitted = try await queue.store.submit([(withTrigger, actor)], notify: notify, on: connection)[0]
             try await connection.execute("UPDATE gfx_triggers SET render_instruction_id = \(submitted.instruction.id) WHERE id = \(triggerID)")
-            for warning in warnings {
-                // More rows than slots: the cut is on the job's timeline (GRAPHICS.md §2, NULL rules).
-                try await connection.execute("""
-                    INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, reason)
-                    VALUES (\(submitted.instruction.id), 'data_warning', 'pending', 'pending', \(actor), \(warning))
-                    """)
-            }
+            // More rows than slots: the cut is on the job's timeline.
+            try await GraphicsService.noteWarnings(warnings, of: submitted.instruction.id, actor: actor, on: connection)
             try await alongside?(connection, submitted.instruction.id)
             try await connection.execute("""
                 UPDATE cue_items SET status = 'queued', render_instruction_id = \(submitted.instruction.id), error = NULL,

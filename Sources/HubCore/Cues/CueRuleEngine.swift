@@ -138,7 +138,7 @@ public struct CueRuleEngine: Sendable {
                 if case .every(let n) = event {
                     // Keyed by the hand number: a restarted hand (a repeated HandNum) is one event.
                     if number > 0 && number % n == 0 {
-                        events.append(with(base, key: "every:\(n):\(game):\(number)", player: nil, title: "Hand \(number)"))
+                        events.append(Self.with(base, key: "every:\(n):\(game):\(number)", player: nil, title: "Hand \(number)"))
                     }
                 } else {
                     let moment: GraphicsMoment
@@ -166,7 +166,8 @@ public struct CueRuleEngine: Sendable {
         }
     }
 
-    func with(_ base: Event, key: String, player: String?, title: String) -> Event {
+    /// `base` as the event `key` about `player`.
+    static func with(_ base: Event, key: String, player: String?, title: String) -> Event {
         var event = base
         event.key = key
         event.player = player
@@ -176,13 +177,7 @@ public struct CueRuleEngine: Sendable {
 
     /// The events `rule` sees in the moment's hand.
     static func events(_ rule: CueRuleEvent, base: Event, handKey: String, moment: GraphicsMoment, pool: PostgresPool) async throws -> [Event] {
-        func make(_ key: String, _ player: String?, _ title: String) -> Event {
-            var event = base
-            event.key = key
-            event.player = player
-            event.title = title
-            return event
-        }
+        func make(_ key: String, _ player: String?, _ title: String) -> Event { with(base, key: key, player: player, title: title) }
         let hand = moment.hand
         switch rule {
         case .elimination:

@@ -28,16 +28,22 @@ extension GraphicsService {
         let notify = queue.notifiesAtCommit
         let submitted = try await queue.store.pool.withTransaction { connection in
             let submitted = try await queue.store.submit([(submission, actor)], notify: notify, on: connection)[0]
-            for warning in document.metadata.warnings {
-                try await connection.execute("""
-                    INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, reason)
-                    VALUES (\(submitted.instruction.id), 'data_warning', 'pending', 'pending', \(actor), \(warning))
-                    """)
-            }
+            try await Self.noteWarnings(document.metadata.warnings, of: submitted.instruction.id, actor: actor, on: connection)
             return submitted
         }
         let result = await queue.announce([submitted])[0]
         return Rendered(instruction: result.instruction, document: document, published: result.published)
+    }
+
+    /// Puts a document's warnings (rows cut to the slots) on a new instruction's timeline, in the
+    /// transaction that submits it.
+    static func noteWarnings(_ warnings: [String], of instruction: Int64, actor: String, on connection: PostgresConnection) async throws {
+        for warning in warnings {
+            try await connection.execute("""
+                INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, reason)
+                VALUES (\(instruction), 'data_warning', 'pending', 'pending', \(actor), \(warning))
+                """)
+        }
     }
 
     /// What a contact sheet holds.

@@ -12,8 +12,6 @@ extension SyncRunner {
         public var handsGraded = 0
         public var premiumHands = 0
         public var broadcastWorthyHands = 0
-        /// The hands graded in this run (the hands the import added).
-        public var gradedHandIDs: [Int64] = []
         /// Render instructions created for premium hands that had none.
         public var renderInstructions: [Int64] = []
         /// Failures of the linking and grading phases.
@@ -70,7 +68,6 @@ extension SyncRunner {
         do {
             let graded = try await grade()
             result.handsGraded = graded.count
-            result.gradedHandIDs = graded.map(\.handID)
             result.premiumHands = graded.filter(\.isPremium).count
             result.broadcastWorthyHands = graded.filter(\.broadcastWorthy).count
             if let queue {
