@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C shims: the only places that see libpq and hiredis headers.
@@ -72,6 +74,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
@@ -100,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "HubWorker",
             dependencies: [
-                "HubCore", "HubPostgres", "HubRedis", "HubCommandSupport",
+                "HubCore", "HubPostgres", "HubRedis", "HubCommandSupport", "HubDriverSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -141,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "HubServer",
             dependencies: [
-                "HubCore", "HubServerCore", "HubCommandSupport",
+                "HubCore", "HubServerCore", "HubCommandSupport", "HubDriverSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -164,7 +169,7 @@ let package = Package(
 
         .testTarget(name: "HubPostgresTests", dependencies: ["HubPostgres", "HubTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HubRedisTests", dependencies: ["HubRedis", "HubTestSupport"], swiftSettings: upcoming),
-        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubTestSupport", "HubDriverSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: upcoming),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubTestSupport", "HubDriverSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: upcoming),
         .testTarget(name: "HubCLITests", dependencies: ["HubCore", "HubTestSupport"], swiftSettings: upcoming),
         .testTarget(
             name: "HubServerTests",

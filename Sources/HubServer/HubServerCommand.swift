@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubCommandSupport
 import HubCore
+import HubDriverSupport
 import HubServerCore
 import Hummingbird
 import Logging
@@ -35,16 +36,19 @@ struct HubServerCommand: AsyncParsableCommand {
         var settings = try HubServerSettings(configuration: configuration)
         if let address { settings.host = address }
         if let port { settings.port = port }
-        let logger = Logger(label: "hub.server")
-        try await global.withClients { clients in
-            try await SchemaGuard.verify(clients.database, program: HubServer.program)
-            let server = HubServer(clients: clients, settings: settings, logger: logger)
-            let host = settings.host
-            let app = server.makeApplication { port in
+        let host = settings.host
+        let server = PThreadLocked<HubServer?>(nil)
+        var options = HubRuntime.Options(program: HubServer.program)
+        options.mode = { server.withLock { $0 }?.registryMode }
+        options.heartbeatInterval = settings.heartbeatInterval
+        try await HubRuntime.run(options, configuration: configuration, logger: Logger(label: "hub.server")) { runtime in
+            let hub = HubServer(clients: runtime.clients, settings: settings, logger: runtime.logger)
+            server.withLock { $0 = hub }
+            let app = hub.makeApplication(heartbeat: false) { port in
                 // One line on stdout that scripts wait for and parse.
                 FileHandle.standardOutput.write(Data("hub-server listening on http://\(host):\(port)/\n".utf8))
             }
-            try await app.runService()
+            return [app]
         }
     }
 }

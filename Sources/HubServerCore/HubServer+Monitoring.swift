@@ -31,39 +31,13 @@ extension HubServer {
         }
     }
 
-    /// The queue figures (read through the dashboard's indexes) and the process's own metrics.
+    /// The queue figures (read through the dashboard's indexes at scrape time), the server's own
+    /// metrics and the process's swift-metrics (``HubMetrics``: webhook deliveries and whatever
+    /// HubCore records in this process).
     func prometheusText() async throws -> String {
         let snapshot = try await DashboardQuery(pool: clients.database, windowHours: 24, rollup: rollup).snapshot()
-        let totals = snapshot.totals
-        var lines: [String] = [
-            "# HELP hub_render_queue_depth Render instructions waiting for a worker (pending and stale).",
-            "# TYPE hub_render_queue_depth gauge",
-            "hub_render_queue_depth \(totals.pending + totals.stale)",
-            "# HELP hub_renders Render instructions by status: live ones all, finished ones of the last 24 hours.",
-            "# TYPE hub_renders gauge",
-        ]
-        let byStatus: [(String, Int)] = [("pending", totals.pending), ("processing", totals.rendering), ("stale", totals.stale),
-                                         ("completed", totals.completed), ("failed", totals.failed), ("cancelled", totals.cancelled)]
-        for (status, count) in byStatus { lines.append("hub_renders{status=\"\(status)\"} \(count)") }
-        lines.append("# HELP hub_render_queue_by_template Render instructions waiting per template.")
-        lines.append("# TYPE hub_render_queue_by_template gauge")
-        for row in snapshot.renderQueue {
-            lines.append("hub_render_queue_by_template{template=\"\(Self.label(row.template))\",composition=\"\(Self.label(row.composition))\"} \(row.pending + row.stale)")
-        }
-        lines.append("# HELP hub_workers Registered hub processes by kind and health.")
-        lines.append("# TYPE hub_workers gauge")
-        var workers: [String: Int] = [:]
-        for worker in snapshot.workers where worker.stoppedAt == nil {
-            workers["kind=\"\(worker.kind)\",healthy=\"\(worker.healthy)\"", default: 0] += 1
-        }
-        for (labels, count) in workers.sorted(by: { $0.key < $1.key }) { lines.append("hub_workers{\(labels)} \(count)") }
-        return lines.joined(separator: "\n") + "\n" + metrics.prometheusText()
-    }
-
-    /// A Prometheus label value: backslash, quote and newline escaped.
-    static func label(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        metrics.recordQueue(snapshot)
+        return metrics.prometheusText() + HubMetrics.exposition()
     }
 
     /// `value` as a JSON response.

@@ -92,9 +92,8 @@ public final class HubServer: Sendable {
         self.tokens = SessionTokens()
         self.throttle = FailureThrottle(maxFailures: settings.throttleFailures, window: settings.throttleWindow,
                                         delay: settings.throttleDelay)
-        self.instanceID = "hub-server:\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-        self.queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
-                                 dispatch: DispatchConfiguration(configuration: clients.configuration), source: instanceID)
+        self.instanceID = HubInstance.registryID(program: Self.program)
+        self.queue = clients.renderQueue(source: instanceID)
     }
 
     /// The router with every route. Routes are added by area (`HubServer+<Area>.swift`); a new
@@ -118,10 +117,21 @@ public final class HubServer: Sendable {
         return router
     }
 
-    /// The application: HTTP/1.1 with WebSocket upgrade on the same router, the live feed and the
-    /// registry heartbeat as services.
-    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    /// The registry mode: `live` while the live feed is subscribed, `no-live-feed` while Redis is
+    /// unreachable.
+    public var registryMode: String { events.isSubscribed ? "live" : "no-live-feed" }
+
+    /// The application: HTTP/1.1 with WebSocket upgrade on the same router, with the live feed
+    /// (and, with `heartbeat`, the registry heartbeat) as services. `hub-server` runs it under
+    /// ``HubRuntime``, which heartbeats itself; tests and benchmarks run it on its own.
+    public func makeApplication(heartbeat: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = buildRouter()
+        var services: [any Service] = [events]
+        if heartbeat {
+            services.append(RegistryHeartbeat(registry: ServiceRegistry(pool: clients.database), id: instanceID, kind: Self.program,
+                                              interval: settings.heartbeatInterval, mode: { [events] in events.isSubscribed ? "live" : "no-live-feed" },
+                                              logger: logger))
+        }
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(
@@ -129,36 +139,9 @@ public final class HubServer: Sendable {
                 configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30))))
             ),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: Self.program),
-            services: [events, RegistryHeartbeat(server: self)],
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-    }
-}
-
-/// Registers hub-server in `service_registry` and heartbeats; mode `live` while the live feed is
-/// subscribed, `no-live-feed` while Redis is unreachable.
-struct RegistryHeartbeat: Service {
-    let server: HubServer
-
-    func run() async throws {
-        let registry = ServiceRegistry(pool: server.clients.database)
-        await cancelWhenGracefulShutdown {
-            var written: (mode: String, at: ContinuousClock.Instant)?
-            while !Task.isCancelled {
-                // Checked twice a second: a change of mode is written at once, otherwise every interval.
-                let mode = server.events.isSubscribed ? "live" : "no-live-feed"
-                if written == nil || written?.mode != mode || ContinuousClock.now - written!.at >= server.settings.heartbeatInterval {
-                    do {
-                        try await registry.heartbeat(id: server.instanceID, kind: HubServer.program, mode: mode)
-                        written = (mode, ContinuousClock.now)
-                    } catch {
-                        server.logger.debug("registry heartbeat failed: \(error)")
-                    }
-                }
-                try? await Task.sleep(for: .milliseconds(500))
-            }
-        }
-        try? await registry.deregister(id: server.instanceID)
     }
 }

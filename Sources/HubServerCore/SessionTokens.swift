@@ -1,4 +1,5 @@
 import Crypto
+import HubCore
 import Foundation
 
 /// Short-lived bearer tokens for the dashboard page.

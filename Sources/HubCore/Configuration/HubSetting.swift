@@ -72,9 +72,9 @@ public struct HubSetting: Sendable, Hashable {
 
     /// Every known setting, in documentation order.
     public static let all: [HubSetting] = [
-        databaseURL, redisURL, databasePoolSize, redisPoolSize, logLevel, renderStream, consumerGroup,
+        databaseURL, redisURL, databasePoolSize, redisPoolSize, logLevel, logFormat, metricsHost, renderStream, consumerGroup,
         leaseSeconds, hunterIntervalSeconds, renderBackend, renderCommand, rendererTimeoutSeconds, maxRenderSeconds, retryBaseSeconds,
-        templateDirectory, nexrenderBinary, nexrenderURL, nexrenderSecret, aerenderBinary,
+        templateDirectory, mediaRoots, mediaURLPrefixes, nexrenderBinary, nexrenderURL, nexrenderSecret, aerenderBinary,
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
         syncGFXDirectories, syncWSOPDirectory, syncPremiumTemplate, syncPollSeconds,

@@ -12,6 +12,11 @@ public enum DispatchMode: String, Sendable, Codable {
     case databaseFallback = "db-fallback"
 }
 
+extension DispatchMode {
+    /// The `mode` label of the claim metrics.
+    var metricLabel: String { self == .redis ? "redis" : "database_fallback" }
+}
+
 /// Settings of a ``RenderWorker``.
 public struct RenderWorkerConfiguration: Sendable {
     /// Render slots (parallel renders) in this process.
@@ -34,7 +39,7 @@ public struct RenderWorkerConfiguration: Sendable {
     /// Where outputs are written.
     public var outputDirectory: URL = URL(fileURLWithPath: ".hub/output")
     /// Consumer names are `<prefix>-<slot>`; by default host and process id.
-    public var consumerPrefix: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    public var consumerPrefix: String = HubInstance.id
     /// Exit when no instruction is due instead of waiting for more (`hub-worker --once`).
     public var once = false
     /// How often the worker takes back instructions whose lease expired (the Zombie Hunter's
@@ -42,6 +47,10 @@ public struct RenderWorkerConfiguration: Sendable {
     public var hunterInterval: Duration = .seconds(30)
     /// The hunter's, reconciler's, monitor's and notifier's settings (RenderWorker+Operations.swift).
     public var operations = WorkerOperations()
+    /// Whether ``RenderWorker/run()`` also registers the process in `service_registry` and runs
+    /// the operations loop itself. `hub-worker` runs them as services of ``HubRuntime`` instead
+    /// (``RenderWorkerService``, ``OperationsLoop``, ``RegistryHeartbeat``) and sets this to false.
+    public var standalone = true
 
     /// The defaults.
     public init() {}
@@ -74,7 +83,7 @@ public final class RenderWorker: Sendable {
     public let configuration: RenderWorkerConfiguration
     let logger: Logger
     private let board = WakeUpBoard()
-    let state = PThreadLocked(State())
+    let state: PThreadLocked<State>
     /// Slots that look for work at the same moment share one claim statement.
     private let claimer: Coalescer<String, RenderClaim?>
     /// Slots that finish at the same moment share one completion statement (one commit), which
@@ -106,10 +115,14 @@ public final class RenderWorker: Sendable {
         self.configuration = configuration
         self.logger = logger
         let store = queue.store
+        let state = PThreadLocked(State())
+        self.state = state
+        let mode: @Sendable () -> String = { state.withLock { $0.mode.metricLabel } }
         let lease = configuration.lease
         self.claimer = Coalescer(maxBatch: max(1, configuration.concurrency), maxConcurrentFlushes: 1) { consumers in
             do {
                 let claims = try await store.claimNext(workers: consumers, lease: lease)
+                RenderWorker.measure(Array(claims.values), mode: mode())
                 return consumers.map { .success(claims[$0]) }
             } catch {
                 return consumers.map { _ in .failure(error) }
@@ -119,6 +132,7 @@ public final class RenderWorker: Sendable {
             let items = batch.map { (claim: $0.claim, output: $0.output) }
             do {
                 let (outputs, claims) = try await store.complete(items, thenClaimFor: batch.compactMap(\.next), lease: lease)
+                RenderWorker.measure(Array(claims.values), mode: mode())
                 // A slot gets the job claimed for it even when its own completion was refused (a
                 // lost lease): the claim is current either way and must not wait for its lease to expire.
                 return zip(batch, outputs).map { completion, output in
@@ -172,36 +186,23 @@ public final class RenderWorker: Sendable {
             }
         }
         defer { listener.cancel() }
-        let registry = ServiceRegistry(pool: queue.store.pool)
-        let registryID = "hub-worker:\(configuration.consumerPrefix)"
-        let registration = Task {
-            while !Task.isCancelled {
-                try? await registry.heartbeat(id: registryID, kind: "hub-worker", mode: self.mode.rawValue, details: [
-                    "slots": .integer(Int64(self.configuration.concurrency)), "backend": .string(self.backend.name),
-                    "completed": .integer(Int64(self.summary.completed)),
-                ])
-                try? await Task.sleep(for: .seconds(5))
-            }
-        }
-        let hunter = Task {
-            while !Task.isCancelled {
-                await self.runOperationsPass()
-                try? await Task.sleep(for: self.configuration.hunterInterval)
-            }
-        }
-        defer {
-            registration.cancel()
-            hunter.cancel()
-        }
+        // Standalone (tests, embedding services): the registry heartbeat and the operations loop
+        // run beside the slots; under HubRuntime they are services of the process's group.
+        let companions = configuration.standalone ? [
+            Task { try? await self.registryHeartbeat().run() },
+            Task { try? await OperationsLoop(worker: self).run() },
+        ] : []
+        defer { companions.forEach { $0.cancel() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in 0..<max(1, configuration.concurrency) {
                 group.addTask { try await self.runSlot(consumer: "\(self.configuration.consumerPrefix)-\(slot)") }
             }
             try await group.waitForAll()
         }
-        registration.cancel()
-        hunter.cancel()
-        try? await registry.deregister(id: registryID)
+        for companion in companions {
+            companion.cancel()
+            await companion.value
+        }
         return summary
     }
 
@@ -322,6 +323,7 @@ public final class RenderWorker: Sendable {
             return state.mode != newMode
         }
         guard changed else { return }
+        HubMetrics.fallbackMode(newMode == .databaseFallback)
         if let error {
             logger.warning("dispatch mode \(newMode.rawValue): Redis is unreachable (\(error)); claiming from PostgreSQL with LISTEN/NOTIFY wake-ups")
         } else {
@@ -381,8 +383,28 @@ public final class RenderWorker: Sendable {
         }
     }
 
+    /// Counts claims by dispatch mode and, for first attempts, the dispatch latency: the
+    /// instruction's commit (or due time) to its claim, both PostgreSQL timestamps.
+    static func measure(_ claims: [RenderClaim], mode: String) {
+        HubMetrics.claimed(claims.count, mode: mode)
+        for claim in claims where claim.attempt == 1 {
+            guard let started = claim.instruction.startedAt else { continue }
+            HubMetrics.recordDispatchLatency(seconds: started.timeIntervalSince(max(claim.instruction.createdAt, claim.instruction.scheduledAt)))
+        }
+    }
+
+    /// Updates the summary and counts what changed in the process's metrics.
     func count(_ update: (inout RenderWorkerSummary) -> Void) {
-        state.withLock { update(&$0.summary) }
+        let (before, after) = state.withLock { state in
+            let before = state.summary
+            update(&state.summary)
+            return (before, state.summary)
+        }
+        for (outcome, delta) in [("completed", after.completed - before.completed), ("failed", after.failed - before.failed),
+                                 ("cancelled", after.cancelled - before.cancelled), ("handed_back", after.handedBack - before.handedBack),
+                                 ("lease_lost", after.leaseLost - before.leaseLost)] where delta > 0 {
+            for _ in 0..<delta { HubMetrics.renderFinished(outcome: outcome) }
+        }
     }
 
     func state<T>(_ keyPath: KeyPath<State, T>) -> T {

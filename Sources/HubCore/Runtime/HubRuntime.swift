@@ -1,0 +1,184 @@
+import Foundation
+import HubPostgres
+import HubRedis
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The identity of this process among the hub's: `<host>-<pid>`, the form the registry, the
+/// worker's consumers and event sources use.
+public enum HubInstance {
+    /// `<host>-<pid>` of this process.
+    public static let id = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    /// The registry id of this process as `program`: `<program>:<host>-<pid>`.
+    public static func registryID(program: String) -> String { "\(program):\(id)" }
+}
+
+extension HubClients {
+    /// The render queue over these clients (store, Redis, dispatch settings), with events signed
+    /// by `source`.
+    public func renderQueue(source: String) -> RenderQueue {
+        RenderQueue(store: RenderStore(pool: database), redis: redis, dispatch: DispatchConfiguration(configuration: configuration),
+                    source: source)
+    }
+}
+
+/// How one long-running hub process runs: every executable (hub-worker, hub-sync `--watch`,
+/// hub-server) is the list of its ``Service``s handed to ``run(_:services:)``.
+///
+/// The runtime owns what they all share: it bootstraps metrics, builds the clients
+/// (``HubClients``), checks the schema (``SchemaGuard``), registers the process in
+/// `service_registry` and heartbeats it (one loop, ``RegistryHeartbeat``), serves `/metrics`
+/// when asked (``MetricsEndpoint``), and runs the services in one `ServiceGroup` that shuts down
+/// gracefully on SIGTERM or SIGINT. A second signal calls ``Options/onSecondSignal`` (the worker
+/// hands its renders back at once); when ``Options/gracePeriod`` passes the group is cancelled.
+public struct HubRuntime: Sendable {
+    /// What one process needs from the runtime.
+    public struct Options: Sendable {
+        /// The executable's name (`hub-worker`), also its registry kind.
+        public var program: String
+        /// The registry mode reported with each heartbeat (nil: none); read every half second.
+        public var mode: @Sendable () -> String? = { nil }
+        /// Extra registry details, read with each heartbeat.
+        public var details: @Sendable () -> [String: JSONValue] = { [:] }
+        /// How often the registry heartbeat is written (a change of mode is written at once).
+        public var heartbeatInterval: Duration = .seconds(5)
+        /// The longest a graceful shutdown may take before the services are cancelled (nil: no limit).
+        public var gracePeriod: Duration?
+        /// Called on the second SIGTERM/SIGINT (the first starts the graceful shutdown).
+        public var onSecondSignal: @Sendable () -> Void = {}
+        /// `--metrics-port`: serve `/metrics` there (0 picks a free port; nil: no endpoint).
+        public var metricsPort: Int?
+        /// Whether the process registers in `service_registry` (a one-shot command does not).
+        public var registers = true
+
+        public init(program: String) { self.program = program }
+    }
+
+    /// The process's name.
+    public let program: String
+    /// The effective configuration.
+    public let configuration: HubConfiguration
+    /// The PostgreSQL pool and Redis client.
+    public let clients: HubClients
+    /// The process's logger.
+    public let logger: Logger
+
+    /// `<program>:<host>-<pid>`: the registry id and event source of this process.
+    public var instanceID: String { HubInstance.registryID(program: program) }
+
+    /// The render queue over the runtime's clients, events signed with ``instanceID``.
+    public func renderQueue() -> RenderQueue { clients.renderQueue(source: instanceID) }
+
+    /// Runs a long-running process: builds the clients from `configuration`, checks the schema,
+    /// makes the services with `services` and runs them (with the registry heartbeat and the
+    /// metrics endpoint) until they finish or a signal stops them; closes the clients last.
+    public static func run(
+        _ options: Options, configuration: HubConfiguration, logger: Logger,
+        services makeServices: (HubRuntime) async throws -> [any Service]
+    ) async throws {
+        HubMetrics.bootstrap()
+        let clients = try HubClients(configuration: configuration, logger: logger)
+        do {
+            try await SchemaGuard.verify(clients.database, program: options.program)
+            let runtime = HubRuntime(program: options.program, configuration: configuration, clients: clients, logger: logger)
+            try await runtime.runServices(options, try await makeServices(runtime))
+            await clients.shutdown()
+        } catch {
+            await clients.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs `services` in one group with the runtime's own services around them.
+    func runServices(_ options: Options, _ services: [any Service]) async throws {
+        // Work services end the group when they return (hub-worker --once); the runtime's own
+        // services run as long as the group does and stop last (a group stops in reverse order:
+        // the heartbeat deregisters after the work has been handed back).
+        var configured: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if options.registers {
+            configured.append(.init(service: RegistryHeartbeat(
+                registry: ServiceRegistry(pool: clients.database), id: instanceID, kind: options.program,
+                interval: options.heartbeatInterval, mode: options.mode, details: options.details, logger: logger)))
+        }
+        if let port = options.metricsPort {
+            let credentials = try HubCredentials(configuration: configuration)
+            let host = configuration.value(.metricsHost) ?? "127.0.0.1"
+            configured.append(.init(service: MetricsEndpoint(host: host, port: port, credentials: credentials,
+                                                             program: options.program, logger: logger)))
+        }
+        configured.append(.init(service: SecondSignal(action: options.onSecondSignal)))
+        for service in services {
+            configured.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                                    failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(services: configured, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                           logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = options.gracePeriod
+        try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+}
+
+/// Calls `action` on the second SIGTERM or SIGINT: the first one starts the group's graceful
+/// shutdown, a second one asks to hurry. It stops after the work services (the group shuts
+/// services down in reverse order), so a signal during their shutdown is still seen.
+struct SecondSignal: Service {
+    let action: @Sendable () -> Void
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        await cancelWhenGracefulShutdown {
+            var count = 0
+            for await _ in signals {
+                count += 1
+                if count == 2 { action() }
+            }
+        }
+    }
+}
+
+/// The one registry heartbeat loop: registers the process in `service_registry`, writes its
+/// heartbeat every `interval` (and at once when its mode changes), deregisters when it stops.
+/// A failed write is logged at debug level and tried again; it never stops the process.
+public struct RegistryHeartbeat: Service {
+    let registry: ServiceRegistry
+    let id: String
+    let kind: String
+    let interval: Duration
+    let mode: @Sendable () -> String?
+    let details: @Sendable () -> [String: JSONValue]
+    let logger: Logger
+
+    public init(registry: ServiceRegistry, id: String, kind: String, interval: Duration = .seconds(5),
+                mode: @escaping @Sendable () -> String? = { nil }, details: @escaping @Sendable () -> [String: JSONValue] = { [:] },
+                logger: Logger) {
+        self.registry = registry
+        self.id = id
+        self.kind = kind
+        self.interval = interval
+        self.mode = mode
+        self.details = details
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var written: (mode: String?, at: ContinuousClock.Instant)?
+            while !Task.isCancelled {
+                let mode = self.mode()
+                if written == nil || written?.mode != mode || ContinuousClock.now - written!.at >= interval {
+                    do {
+                        try await registry.heartbeat(id: id, kind: kind, mode: mode, details: details())
+                        written = (mode, ContinuousClock.now)
+                    } catch {
+                        logger.debug("registry heartbeat failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        // In a task of its own: this one may be cancelled, and a cancelled task's statement is
+        // refused before it is sent.
+        await Task { [registry, id] in try? await registry.deregister(id: id) }.value
+    }
+}
