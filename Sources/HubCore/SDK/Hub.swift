@@ -1,0 +1,160 @@
+import Foundation
+import HubPostgres
+import HubRedis
+import Logging
+
+/// The hub as another Swift service uses it: read hands and players, submit renders, follow them.
+///
+/// ```swift
+/// let hub = try Hub(configuration: HubConfiguration())   // HUB_DATABASE_URL, HUB_REDIS_URL, .env
+/// let premium = try await hub.hands.hands(HandQuery(premium: true, limit: 5))
+/// let submitted = try await hub.submit(RenderSubmission(templateName: "premium_hand"))
+/// for try await event in hub.follow(submitted) { print(event.type) }
+/// await hub.shutdown()
+/// ```
+///
+/// Connections open lazily: creating a hub never touches the network.
+public final class Hub: Sendable {
+    /// The PostgreSQL pool and Redis client underneath.
+    public let clients: HubClients
+    /// Hands imported from the feature tables.
+    public let hands: HandStore
+    /// The render queue: submit, cancel, retry, read instructions.
+    public let renders: RenderQueue
+    /// Who submissions and events are attributed to (`<name>:<host>-<pid>`).
+    public let actor: String
+    let logger: Logger
+
+    /// Connects (lazily) with `configuration`.
+    /// - Parameter name: how this service appears in timelines and events (e.g. `stats-service`).
+    /// - Throws: ``HubError`` `.configuration` for a missing or malformed setting.
+    public init(configuration: HubConfiguration, name: String = "hub-sdk", logger: Logger = Logger(label: "hub.sdk")) throws {
+        clients = try HubClients(configuration: configuration, logger: logger)
+        actor = HubInstance.registryID(program: name)
+        hands = HandStore(pool: clients.database)
+        renders = clients.renderQueue(source: actor)
+        self.logger = logger
+    }
+
+    /// Checks that the database has the schema this library expects (run `hubctl migrate up` when
+    /// it is behind).
+    /// - Throws: ``HubError`` `.schemaBehind`/`.schemaAhead`, or a connection error.
+    public func verifySchema() async throws {
+        try await SchemaGuard.verify(clients.database, program: actor)
+    }
+
+    /// Commits a render instruction (with its outbox row) and signals the workers.
+    /// - Throws: ``HubError`` `.usage` for an invalid submission; database errors.
+    public func submit(_ submission: RenderSubmission) async throws -> RenderInstruction {
+        try await renders.submit(submission, actor: actor).instruction
+    }
+
+    /// The instruction as it is now.
+    /// - Throws: ``HubError`` `.notFound`.
+    public func instruction(_ id: Int64) async throws -> RenderInstruction {
+        try await renders.store.instruction(id)
+    }
+
+    /// The hub's live events on `channels` (`render-progress`, `render:<id>`, `sync-events`, …),
+    /// decoded. The stream reconnects by itself when Redis restarts (events published while it
+    /// was away are lost: Pub/Sub is a signal, PostgreSQL is the truth); it ends when the
+    /// iterating task is cancelled. Messages that are not hub events are skipped.
+    public func events(channels: [String]) -> AsyncThrowingStream<HubEvent, any Error> {
+        let redis = clients.redis
+        let logger = self.logger
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var failures = 0
+                while !Task.isCancelled {
+                    do {
+                        let subscription = try await redis.subscribe(channels: channels)
+                        failures = 0
+                        for await message in subscription {
+                            guard let event = try? HubEvent.decode(message.payload) else {
+                                logger.debug("skipped a message that is not a hub event", metadata: ["channel": "\(message.channel)"])
+                                continue
+                            }
+                            continuation.yield(event)
+                        }
+                    } catch {
+                        failures += 1
+                        if failures == 1 { logger.warning("live events unavailable (\(error)); retrying") }
+                    }
+                    guard !Task.isCancelled else { break }
+                    try? await Task.sleep(for: .milliseconds(min(5_000, 250 << min(max(failures - 1, 0), 5))))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// The events of one instruction until it is finished (`completed`, `failed` or `cancelled`).
+    /// The instruction's state is read from PostgreSQL when the stream starts and after every
+    /// reconnect-sized silence, so a finish that happened before or between events still ends
+    /// the stream; the last element is then a synthetic `instruction_updated` event with the
+    /// final status.
+    public func follow(_ instruction: RenderInstruction, checkEvery interval: Duration = .seconds(2)) -> AsyncThrowingStream<HubEvent, any Error> {
+        let id = instruction.id
+        let events = self.events(channels: HubEvent.renderChannels(instruction: id))
+        let store = renders.store
+        let actor = self.actor
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                // Merges the live events with a periodic read of the row; whichever sees the end
+                // first yields it, once.
+                let finished = FinishFlag()
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        do {
+                            for try await event in events {
+                                if case .integer(let eventID)? = event.data["instruction_id"], eventID != id { continue }
+                                if case .string(let status)? = event.data["status"], RenderStatus(rawValue: status)?.isFinished == true {
+                                    if finished.claim() { continuation.yield(event) }
+                                    break
+                                }
+                                if finished.isSet { break }
+                                continuation.yield(event)
+                            }
+                        } catch {}
+                    }
+                    group.addTask {
+                        while !Task.isCancelled && !finished.isSet {
+                            if let current = try? await store.instruction(id), current.status.isFinished {
+                                try? await Task.sleep(for: .milliseconds(200)) // let the live event arrive first
+                                if finished.claim() {
+                                    continuation.yield(HubEvent(type: "instruction_updated", data: [
+                                        "instruction_id": .integer(id), "status": .string(current.status.rawValue)], source: actor))
+                                }
+                                break
+                            }
+                            try? await Task.sleep(for: interval)
+                        }
+                    }
+                    await group.next()
+                    group.cancelAll()
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Closes every connection.
+    public func shutdown() async { await clients.shutdown() }
+}
+
+/// Set once by whichever half of ``Hub/follow(_:checkEvery:)`` sees the instruction finish.
+final class FinishFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    /// Sets the flag; true for the one call that set it.
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !value else { return false }
+        value = true
+        return true
+    }
+}
