@@ -63,6 +63,26 @@ public enum TestServices {
         _ = try await runScript(["restart-redis", "--name", instance])
     }
 
+    /// Stops the PostgreSQL server of `instance` (fast shutdown) until ``startPostgres(instance:)``.
+    public static func stopPostgres(instance: String) async throws {
+        _ = try await runScript(["stop-postgres", "--name", instance])
+    }
+
+    /// Starts the PostgreSQL server of `instance` again (same port and data) and waits until it accepts connections.
+    public static func startPostgres(instance: String) async throws {
+        _ = try await runScript(["start-postgres", "--name", instance])
+    }
+
+    /// Stops the Redis server of `instance` until ``startRedis(instance:)``.
+    public static func stopRedis(instance: String) async throws {
+        _ = try await runScript(["stop-redis", "--name", instance])
+    }
+
+    /// Starts the Redis server of `instance` again (same port and password) and waits until it answers.
+    public static func startRedis(instance: String) async throws {
+        _ = try await runScript(["start-redis", "--name", instance])
+    }
+
     /// Runs `scripts/hub-services` with `arguments` (on a thread of its own, never blocking the
     /// cooperative pool) and returns its standard output.
     /// - Throws: ``ScriptError`` with the script's standard error when it exits non-zero.

@@ -57,6 +57,8 @@ import Testing
         #expect(once.isEmpty, "no instruction has two outputs")
         let claims = try await pool.query("SELECT count(*) FROM render_timeline WHERE event = 'claimed'")
         #expect(try claims[0].decode(Int.self, at: 0) == 150)
+        // (The noop backend writes no files: the database side only.)
+        try await assertRenderInvariants(pool)
         await pool.close()
         await redis.close()
     }

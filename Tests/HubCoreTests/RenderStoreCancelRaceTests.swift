@@ -49,9 +49,9 @@ import Testing
         let timeline = try await store.timeline(claim.instruction.id)
         #expect(timeline.last?.event == "cancelled")
         #expect(timeline.last?.toStatus == "cancelled")
-        try await assertNoUnclaimableRows(pool)
+        try await assertRenderInvariants(pool)
         try await retryWorks(claim.instruction.id)
-        try await assertNoUnclaimableRows(pool)
+        try await assertRenderInvariants(pool)
     }
 
     @Test func cancelThenFailureWithRetriesLeftEndsCancelled() async throws {
@@ -63,9 +63,9 @@ import Testing
         let timeline = try await store.timeline(claim.instruction.id)
         #expect(timeline.last?.event == "cancelled")
         #expect(timeline.last?.reason?.contains("aerender exited with status 1") == true)
-        try await assertNoUnclaimableRows(pool)
+        try await assertRenderInvariants(pool)
         try await retryWorks(claim.instruction.id)
-        try await assertNoUnclaimableRows(pool)
+        try await assertRenderInvariants(pool)
     }
 
     @Test func cancelThenLeaseExpiryReapedByTheHunterEndsCancelled() async throws {
@@ -81,9 +81,9 @@ import Testing
         let events = try await store.timeline(claim.instruction.id).map(\.event)
         #expect(events.suffix(2) == ["lease_expired", "cancelled"])
         #expect(try await store.unpublished().isEmpty, "nothing is signalled for a cancelled job")
-        try await assertNoUnclaimableRows(pool)
+        try await assertRenderInvariants(pool)
         try await retryWorks(claim.instruction.id)
-        try await assertNoUnclaimableRows(pool)
+        try await assertRenderInvariants(pool)
     }
 
     /// The database itself refuses a stranded row (migration 0011), whoever writes it.
@@ -96,7 +96,7 @@ import Testing
                 """)
         }
         #expect(error?.sqlState == SQLState.checkViolation)
-        try await assertNoUnclaimableRows(pool)
+        try await assertRenderInvariants(pool)
     }
 
     /// Rows stranded before the fix are repaired by migration 0011: cancelled, with a timeline entry.
@@ -114,7 +114,7 @@ import Testing
         #expect(try await store.instruction(stranded).completedAt != nil)
         #expect(try await store.timeline(stranded).last?.event == "cancelled")
         #expect(try await store.instruction(fine).status == .pending)
-        try await assertNoUnclaimableRows(scratch)
+        try await assertRenderInvariants(scratch)
         await scratch.close()
     }
 
@@ -128,6 +128,6 @@ import Testing
         let reaped = try await store.reapExpiredLeases(actor: "hunter", quarantineAfter: 3)
         #expect(reaped.map(\.status) == [.cancelled])
         #expect(reaped.first?.quarantined == false)
-        try await assertNoUnclaimableRows(pool)
+        try await assertRenderInvariants(pool)
     }
 }

@@ -137,6 +137,7 @@ import Testing
         #expect(try outputs.map { try $0.decode(String.self, at: 0) } == ["/out/live.png"])
         let events = try await store.timeline(instruction.id).map(\.event)
         #expect(events == ["submitted", "claimed", "handed_back", "claimed", "completed"])
+        try await assertRenderInvariants(pool)
     }
 
     @Test func failuresBackOffThenFail() async throws {
@@ -240,6 +241,7 @@ import Testing
         #expect(again.attempt == 2)
         #expect(try await store.timeline(job.id).map(\.event) == ["submitted", "claimed", "lease_expired", "claimed"])
         try await store.complete(long, output: .init(path: "/long.mov"))
+        try await assertRenderInvariants(pool)
     }
 
     @Test func retriesExhaustedByTimeoutsFail() async throws {
@@ -252,5 +254,6 @@ import Testing
         let failed = try await store.instruction(job.id)
         #expect(failed.errorMessage == "Timeout exceeded max retries")
         #expect(failed.completedAt != nil)
+        try await assertRenderInvariants(pool)
     }
 }

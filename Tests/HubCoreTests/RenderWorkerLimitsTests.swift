@@ -47,6 +47,7 @@ import Testing
         _ = try await worker.stop()
         let files = (try? FileManager.default.contentsOfDirectory(atPath: worker.worker.configuration.outputDirectory.path)) ?? []
         #expect(files.filter { $0 != ".hub-worker" }.isEmpty, "no output and no temporary file left: \(files)")
+        try await assertRenderInvariants(pool, outputDirectories: [worker.worker.configuration.outputDirectory])
         await pool.close()
     }
 
@@ -73,6 +74,7 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "partialdone")
         let files = try FileManager.default.contentsOfDirectory(atPath: worker.worker.configuration.outputDirectory.path)
         #expect(files.filter { $0 != ".hub-worker" } == [URL(fileURLWithPath: path).lastPathComponent], "only the completed output: \(files)")
+        try await assertRenderInvariants(pool, outputDirectories: [worker.worker.configuration.outputDirectory])
         await pool.close()
     }
 }

@@ -71,6 +71,7 @@ import Testing
         let summary = try await worker.stop()
         #expect(summary.completed == 4)
         #expect(summary.leaseLost == 0 && summary.failed == 0)
+        try await assertRenderInvariants(pool, outputDirectories: [worker.worker.configuration.outputDirectory])
         await pool.close()
     }
 }

@@ -239,6 +239,7 @@ func writeScript(_ body: String) throws -> String {
         #expect(now.errorMessage?.contains("missing footage") == true)
         #expect(now.scheduledAt.timeIntervalSinceNow > 30, "the retry waits for its backoff")
         _ = try await worker.stop()
+        try await assertRenderInvariants(pool, outputDirectories: [worker.worker.configuration.outputDirectory])
         await pool.close()
         await redis.close()
     }
@@ -266,6 +267,7 @@ func writeScript(_ body: String) throws -> String {
         try await waitUntil("the render process to be gone", timeout: 10) { kill(pid, 0) != 0 }
         let summary = try await worker.stop()
         #expect(summary.cancelled == 1)
+        try await assertRenderInvariants(pool, outputDirectories: [worker.worker.configuration.outputDirectory])
         await pool.close()
         await redis.close()
     }
@@ -283,6 +285,7 @@ func writeScript(_ body: String) throws -> String {
         }
         #expect(try await store.instruction(submitted.instruction.id).errorMessage?.contains("printed nothing") == true)
         _ = try await worker.stop()
+        try await assertRenderInvariants(pool, outputDirectories: [worker.worker.configuration.outputDirectory])
         await pool.close()
         await redis.close()
     }
@@ -313,6 +316,7 @@ func writeScript(_ body: String) throws -> String {
         #expect(now.status == .pending, "handed back at once, not left to wait out its lease")
         #expect(now.retryCount == 0, "a hand-back is not a failure")
         #expect(try await render.store.timeline(render.id).map(\.event).last == "handed_back")
+        try await assertRenderInvariants(render.pool, outputDirectories: [render.worker.worker.configuration.outputDirectory])
         await render.worker.pool.close()
         await render.worker.redis.close()
         await render.pool.close()

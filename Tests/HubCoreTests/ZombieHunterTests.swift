@@ -46,6 +46,7 @@ import Testing
         #expect(!skipped.acted)
         #expect(skipped.lastRun?.actor?.hasPrefix("hunter-") == true, "a skipped pass says who ran the last one")
         #expect(try await hunter().pass(actor: "operator", force: true).acted, "--force runs anyway")
+        try await assertRenderInvariants(pool)
     }
 
     @Test func expiredLeaseIsRepublishedToTheStream() async throws {
@@ -63,6 +64,7 @@ import Testing
         let entry = try #require(try await queue.store.timeline(job.id).last)
         #expect(entry.event == "lease_expired")
         #expect(entry.reason == "the lease expired without a heartbeat")
+        try await assertRenderInvariants(pool)
     }
 
     @Test func anInstructionThatKillsItsWorkerIsQuarantinedWithTheEvidence() async throws {
@@ -95,6 +97,7 @@ import Testing
         #expect(attempts.map(\.workerID) == ["render-a-101-0", "render-b-202-1"], "jobs show names each attempt's worker")
         #expect(attempts.map(\.outcome) == ["lease_expired", "quarantined"])
         #expect(attempts.map(\.lastProgress) == ["40/90", "41/90"])
+        try await assertRenderInvariants(pool)
     }
 
     @Test func everyFailureSinceTheLastPassIsNotifiedOnce() async throws {
@@ -109,5 +112,6 @@ import Testing
         #expect(notifications.map(\.rule) == ["job_failed"])
         #expect(notifications.first?.level == .error)
         #expect(notifications.first?.message == "aerender Error: missing footage")
+        try await assertRenderInvariants(pool)
     }
 }
