@@ -59,10 +59,11 @@ struct BenchResult: Codable {
     }
 }
 
-/// Monotonic nanoseconds.
+/// Monotonic nanoseconds (since the first call's process-wide origin).
 @inline(__always)
 func monotonicNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    let elapsed = ContinuousClock.now - monotonicOrigin
+    return UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
 }
+
+private let monotonicOrigin = ContinuousClock.now
