@@ -155,6 +155,7 @@ import Testing
                           backToPending.max() ?? 0, restartsAfterExit.withLock { $0 })
         print(line)
         try? line.write(toFile: FileManager.default.temporaryDirectory.appendingPathComponent("hub-chaos-figures.txt").path, atomically: true, encoding: .utf8)
+        try await assertRenderInvariants(pool, outputDirectories: [URL(fileURLWithPath: output)])
         await pool.close()
     }
 
@@ -166,7 +167,8 @@ import Testing
             INSERT INTO render_instructions (template_name, output_settings, data_hash)
             VALUES ('long', '{"format":"png"}', repeat('c', 64))
             """)
-        let arguments = ["--backend", "command", "--command", render, "--output-dir", NSTemporaryDirectory() + "hub-long-\(UUID())"]
+        let output = NSTemporaryDirectory() + "hub-long-\(UUID())"
+        let arguments = ["--backend", "command", "--command", render, "--output-dir", output]
         let worker = try Worker(arguments, environment: env)
         let other = try Worker(arguments, environment: env) // a second hunter
         try await waitUntil("the long render to complete", timeout: 120) {
@@ -181,6 +183,7 @@ import Testing
         worker.signal(SIGTERM)
         other.signal(SIGTERM)
         try await waitUntil("the workers to exit", timeout: 60) { !worker.process.isRunning && !other.process.isRunning }
+        try await assertRenderInvariants(pool, outputDirectories: [URL(fileURLWithPath: output)])
         await pool.close()
     }
 
@@ -191,7 +194,8 @@ import Testing
             INSERT INTO render_instructions (template_name, output_settings, data_hash)
             VALUES ('frozen', '{"format":"png"}', repeat('d', 64))
             """)
-        let arguments = ["--backend", "command", "--command", render, "--output-dir", NSTemporaryDirectory() + "hub-frozen-\(UUID())"]
+        let output = NSTemporaryDirectory() + "hub-frozen-\(UUID())"
+        let arguments = ["--backend", "command", "--command", render, "--output-dir", output]
         var frozenEnv = env
         frozenEnv["HUB_LOG_LEVEL"] = "info"
         let frozen = try Worker(arguments, environment: frozenEnv)
@@ -221,6 +225,7 @@ import Testing
         frozen.signal(SIGTERM)
         rescuer.signal(SIGTERM)
         try await waitUntil("the workers to exit", timeout: 60) { !frozen.process.isRunning && !rescuer.process.isRunning }
+        try await assertRenderInvariants(pool, outputDirectories: [URL(fileURLWithPath: output)])
         await pool.close()
     }
 }

@@ -74,6 +74,7 @@ import Testing
         }
         #expect(names.contains("HUB_RENDER_HARMLESS"), "other settings are kept")
         #expect(names.contains("PATH"))
+        try await assertRenderInvariants(pool, outputDirectories: [URL(fileURLWithPath: output)])
         await pool.close()
     }
 
@@ -140,6 +141,7 @@ import Testing
         #expect(left.isEmpty, "the abandoned temporary file was removed: \(left) \(next.output)")
         let pidFiles = try FileManager.default.contentsOfDirectory(atPath: output + "/.hub-worker")
         #expect(pidFiles.isEmpty, "the pid files were removed: \(pidFiles)")
+        try await assertRenderInvariants(pool, outputDirectories: [URL(fileURLWithPath: output)])
         await pool.close()
     }
 

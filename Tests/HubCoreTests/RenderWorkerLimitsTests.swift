@@ -77,4 +77,42 @@ import Testing
         try await assertRenderInvariants(pool, outputDirectories: [worker.worker.configuration.outputDirectory])
         await pool.close()
     }
+
+    /// A worker killed after its completion was recorded but before it moved the output to its
+    /// final name: the next worker's start-up sweep moves it there (the completed row names it).
+    /// A dead worker's temporary output that no completion names is removed.
+    @Test func theStartUpSweepMovesARecordedOutputAndRemovesAnUnrecordedOne() async throws {
+        let pool = try PostgresPool(url: url, maxConnections: 2)
+        let store = RenderStore(pool: pool)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hub-sweep-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // A worker process of this machine that is gone: a real pid that exited, a start time that is not its.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let host = String(ProcessInfo.processInfo.hostName.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" ? $0 : "_" })
+        let owner = ".partial-\(host.isEmpty ? "host" : host)-\(gone.processIdentifier)-1-"
+
+        let job = try await store.submit(RenderSubmission(templateName: "swept"), actor: "test").instruction
+        let claim = try #require(try await store.claim(job.id, worker: "dead-\(gone.processIdentifier)-0", lease: .seconds(30)))
+        let final = directory.appendingPathComponent("swept-\(job.id)-a1-\(claim.leaseToken.uuidString.prefix(8).lowercased()).png")
+        try await store.complete(claim, output: .init(path: final.path, fileSize: 8))
+        try Data("rendered".utf8).write(to: directory.appendingPathComponent(owner + final.lastPathComponent))
+        let unrecorded = directory.appendingPathComponent(owner + "swept-999-a1-0badf00d.png")
+        try Data("half".utf8).write(to: unrecorded)
+
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch, backend: NoopBackend(),
+                                             concurrency: 1, name: "sweeper-\(UUID().uuidString.prefix(6))") {
+            $0.outputDirectory = directory
+            $0.once = true
+        }
+        _ = try await worker.task.value
+        #expect((try? String(contentsOf: final, encoding: .utf8)) == "rendered", "the recorded output is at its final name")
+        #expect(!FileManager.default.fileExists(atPath: unrecorded.path), "the unrecorded temporary output is removed")
+        try await assertRenderInvariants(pool, outputDirectories: [directory])
+        await worker.pool.close()
+        await worker.redis.close()
+        await pool.close()
+    }
 }

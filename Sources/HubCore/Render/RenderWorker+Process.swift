@@ -39,8 +39,9 @@ extension RenderWorker {
                 return await record(.rendered(cached), for: claim, started: started, thenClaimFor: consumer)
             }
         }
-        // The backend writes to a temporary name beside the final path; only a successful
-        // render is renamed to it, so a killed or failed render leaves nothing there.
+        // The backend writes to a temporary name beside the final path; only a render whose
+        // completion the database recorded is renamed to it, so a killed or failed render — or a
+        // late one whose job was taken back — leaves nothing there.
         let partial = partialPath(for: outputPath)
         let job = RenderJob(instruction: instruction, outputPath: partial, workDirectory: work,
                             layerMapping: await layerMapping(for: instruction))
@@ -76,21 +77,29 @@ extension RenderWorker {
             group.cancelAll()
             return decided ?? .shutdown
         }
+        var move: OutputMove?
         if case .rendered(var output) = outcome, output.path == partial {
+            // The completion names the final path; the file moves there once it is recorded.
             output.path = outputPath
-            if FileManager.default.fileExists(atPath: partial) {
-                if rename(partial, outputPath) == 0 {
-                    outcome = .rendered(output)
-                } else {
-                    outcome = .failed("could not move the output \(partial) to \(outputPath): \(String(cString: strerror(errno)))")
-                }
-            } else {
-                // A backend that writes nothing (noop).
-                outcome = .rendered(output)
-            }
+            outcome = .rendered(output)
+            // (A backend that writes nothing, noop, has nothing to move.)
+            if FileManager.default.fileExists(atPath: partial) { move = OutputMove(from: partial, to: outputPath) }
         }
-        if FileManager.default.fileExists(atPath: partial) { try? FileManager.default.removeItem(atPath: partial) }
-        return await record(outcome, for: claim, started: started, thenClaimFor: consumer)
+        if move == nil, FileManager.default.fileExists(atPath: partial) { try? FileManager.default.removeItem(atPath: partial) }
+        return await record(outcome, for: claim, started: started, thenClaimFor: consumer, moving: move)
+    }
+
+    /// A finished render's output at its temporary name, and the final name it moves to once its
+    /// completion is recorded.
+    struct OutputMove: Sendable {
+        var from: String
+        var to: String
+
+        /// Moves the output to its final name (same directory: atomic).
+        func finish() -> Bool { rename(from, to) == 0 }
+
+        /// Removes the output: its completion was refused or not recorded.
+        func discard() { try? FileManager.default.removeItem(atPath: from) }
     }
 
     /// Whole seconds of `duration`, for messages.
@@ -152,7 +161,8 @@ extension RenderWorker {
         }
     }
 
-    private func record(_ outcome: Outcome, for claim: RenderClaim, started: ContinuousClock.Instant, thenClaimFor consumer: String) async -> RenderClaim? {
+    private func record(_ outcome: Outcome, for claim: RenderClaim, started: ContinuousClock.Instant, thenClaimFor consumer: String,
+                        moving move: OutputMove? = nil) async -> RenderClaim? {
         let id = claim.instruction.id
         state.withLock { $0.lastHeartbeat[claim.leaseToken] = nil }
         do {
@@ -180,7 +190,15 @@ extension RenderWorker {
                     } else {
                         logger.error("instruction \(id): could not record the outcome (\(error)); the lease will expire and the job be recovered")
                     }
+                    // Not recorded: the output must not appear at a final path (the attempt that
+                    // took the job over writes its own).
+                    move?.discard()
                     return answer.next
+                }
+                if let move, !move.finish() {
+                    // The completion is recorded: the file stays at its temporary name for the
+                    // next hub-worker on this machine, whose start-up sweep moves it.
+                    logger.error("instruction \(id): completed, but its output could not be moved from \(move.from) to \(move.to) (\(String(cString: strerror(errno)))); the next hub-worker started on this machine moves it")
                 }
                 count { $0.completed += 1 }
                 await queue.events.render("render_completed", claim.instruction, status: .completed,
@@ -221,8 +239,10 @@ extension RenderWorker {
         } catch let error as HubError where error.code == .leaseLost {
             logger.warning("instruction \(id): \(error.message)")
             count { $0.leaseLost += 1 }
+            move?.discard()
         } catch {
             logger.error("instruction \(id): could not record the outcome (\(error)); the lease will expire and the job be recovered")
+            move?.discard()
         }
         return nil
     }

@@ -1,5 +1,6 @@
 import CHubProcess
 import Foundation
+import HubPostgres
 import Logging
 
 /// One `hub-worker` process as its pid files and temporary outputs name it: host, pid, and the
@@ -97,9 +98,12 @@ extension RenderWorker {
 
     /// At start-up: kills the process groups of renders that an earlier worker process on this
     /// machine left running (by their pid files; a pid whose start time differs is someone else's
-    /// and left alone), and removes temporary outputs of worker processes that are gone. Files of
-    /// other machines (a shared output directory) and of live workers are left alone.
-    func sweepLeftovers() {
+    /// and left alone), and settles the temporary outputs of worker processes that are gone: one
+    /// whose completion the database recorded (the worker died between the commit and the rename)
+    /// is moved to its final name, any other is removed. Files of other machines (a shared output
+    /// directory) and of live workers are left alone; with the database unreachable the temporary
+    /// outputs wait for the next start.
+    func sweepLeftovers() async {
         let files = FileManager.default
         try? files.createDirectory(at: runtimeDirectory, withIntermediateDirectories: true)
         let here = WorkerProcessIdentity.current
@@ -134,8 +138,37 @@ extension RenderWorker {
             guard rest.count == 3, let pid = Int32(rest[0]), let start = UInt64(rest[1]) else { continue }
             let owner = WorkerProcessIdentity(host: here.host, pid: pid, start: start, boot: here.boot)
             if owner.isAlive && owner != here { continue }
-            try? files.removeItem(at: directory.appendingPathComponent(name))
-            logger.notice("removed the abandoned temporary output \(name)")
+            let abandoned = directory.appendingPathComponent(name)
+            let final = directory.appendingPathComponent(String(rest[2]))
+            let recorded: Bool
+            do {
+                recorded = try await queue.store.isCompletedOutput(path: final.path)
+            } catch {
+                logger.warning("cannot tell whether the temporary output \(name) was recorded (\(error)); left for the next start")
+                continue
+            }
+            if recorded, rename(abandoned.path, final.path) == 0 {
+                logger.notice("moved the output \(name) of a worker process that died after recording its completion to \(final.lastPathComponent)")
+            } else {
+                try? files.removeItem(at: abandoned)
+                logger.notice("removed the abandoned temporary output \(name)")
+            }
         }
+    }
+}
+
+extension RenderStore {
+    /// Whether a completed output names the file `path` (the start-up sweep asks before it removes
+    /// a dead worker's temporary output). Output names end in `-<instruction id>-a<attempt>-<token>.<ext>`:
+    /// the instruction's id narrows the look-up when the name has it.
+    func isCompletedOutput(path: String) async throws -> Bool {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let parts = name.split(separator: "-")
+        let id = parts.count >= 3 && parts[parts.count - 2].hasPrefix("a") ? Int64(parts[parts.count - 3]) : nil
+        let rows = try await pool.query("""
+            SELECT EXISTS (SELECT 1 FROM render_outputs
+                           WHERE status = 'completed' AND output_path = \(path) AND (\(id)::bigint IS NULL OR instruction_id = \(id)))
+            """)
+        return try rows[0].decode(Bool.self, at: 0)
     }
 }

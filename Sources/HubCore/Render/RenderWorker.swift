@@ -169,7 +169,7 @@ public final class RenderWorker: Sendable {
     /// Runs the slots until ``stop(grace:)`` (or, with `once`, until nothing is due).
     public func run() async throws -> RenderWorkerSummary {
         try FileManager.default.createDirectory(at: configuration.outputDirectory, withIntermediateDirectories: true)
-        sweepLeftovers()
+        await sweepLeftovers()
         do {
             try await queue.ensureGroup()
             try await queue.relay()
