@@ -140,19 +140,11 @@ struct BulkRetryRequest: Decodable {
         return OperatorActions.BulkRetryFilter(statuses: statuses, template: template, since: sinceDate, errorContains: error, limit: limit)
     }
 
-    /// `90s`, `30m`, `2h`, `1d` or plain seconds, in seconds.
+    /// `90s`, `30m`, `2h`, `1d` or plain seconds, in seconds: the command line's one duration
+    /// syntax (``DurationSyntax``), so `hubctl jobs bulk-retry --since` and this field agree.
     static func seconds(_ text: String) -> Double? {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        guard let last = trimmed.last else { return nil }
-        let value: Double?
-        if let unit = units[last] {
-            value = Double(trimmed.dropLast()).map { $0 * unit }
-        } else {
-            value = Double(trimmed)
-        }
-        guard let value, value.isFinite, value >= 0 else { return nil }
-        return value
+        guard let duration = DurationSyntax.parse(text) else { return nil }
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 
