@@ -22,20 +22,19 @@ extension CueCommand {
             @OptionGroup var who: ActorOptions
             @Option(help: "The broadcast session.") var session: Int64
             @Option(help: "The PokerGFX table id.") var table: String
-            @Option(help: "elimination, premium_hand, level_change, chip_leader or every:N.") var on: String
+            @Option(help: "The game event (every:N: every hand whose number is a multiple of N).") var on: CueRuleEvent
             @Option(help: "The catalog's composition name.") var composition: String
             @Option(help: "1 (highest) … 10 (lowest).") var priority = 2
             @Flag(help: "Print JSON.") var json = false
 
             func validate() throws {
-                do { _ = try CueRuleEvent(parsing: on) } catch let error as HubError { throw ValidationError(error.message) }
                 guard (1...10).contains(priority) else { throw ValidationError("--priority must be 1 (highest) … 10 (lowest)") }
             }
 
             func run() async throws {
                 let rule = try await global.withClients { clients in
                     try await SchemaGuard.verify(clients.database, program: "hubctl")
-                    return try await CueRuleStore(pool: clients.database).add(session: session, table: table, on: try CueRuleEvent(parsing: on),
+                    return try await CueRuleStore(pool: clients.database).add(session: session, table: table, on: on,
                                                                               composition: composition, priority: priority, actor: who.actor)
                 }
                 print(json ? try JSONOutput.encode(rule) : String(rule.id))
@@ -64,9 +63,10 @@ extension CueCommand {
             static let configuration = CommandConfiguration(abstract: "Turn a rule on.")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The rule id.") var id: Int64
+            @Flag(help: "Print the rule as JSON.") var json = false
             func run() async throws {
-                _ = try await global.withClients { try await CueRuleStore(pool: $0.database).setEnabled(id, true) }
-                print("rule \(id) enabled")
+                let rule = try await global.withClients { try await CueRuleStore(pool: $0.database).setEnabled(id, true) }
+                print(json ? try JSONOutput.encode(rule) : "rule \(id) enabled")
             }
         }
 
@@ -74,9 +74,10 @@ extension CueCommand {
             static let configuration = CommandConfiguration(abstract: "Turn a rule off (it fires nothing until enabled).")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The rule id.") var id: Int64
+            @Flag(help: "Print the rule as JSON.") var json = false
             func run() async throws {
-                _ = try await global.withClients { try await CueRuleStore(pool: $0.database).setEnabled(id, false) }
-                print("rule \(id) disabled")
+                let rule = try await global.withClients { try await CueRuleStore(pool: $0.database).setEnabled(id, false) }
+                print(json ? try JSONOutput.encode(rule) : "rule \(id) disabled")
             }
         }
     }
@@ -92,20 +93,16 @@ extension CueCommand {
             static let configuration = CommandConfiguration(abstract: "Add a commentator or reporter and print the entry's id.")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The broadcast session.") var session: Int64
-            @Option(help: "commentator or reporter.") var role: String
+            @Option(help: "The staff role.") var role: GraphicsMoment.StaffMember.Role
             @Option(help: "The name as aired.") var name: String
             @Option(help: "The social handle (e.g. @jeffplatt).") var handle = ""
             @Option(help: "Position among the role (default: last).") var order: Int?
             @Flag(help: "Print JSON.") var json = false
 
-            func validate() throws {
-                guard GraphicsMoment.StaffMember.Role(rawValue: role) != nil else { throw ValidationError("--role must be commentator or reporter") }
-            }
-
             func run() async throws {
                 let entry = try await global.withClients { clients in
                     try await SchemaGuard.verify(clients.database, program: "hubctl")
-                    return try await CueStore(pool: clients.database).addStaff(session: session, role: GraphicsMoment.StaffMember.Role(rawValue: role)!,
+                    return try await CueStore(pool: clients.database).addStaff(session: session, role: role,
                                                                               name: name, socialHandle: handle, order: order)
                 }
                 print(json ? try JSONOutput.encode(entry) : String(entry.id))
@@ -137,9 +134,10 @@ extension CueCommand {
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The broadcast session.") var session: Int64
             @Argument(help: "The staff entry id.") var id: Int64
+            @Flag(help: "Print JSON.") var json = false
             func run() async throws {
                 try await global.withClients { try await CueStore(pool: $0.database).removeStaff(session: session, id: id) }
-                print("removed staff entry \(id)")
+                print(json ? try JSONOutput.encode(["id": JSONValue.integer(id), "session_id": .integer(session), "removed": .bool(true)]) : "removed staff entry \(id)")
             }
         }
     }

@@ -15,7 +15,7 @@ struct CueCommand: AsyncParsableCommand {
               hubctl cue sheet create 1 --name "Main"
               hubctl cue item add 1 --template leaderboard --top 10
               hubctl cue trigger 1
-            Every change is published on the channel broadcast-SESSION_ID (hubctl watch broadcast-1).
+            Every change is published on the channel broadcast-SESSION_ID (hubctl monitor watch broadcast-1).
             """,
         subcommands: [Session.self, Sheet.self, Template.self, Item.self, Trigger.self, Rule.self, Staff.self]
     )
@@ -95,10 +95,11 @@ struct CueCommand: AsyncParsableCommand {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var who: ActorOptions
             @Argument(help: "The session id.") var id: Int64
+            @Flag(help: "Print the session as JSON.") var json = false
 
             func run() async throws {
                 let session = try await CueCommand.withDirector(global) { try await $0.setSessionStatus(id, to: .live, actor: who.actor, reason: who.reason) }
-                print("session \(session.id) (\(session.name)) is live")
+                print(json ? try JSONOutput.encode(session) : "session \(session.id) (\(session.name)) is live")
             }
         }
 
@@ -107,10 +108,11 @@ struct CueCommand: AsyncParsableCommand {
             @OptionGroup var global: GlobalOptions
             @OptionGroup var who: ActorOptions
             @Argument(help: "The session id.") var id: Int64
+            @Flag(help: "Print the session as JSON.") var json = false
 
             func run() async throws {
                 let session = try await CueCommand.withDirector(global) { try await $0.setSessionStatus(id, to: .ended, actor: who.actor, reason: who.reason) }
-                print("session \(session.id) (\(session.name)) has ended")
+                print(json ? try JSONOutput.encode(session) : "session \(session.id) (\(session.name)) has ended")
             }
         }
     }
@@ -126,10 +128,11 @@ struct CueCommand: AsyncParsableCommand {
             @OptionGroup var who: ActorOptions
             @Argument(help: "The session id.") var session: Int64
             @Option(help: "The sheet's name (unique in the session).") var name: String
+            @Flag(help: "Print the sheet as JSON.") var json = false
 
             func run() async throws {
                 let sheet = try await CueCommand.withDirector(global) { try await $0.createSheet(session: session, name: name, actor: who.actor) }
-                print(sheet.id)
+                print(json ? try JSONOutput.encode(sheet) : String(sheet.id))
             }
         }
 
@@ -156,27 +159,27 @@ struct CueCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Create or replace a cue template (its composition must be registered with hubctl aep import).")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The template's name.") var name: String
-            @Option(help: "leaderboard, chip_count, player_info or custom.") var type: String
+            @Option(help: "The kind of cue.") var type: CueType
             @Option(help: "The AEP project.") var project: String
             @Option(help: "The composition in the project.") var composition: String
-            @Option(help: "Output format: png, mp4 or mov.") var format = "png"
+            @Option(help: "Output format.") var format: OutputSettings.Format = .png
             @Option(help: "Render priority 1 (highest) … 10.") var priority = 2
             @Option(help: "Default parameters as a JSON object (e.g. {\"top\":10}).") var data: String?
+            @Flag(help: "Print the template as JSON.") var json = false
 
             func validate() throws {
-                guard CueType(rawValue: type) != nil else { throw ValidationError("--type must be one of \(CueType.allCases.map(\.rawValue).joined(separator: ", "))") }
-                guard OutputSettings.Format(rawValue: format) != nil else { throw ValidationError("--format must be png, mp4 or mov") }
                 guard (1...10).contains(priority) else { throw ValidationError("--priority must be 1 (highest) … 10 (lowest)") }
                 let parameters = try CueCommand.jsonObject(data, flag: "--data")
-                do { try CueStore.validateParameters(parameters, for: CueType(rawValue: type)!) } catch let error as HubError { throw ValidationError(error.message) }
+                do { try CueStore.validateParameters(parameters, for: type) } catch let error as HubError { throw ValidationError(error.message) }
             }
 
             func run() async throws {
                 let template = try await CueCommand.withDirector(global) {
-                    try await $0.store.saveTemplate(name: name, cueType: CueType(rawValue: type)!, project: project, composition: composition,
-                                                    format: OutputSettings.Format(rawValue: format)!, priority: priority,
+                    try await $0.store.saveTemplate(name: name, cueType: type, project: project, composition: composition,
+                                                    format: format, priority: priority,
                                                     defaultData: try CueCommand.jsonObject(data, flag: "--data"))
                 }
+                if json { print(try JSONOutput.encode(template)); return }
                 print("template \(template.name) (\(template.cueType.rawValue)) renders \(template.aepProject)/\(template.aepComposition)")
             }
         }

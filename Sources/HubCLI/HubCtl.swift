@@ -3,20 +3,30 @@ import Foundation
 import HubCommandSupport
 import HubCore
 
-/// `hubctl`: the operator's command line (SPEC §8.2).
+/// `hubctl`: the operator's command line (SPEC §8.2), grouped by noun.
 struct HubCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubctl",
-        abstract: "Operate the Automation Hub: migrations, status, render jobs, recovery, players, cue sheets and AEP metadata.",
+        abstract: "Operate the Automation Hub: migrations, status, render jobs, recovery, monitoring, players, cue sheets, AEP metadata and graphics.",
         discussion: """
             Configuration comes from flags, then the environment, then a .env file in the working \
             directory (HUB_DATABASE_URL, HUB_REDIS_URL, …; `hubctl config` lists them).
+            Every command that prints a result takes --json (snake_case keys). Durations are written \
+            90s, 5m, 2h or 1d; a bare number is seconds.
+            Older spellings still work: hubctl retry|bulk-retry|priority|cancel|reap (now under jobs), \
+            hubctl render submit (jobs submit), hubctl events list|resolve, services and watch (now under monitor).
+            Shell completions: hubctl --generate-completion-script bash|zsh|fish.
             Exit status: 0 success, 1 failure, 2 usage error, 3 not found.
             """,
         version: HubVersion.current,
-        subcommands: [MigrateCommand.self, StatusCommand.self, ConfigCommand.self, RenderCommand.self, JobsCommand.self, ReapCommand.self,
-                      RetryCommand.self, BulkRetryCommand.self, PriorityCommand.self, CancelCommand.self, EventsCommand.self,
-                      MonitorCommand.self, ServicesCommand.self, WatchCommand.self, PlayersCommand.self, CueCommand.self, AEPCommand.self, GraphicsCommand.self]
+        subcommands: [
+            StatusCommand.self, ConfigCommand.self, MigrateCommand.self, JobsCommand.self, MonitorCommand.self,
+            PlayersCommand.self, CueCommand.self, AEPCommand.self, GraphicsCommand.self,
+            // The flat spellings from before the nouns, hidden: scripts and SPEC §8 use them.
+            RenderCommand.self, JobsCommand.RetryCommand<OldSpelling>.self, JobsCommand.BulkRetryCommand<OldSpelling>.self,
+            JobsCommand.PriorityCommand<OldSpelling>.self, JobsCommand.CancelCommand<OldSpelling>.self, JobsCommand.ReapCommand<OldSpelling>.self,
+            EventsAlias.self, MonitorCommand.ServicesCommand<OldSpelling>.self, MonitorCommand.WatchCommand<OldSpelling>.self,
+        ]
     )
 }
 

@@ -6,28 +6,29 @@ import HubCore
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "List render instructions and show one with its timeline.",
-        subcommands: [List.self, Show.self]
+        abstract: "Render jobs: list, show, submit, retry, bulk-retry, priority, cancel, and reap the jobs of dead workers.",
+        discussion: """
+            The old top-level spellings still work and do exactly the same: hubctl retry, bulk-retry, \
+            priority, cancel and reap, and hubctl render submit.
+            """,
+        subcommands: [List.self, Show.self, Submit.self, Retry.self, BulkRetry.self, Priority.self, Cancel.self, Reap.self]
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List render instructions, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List render instructions, newest first.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Only this status: pending, processing, completed, failed, stale, cancelled.") var status: String?
+        @Option(help: "Only this status.") var status: RenderStatus?
         @Option(help: "At most this many.") var limit = 50
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            if let status, RenderStatus(rawValue: status) == nil {
-                throw ValidationError("unknown status '\(status)': use \(RenderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1…10000") }
         }
 
         func run() async throws {
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
-                let jobs = try await RenderStore(pool: clients.database).list(status: status.flatMap(RenderStatus.init), limit: limit)
+                let jobs = try await RenderStore(pool: clients.database).list(status: status, limit: limit)
                 if json {
                     print(try JSONOutput.encode(jobs))
                     return
@@ -45,7 +46,7 @@ struct JobsCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one render instruction with its whole timeline.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one render instruction with its whole timeline.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The instruction id.") var id: Int64
         @Flag(help: "Print JSON.") var json = false

@@ -26,121 +26,152 @@ extension GlobalOptions {
     }
 }
 
-struct RetryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "retry",
-        abstract: "Put a failed, cancelled or stale render instruction back to pending with fresh retries.",
-        discussion: "A pending instruction waiting for its retry backoff becomes due now. A completed or running one is refused (exit 1); an unknown id exits 3."
-    )
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var who: ActorOptions
-    @Argument(help: "The instruction id.") var id: Int64
-    @Flag(help: "Print JSON.") var json = false
+extension JobsCommand {
+    typealias Retry = RetryCommand<Listed>
 
-    func run() async throws {
-        let instruction = try await global.withActions { try await $0.retry(id, actor: who.actor, reason: who.reason) }
-        print(json ? try JSONOutput.encode(instruction) : "instruction \(id) is pending again (retried by \(who.actor))")
+    struct RetryCommand<Spelling: CommandSpelling>: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                commandName: "retry",
+                abstract: "Put a failed, cancelled or stale render instruction back to pending with fresh retries.",
+                discussion: "A pending instruction waiting for its retry backoff becomes due now. A completed or running one is refused (exit 1); an unknown id exits 3."
+            ).spelled(Spelling.self)
+        }
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The instruction id.") var id: Int64
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let instruction = try await global.withActions { try await $0.retry(id, actor: who.actor, reason: who.reason) }
+            print(json ? try JSONOutput.encode(instruction) : "instruction \(id) is pending again (retried by \(who.actor))")
+        }
     }
-}
 
-struct BulkRetryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bulk-retry",
-        abstract: "Retry every instruction that matches the filters (default: all failed); --dry-run lists them only.",
-        discussion: """
-            Examples:
-              hubctl bulk-retry --template leaderboard --since 2h --dry-run
-              hubctl bulk-retry --error "missing footage" --reason "footage restored on the NAS"
-            """
-    )
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var who: ActorOptions
-    @Option(help: "Status to retry: failed, cancelled or stale (repeatable; default failed).") var status: [String] = []
-    @Option(help: "Only this template.") var template: String?
-    @Option(help: "Only instructions finished within this window: 90s, 30m, 2h, 1d.") var since: String?
-    @Option(name: .customLong("error"), help: "Only those whose error contains this text (case-insensitive).") var errorText: String?
-    @Option(help: "At most this many.") var limit = 1000
-    @Flag(name: .customLong("dry-run"), help: "List what would be retried; change nothing.") var dryRun = false
-    @Flag(help: "Print JSON.") var json = false
+    typealias BulkRetry = BulkRetryCommand<Listed>
 
-    func filter() throws -> OperatorActions.BulkRetryFilter {
-        let statuses = try (status.isEmpty ? ["failed"] : status).map { text -> RenderStatus in
-            guard let status = RenderStatus(rawValue: text), [.failed, .cancelled, .stale].contains(status) else {
-                throw ValidationError("--status must be failed, cancelled or stale, not '\(text)'")
+    struct BulkRetryCommand<Spelling: CommandSpelling>: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                commandName: "bulk-retry",
+                abstract: "Retry every instruction that matches the filters (default: all failed); --dry-run lists them only.",
+                discussion: """
+                    Examples:
+                      hubctl jobs bulk-retry --template leaderboard --since 2h --dry-run
+                      hubctl jobs bulk-retry --error "missing footage" --reason "footage restored on the NAS"
+                    """
+            ).spelled(Spelling.self)
+        }
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var who: ActorOptions
+        @Option(help: "Status to retry (repeatable; default failed).") var status: [RetryableStatus] = []
+        @Option(help: "Only this template.") var template: String?
+        @Option(help: ArgumentHelp("Only instructions finished within this window: 90s, 30m, 2h, 1d (a bare number is seconds).",
+                                   valueName: DurationOption.valueName),
+                transform: DurationOption.seconds)
+        var since: Double?
+        @Option(name: .customLong("error"), help: "Only those whose error contains this text (case-insensitive).") var errorText: String?
+        @Option(help: "At most this many.") var limit = 1000
+        @Flag(name: .customLong("dry-run"), help: "List what would be retried; change nothing.") var dryRun = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func filter() throws -> OperatorActions.BulkRetryFilter {
+            let statuses = (status.isEmpty ? [.failed] : status).map(\.status)
+            let since = self.since.map { Date().addingTimeInterval(-$0) }
+            guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1…100000") }
+            return OperatorActions.BulkRetryFilter(statuses: statuses, template: template, since: since, errorContains: errorText, limit: limit)
+        }
+
+        func validate() throws { _ = try filter() }
+
+        func run() async throws {
+            let filter = try filter()
+            let result = try await global.withActions { try await $0.bulkRetry(filter, dryRun: dryRun, actor: who.actor, reason: who.reason) }
+            if json {
+                print(try JSONOutput.encode(result))
+                return
             }
-            return status
+            if result.matched.isEmpty {
+                print("no instruction matches")
+                return
+            }
+            var table = [["ID", "STATUS", "TEMPLATE", "ERROR"]]
+            for m in result.matched { table.append([String(m.id), m.status.rawValue, m.template, String((m.errorMessage ?? "").prefix(80))]) }
+            print(TextTable.render(table))
+            print(dryRun ? "dry run: \(result.matched.count) instruction(s) would be retried" : "retried \(result.retried.count) instruction(s)")
         }
-        var since: Date?
-        if let text = self.since {
-            guard let seconds = parseDuration(text) else { throw ValidationError("--since '\(text)' is not a duration: use e.g. 90s, 30m, 2h, 1d") }
-            since = Date().addingTimeInterval(-seconds)
-        }
-        guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1…100000") }
-        return OperatorActions.BulkRetryFilter(statuses: statuses, template: template, since: since, errorContains: errorText, limit: limit)
     }
 
-    func validate() throws { _ = try filter() }
+    /// The statuses `jobs bulk-retry --status` takes: the finished ones an operator can retry.
+    enum RetryableStatus: String, CaseIterable, ExpressibleByArgument {
+        case failed, cancelled, stale
 
-    func run() async throws {
-        let filter = try filter()
-        let result = try await global.withActions { try await $0.bulkRetry(filter, dryRun: dryRun, actor: who.actor, reason: who.reason) }
-        if json {
-            print(try JSONOutput.encode(result))
-            return
+        var status: RenderStatus {
+            switch self {
+            case .failed: .failed
+            case .cancelled: .cancelled
+            case .stale: .stale
+            }
         }
-        if result.matched.isEmpty {
-            print("no instruction matches")
-            return
+    }
+
+    typealias Priority = PriorityCommand<Listed>
+
+    struct PriorityCommand<Spelling: CommandSpelling>: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                commandName: "priority",
+                abstract: "Change the priority of an unfinished render instruction: 1 (highest) … 10 (lowest)."
+            ).spelled(Spelling.self)
         }
-        var table = [["ID", "STATUS", "TEMPLATE", "ERROR"]]
-        for m in result.matched { table.append([String(m.id), m.status.rawValue, m.template, String((m.errorMessage ?? "").prefix(80))]) }
-        print(TextTable.render(table))
-        print(dryRun ? "dry run: \(result.matched.count) instruction(s) would be retried" : "retried \(result.retried.count) instruction(s)")
-    }
-}
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The instruction id.") var id: Int64
+        @Argument(help: "The new priority, 1 … 10.") var priority: Int
+        @Flag(help: "Print JSON.") var json = false
 
-/// Parses `90s`, `30m`, `2h`, `1d` (or plain seconds) into seconds.
-func parseDuration(_ text: String) -> Double? {
-    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-    let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-    guard let last = trimmed.last else { return nil }
-    if let unit = units[last], let value = Double(trimmed.dropLast()), value >= 0 { return value * unit }
-    if let value = Double(trimmed), value >= 0 { return value }
-    return nil
-}
+        func validate() throws {
+            guard (1...10).contains(priority) else { throw ValidationError("priority must be 1 (highest) … 10 (lowest)") }
+        }
 
-struct PriorityCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "priority",
-        abstract: "Change the priority of an unfinished render instruction: 1 (highest) … 10 (lowest)."
-    )
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var who: ActorOptions
-    @Argument(help: "The instruction id.") var id: Int64
-    @Argument(help: "The new priority, 1 … 10.") var priority: Int
-    @Flag(help: "Print JSON.") var json = false
-
-    func validate() throws {
-        guard (1...10).contains(priority) else { throw ValidationError("priority must be 1 (highest) … 10 (lowest)") }
+        func run() async throws {
+            let instruction = try await global.withActions { try await $0.changePriority(id, to: priority, actor: who.actor, reason: who.reason) }
+            print(json ? try JSONOutput.encode(instruction) : "instruction \(id) now has priority \(priority)")
+        }
     }
 
-    func run() async throws {
-        let instruction = try await global.withActions { try await $0.changePriority(id, to: priority, actor: who.actor, reason: who.reason) }
-        print(json ? try JSONOutput.encode(instruction) : "instruction \(id) now has priority \(priority)")
-    }
-}
+    typealias Cancel = CancelCommand<Listed>
 
-struct CancelCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "cancel",
-        abstract: "Cancel a render instruction: a pending one at once, a running one on its worker within seconds."
-    )
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var who: ActorOptions
-    @Argument(help: "The instruction id.") var id: Int64
+    struct CancelCommand<Spelling: CommandSpelling>: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                commandName: "cancel",
+                abstract: "Cancel a render instruction: a pending one at once, a running one on its worker within seconds."
+            ).spelled(Spelling.self)
+        }
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The instruction id.") var id: Int64
+        @Flag(help: "Print JSON: the id, the status before, whether its worker is stopping it, and the instruction.") var json = false
 
-    func run() async throws {
-        let before = try await global.withActions { try await $0.cancel(id, actor: who.actor, reason: who.reason) }
-        print(before == .processing ? "instruction \(id) is running: its worker stops it at its next heartbeat" : "instruction \(id) cancelled")
+        /// The answer of `POST /api/actions/cancel`, in the same keys.
+        struct Result: Encodable {
+            var id: Int64
+            var previousStatus: RenderStatus
+            var stopping: Bool
+            var instruction: RenderInstruction
+        }
+
+        func run() async throws {
+            let (before, instruction) = try await global.withActions { actions in
+                let before = try await actions.cancel(id, actor: who.actor, reason: who.reason)
+                return (before, try await actions.queue.store.instruction(id))
+            }
+            if json {
+                print(try JSONOutput.encode(Result(id: id, previousStatus: before, stopping: before == .processing, instruction: instruction)))
+                return
+            }
+            print(before == .processing ? "instruction \(id) is running: its worker stops it at its next heartbeat" : "instruction \(id) cancelled")
+        }
     }
 }

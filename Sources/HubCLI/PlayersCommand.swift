@@ -131,7 +131,7 @@ struct PlayersCommand: AsyncParsableCommand {
         func run() async throws {
             if let deactivate {
                 try await PlayersCommand.withPlayers(global) { try await $0.deactivateOverride(deactivate, actor: who.actor, reason: who.reason) }
-                print("override \(deactivate) is off")
+                print(json ? try JSONOutput.encode(["override_id": JSONValue.integer(deactivate), "active": .bool(false)]) : "override \(deactivate) is off")
                 return
             }
             let (id, player) = try await PlayersCommand.withPlayers(global) { store in
@@ -184,9 +184,11 @@ struct PlayersCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var who: ActorOptions
         @Argument(help: "Either player of the link.") var player: String
+        @Flag(help: "Print JSON: the two players that are no longer linked.") var json = false
 
         func run() async throws {
             let pair = try await PlayersCommand.withPlayers(global) { try await $0.unlink(player, actor: who.actor, reason: who.reason) }
+            if json { print(try JSONOutput.encode(["wsop_player_id": JSONValue.integer(pair.wsop), "gfx_player_id": .integer(pair.gfx), "blocked": .bool(true)])); return }
             print("wsop:\(pair.wsop) and gfx:\(pair.gfx) are no longer linked (blocked for the automatic linker)")
         }
     }
@@ -197,12 +199,20 @@ struct PlayersCommand: AsyncParsableCommand {
         @OptionGroup var who: ActorOptions
         @Argument(help: "The player.") var player: String
         @Argument(help: "The image file (its absolute path is stored; render machines must see the same path).") var file: String
+        @Flag(help: "Print JSON.") var json = false
+
+        struct Result: Encodable {
+            var player: String
+            var path: String
+            var image: ImageProbe.Info
+        }
 
         func run() async throws {
             let (ref, info) = try await PlayersCommand.withPlayers(global) { store in
                 let target = try await store.player(player)
                 return (target.ref, try await store.registerImage(target, file: file, actor: who.actor, reason: who.reason))
             }
+            if json { print(try JSONOutput.encode(Result(player: ref, path: URL(fileURLWithPath: file).standardizedFileURL.path, image: info))); return }
             print("\(ref): profile image \(URL(fileURLWithPath: file).standardizedFileURL.path) (\(info.format.rawValue) \(info.width)×\(info.height))")
         }
     }

@@ -3,15 +3,10 @@ import Foundation
 import HubCommandSupport
 import HubCore
 
-struct RenderCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "render",
-        abstract: "Submit render instructions.",
-        subcommands: [Submit.self]
-    )
-
+extension JobsCommand {
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract: "Submit a render instruction and print its id.",
             discussion: "The instruction is committed with its outbox row, then signalled to the workers through Redis; with Redis down it is still committed and workers in fallback mode claim it."
         )
@@ -21,14 +16,13 @@ struct RenderCommand: AsyncParsableCommand {
         @Option(help: "Layer data as a JSON object, or @FILE to read it from a file.") var data: String?
         @Option(help: "1 (highest) … 10 (lowest).") var priority = 5
         @Option(name: .customLong("max-retries"), help: "Retries after a failed attempt.") var maxRetries = 3
-        @Option(help: "Output format: mp4, mov or png.") var format = "mp4"
+        @Option(help: "Output format.") var format: OutputSettings.Format = .mp4
         @Option(help: "Who submits (recorded in the timeline).") var actor = ProcessInfo.processInfo.environment["USER"] ?? "hubctl"
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             guard (1...10).contains(priority) else { throw ValidationError("--priority must be 1 (highest) … 10 (lowest)") }
             guard (0...100).contains(maxRetries) else { throw ValidationError("--max-retries must be 0…100") }
-            guard OutputSettings.Format(rawValue: format) != nil else { throw ValidationError("--format must be mp4, mov or png") }
         }
 
         func run() async throws {
@@ -50,7 +44,7 @@ struct RenderCommand: AsyncParsableCommand {
                 layers = object
             }
             let submission = RenderSubmission(templateName: template, composition: composition, layerData: layers,
-                                              outputSettings: OutputSettings(format: OutputSettings.Format(rawValue: format)!),
+                                              outputSettings: OutputSettings(format: format),
                                               priority: priority, maxRetries: maxRetries)
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
@@ -68,4 +62,15 @@ struct RenderCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// `hubctl render submit`: the spelling of SPEC §8 and of older scripts, hidden; the same command
+/// as `hubctl jobs submit`.
+struct RenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Submit render instructions (hubctl jobs submit).",
+        shouldDisplay: false,
+        subcommands: [JobsCommand.Submit.self]
+    )
 }

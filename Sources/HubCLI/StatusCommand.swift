@@ -82,7 +82,7 @@ struct StatusCommand: AsyncParsableCommand {
             }
             if !report.alerts.isEmpty {
                 let shown = report.openAlerts > report.alerts.count ? "newest \(report.alerts.count) of \(report.openAlerts)" : "\(report.openAlerts)"
-                print("\nopen alerts: \(shown) (hubctl events list --unresolved; hubctl events resolve ID)")
+                print("\nopen alerts: \(shown) (hubctl monitor events --unresolved; hubctl monitor resolve ID)")
                 var rows = [["ID", "LEVEL", "RULE", "SUBJECT", "SINCE", "SEEN", "MESSAGE"]]
                 let formatter = ISO8601DateFormatter()
                 for a in report.alerts {

@@ -25,7 +25,10 @@ struct HubSyncCommand: AsyncParsableCommand {
 struct RunOptions: ParsableArguments {
     @Flag(help: "Keep running: import new or grown exports as they appear, and each source again when its interval passes.")
     var watch = false
-    @Option(name: .customLong("poll-seconds"), help: "With --watch: how often folders are checked (default HUB_SYNC_POLL_SECONDS or 10).")
+    @Option(name: .customLong("poll-seconds"),
+            help: ArgumentHelp("With --watch: how often folders are checked, 1s…1h (default HUB_SYNC_POLL_SECONDS or 10; a bare number is seconds).",
+                               valueName: DurationOption.valueName),
+            transform: DurationOption.wholeSeconds)
     var pollSeconds: Int?
     @Option(help: "GFX files imported at once.") var concurrency = 4
     @Flag(help: "Print the result as JSON.") var json = false
@@ -33,7 +36,7 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1…64") }
-        if let pollSeconds, !(1...3600).contains(pollSeconds) { throw ValidationError("--poll-seconds must be 1…3600") }
+        if let pollSeconds, !(1...3600).contains(pollSeconds) { throw ValidationError("--poll-seconds must be 1s…1h (1…3600 seconds)") }
     }
 }
 

@@ -16,44 +16,56 @@ struct HubWorkerCommand: AsyncParsableCommand {
             Waits for dispatch signals on the Redis stream (HUB_RENDER_STREAM, group HUB_CONSUMER_GROUP) \
             and claims from PostgreSQL in priority order; while Redis is unreachable it claims on \
             PostgreSQL LISTEN/NOTIFY wake-ups and switches back when Redis returns. SIGTERM or SIGINT \
-            stops claiming, lets running renders finish within --grace seconds, hands the rest back \
+            stops claiming, lets running renders finish within --grace, hands the rest back \
             and exits 0; a second signal hands back at once.
+
+            Durations (--grace, --lease, --max-render-seconds, --nexrender-poll-interval) are written \
+            90s, 5m, 2h or 1d, or 250ms; a bare number is seconds, as before.
 
             --backend nexrender-server posts each job to a nexrender server (--nexrender-url or \
             HUB_NEXRENDER_URL; the secret comes from HUB_NEXRENDER_SECRET, never from a flag) and polls \
-            it every --nexrender-poll-interval seconds; a cancelled render deletes the server's job.
+            it every --nexrender-poll-interval; a cancelled render deletes the server's job.
             """,
         version: HubVersion.current
     )
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Render slots (parallel renders) in this process.") var concurrency = 1
-    @Option(help: "Backend: preview, nexrender, nexrender-server, aerender, command, noop (default HUB_RENDER_BACKEND or preview).") var backend: String?
+    @Option(help: "Backend (default HUB_RENDER_BACKEND or preview).") var backend: RenderBackendName?
     @Option(name: .customLong("command"), help: "Executable of the command backend (default HUB_RENDER_COMMAND).") var commandPath: String?
     @Option(name: .customLong("nexrender-url"),
             help: "nexrender server of the nexrender-server backend, e.g. http://render-01:3050 (default HUB_NEXRENDER_URL; its secret comes from HUB_NEXRENDER_SECRET).")
     var nexrenderURL: String?
-    @Option(name: .customLong("nexrender-poll-interval"), help: "Seconds between job state polls of the nexrender-server backend (0.05…60).")
+    @Option(name: .customLong("nexrender-poll-interval"),
+            help: ArgumentHelp("Time between job state polls of the nexrender-server backend (50ms…60s; a bare number is seconds).",
+                               valueName: DurationOption.valueName),
+            transform: DurationOption.seconds)
     var nexrenderPollInterval = 1.0
     @Option(help: "Where outputs are written (default HUB_OUTPUT_DIR).") var outputDir: String?
-    @Option(help: "Lease length in seconds (default HUB_LEASE_SECONDS).") var lease: Int?
-    @Option(help: "Seconds running renders get to finish after SIGTERM.") var grace = 30
-    @Option(help: "The longest one render may run, in seconds, printing or not (default HUB_MAX_RENDER_SECONDS or 3600); a longer one is stopped and the attempt fails (retryable).")
+    @Option(help: ArgumentHelp("Lease length, 5s…1h (default HUB_LEASE_SECONDS; a bare number is seconds).", valueName: DurationOption.valueName),
+            transform: DurationOption.wholeSeconds)
+    var lease: Int?
+    @Option(help: ArgumentHelp("How long running renders get to finish after SIGTERM (a bare number is seconds).", valueName: DurationOption.valueName),
+            transform: DurationOption.wholeSeconds)
+    var grace = 30
+    @Option(help: ArgumentHelp("The longest one render may run, printing or not, 1s…7d (default HUB_MAX_RENDER_SECONDS or 1h; a bare number is seconds); a longer one is stopped and the attempt fails (retryable).",
+                               valueName: DurationOption.valueName),
+            transform: DurationOption.wholeSeconds)
     var maxRenderSeconds: Int?
     @Flag(help: "Render what is due now, then exit.") var once = false
 
     func validate() throws {
         guard (1...128).contains(concurrency) else { throw ValidationError("--concurrency must be 1…128") }
-        guard grace >= 0 else { throw ValidationError("--grace must be 0 or more seconds") }
-        if let lease, !(5...3600).contains(lease) { throw ValidationError("--lease must be 5…3600 seconds") }
-        if let maxRenderSeconds, !(1...604_800).contains(maxRenderSeconds) { throw ValidationError("--max-render-seconds must be 1…604800 seconds") }
-        guard (0.05...60).contains(nexrenderPollInterval) else { throw ValidationError("--nexrender-poll-interval must be 0.05…60 seconds") }
+        guard grace >= 0 else { throw ValidationError("--grace must be 0s or more") }
+        if let lease, !(5...3600).contains(lease) { throw ValidationError("--lease must be 5s…1h (5…3600 seconds)") }
+        if let maxRenderSeconds, !(1...604_800).contains(maxRenderSeconds) { throw ValidationError("--max-render-seconds must be 1s…7d (1…604800 seconds)") }
+        guard (0.05...60).contains(nexrenderPollInterval) else { throw ValidationError("--nexrender-poll-interval must be 50ms…60s") }
     }
 
     func run() async throws {
         let settings = try global.configuration()
         let logger = Logger(label: "hub.worker")
-        let backend = try Self.makeBackend(name: backend ?? settings.value(.renderBackend) ?? "preview",
+        let backend = try Self.makeBackend(name: backend?.rawValue ?? settings.value(.renderBackend) ?? "preview",
                                            command: commandPath ?? settings.value(.renderCommand), settings: settings,
                                            nexrenderURL: nexrenderURL, nexrenderPollInterval: .milliseconds(Int((nexrenderPollInterval * 1000).rounded())))
         var configuration = RenderWorkerConfiguration()

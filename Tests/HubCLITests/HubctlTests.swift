@@ -117,7 +117,7 @@ import Testing
         let again = try await run(["migrate", "up"], in: directory)
         #expect(again.stdout.contains("up to date"))
 
-        let down = try await run(["migrate", "down", "--to", "0"], in: directory)
+        let down = try await run(["migrate", "down", "--to", "0", "--yes"], in: directory)
         #expect(down.status == 0)
         #expect(down.stdout.contains("reverted 0001_base"))
 
