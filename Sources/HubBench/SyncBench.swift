@@ -135,7 +135,7 @@ struct SyncBench: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(20))
             }
             let after = server?.sample()
-            guard child.status == 0 || child.status == 1, let output = try? JSONDecoder().decode(Output.self, from: Data(child.stdout.utf8)) else {
+            guard child.status == 0 || child.status == 1, let output = try? Self.decoder.decode(Output.self, from: Data(child.stdout.utf8)) else {
                 throw BenchError("hub-sync exited with \(child.status): \(child.stderr.suffix(2_000))")
             }
             guard output.succeeded, let gfx = output.sources.first, gfx.counts.filesFailed == 0 else {
@@ -223,6 +223,13 @@ struct SyncBench: AsyncParsableCommand {
     }
 
     /// The part of `hub-sync --json` the benchmark reads.
+    /// hub-sync's `--json` has snake_case keys (`files_seen`, `duration_ms`).
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
     struct Output: Decodable {
         struct Source: Decodable {
             struct Counts: Decodable { var filesSeen: Int; var filesImported: Int; var filesUnchanged: Int; var filesFailed: Int }

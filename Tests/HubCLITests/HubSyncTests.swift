@@ -81,8 +81,12 @@ import Testing
             var playersLinked: Int?
             var renderInstructions: [Int64]?
             var succeeded: Bool
+            // hub-sync prints snake_case keys; decoded with .convertFromSnakeCase, "correlation_id" is "correlationId".
+            enum CodingKeys: String, CodingKey {
+                case correlationID = "correlationId", sources, handsGraded, premiumHands, playersLinked, renderInstructions, succeeded
+            }
         }
-        let output = try JSONDecoder().decode(Output.self, from: Data(result.stdout.utf8))
+        let output = try JSONDecoder.snakeCase.decode(Output.self, from: Data(result.stdout.utf8))
         #expect(output.succeeded)
         #expect(Set(output.sources.map(\.source)) == ["gfx", "wsop"])
         #expect(output.sources.allSatisfy { $0.status == "completed" && $0.counts.filesFailed == 0 })
@@ -112,7 +116,7 @@ import Testing
         let again = try await run(["all", "--gfx", Self.samples.appendingPathComponent("gfx").path,
                                    "--wsop", Self.samples.appendingPathComponent("wsop").path, "--json"], env: env)
         #expect(again.status == 0)
-        let second = try JSONDecoder().decode(Output.self, from: Data(again.stdout.utf8))
+        let second = try JSONDecoder.snakeCase.decode(Output.self, from: Data(again.stdout.utf8))
         #expect(second.sources.allSatisfy { $0.counts.filesUnchanged == $0.counts.filesSeen && $0.counts.rowsCreated == 0 })
         #expect(try await Self.count(pool, "SELECT count(*) FROM render_instructions") == 1)
 

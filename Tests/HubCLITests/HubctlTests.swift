@@ -108,9 +108,7 @@ import Testing
 
         let json = try await run(["migrate", "status", "--json"], in: directory)
         #expect(json.status == 0)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let statuses = try decoder.decode([Migrator.Status].self, from: Data(json.stdout.utf8))
+        let statuses = try JSONDecoder.snakeCase.decode([Migrator.Status].self, from: Data(json.stdout.utf8))
         #expect(statuses.map(\.version) == HubSchema.migrations.map(\.version))
         #expect(statuses.allSatisfy { $0.state == "applied" && $0.appliedAt != nil })
 
@@ -140,7 +138,7 @@ import Testing
         let healthy = try await run(["status", "--json"], env: env)
         #expect(healthy.status == 0, "\(healthy.stderr)")
         struct StatusOutput: Decodable { var health: HealthReport }
-        let report = try JSONDecoder.iso8601.decode(StatusOutput.self, from: Data(healthy.stdout.utf8)).health
+        let report = try JSONDecoder.snakeCase.decode(StatusOutput.self, from: Data(healthy.stdout.utf8)).health
         #expect(report.status == "healthy")
         #expect(report.dependencies == ["postgres": "connected", "redis": "connected"])
         #expect(report.blocks == ["schema": "healthy"])

@@ -52,7 +52,7 @@ import Testing
             #expect(show.stdout.contains(text), "jobs show tells \(text)")
         }
         let json = try await hubctl(["jobs", "show", String(id), "--json"])
-        #expect(json.stdout.contains("\"operatorActions\""))
+        #expect(json.stdout.contains("\"operator_actions\""))
         #expect(json.stdout.contains("\"attempts\""))
     }
 
@@ -87,7 +87,7 @@ import Testing
         #expect(monitor.status == 0, "\(monitor.stderr)")
         for rule in ["delay", "queue_length", "service_silent"] { #expect(monitor.stdout.contains(rule)) }
         let list = try await hubctl(["events", "list", "--unresolved", "--json"])
-        let events = try JSONDecoder.iso8601.decode([MonitorEvent].self, from: Data(list.stdout.utf8))
+        let events = try JSONDecoder.snakeCase.decode([MonitorEvent].self, from: Data(list.stdout.utf8))
         #expect(Set(events.map(\.rule)) == ["delay", "queue_length", "service_silent"])
         let delay = try #require(events.first { $0.rule == "delay" })
         #expect(try await hubctl(["events", "resolve", String(delay.id), "--reason", "workers restarted"]).status == 0)
@@ -106,6 +106,7 @@ import Testing
             var sync: [DashboardSnapshot.SyncRow]
             var alerts: [DashboardSnapshot.AlertRow]
             var openAlerts: Int
+            enum CodingKeys: String, CodingKey { case sync, alerts, openAlerts = "open_alerts" }
         }
         let report = try JSONDecoder.iso8601.decode(StatusOutput.self, from: Data(statusJSON.stdout.utf8))
         #expect(report.sync.map(\.source) == ["gfx", "wsop"])
