@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HubCore
 import HubTestSupport
 import Logging
@@ -12,13 +9,10 @@ import Testing
 @Suite struct RuntimeTests {
     static let credentials = try! HubCredentials(username: "operator", password: "correct horse", apiKeys: ["scrape-key"])
 
-    /// Sends `request` to 127.0.0.1:`port` and returns the status code and body.
+    /// Sends `method path` to 127.0.0.1:`port` and returns the status code and body.
     static func get(_ path: String, port: Int, headers: [String: String] = [:], method: String = "GET") async throws -> (Int, String) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        let response = try #require(HTTPProbe.get(port: port, path: path, headers: headers, method: method))
+        return (response.status, response.body)
     }
 
     @Test func metricsEndpointNeedsCredentialsAndServesTheRegistry() async throws {

@@ -30,4 +30,20 @@ public enum HandCategory: Int, Sendable, CaseIterable, Comparable, Codable, Cust
     public var description: String { name }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Decodes the stored name (`four_of_a_kind`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let category = HandCategory(name: name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(name)' is not a hand category (high_card … royal_flush)")
+        }
+        self = category
+    }
+
+    /// Encodes the stored name, as the API and `--json` show it.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
 }

@@ -158,9 +158,10 @@ public final class RenderWorker: Sendable {
     public var summary: RenderWorkerSummary { state.withLock { $0.summary } }
 
     /// Asks the worker to stop claiming; running renders get `grace` to finish, then are handed back.
+    /// A later call can only shorten the time left (a second signal: hand back now).
     public func stop(grace: Duration? = nil) {
         let deadline = ContinuousClock.now + (grace ?? configuration.shutdownGrace)
-        state.withLock { $0.stopDeadline = $0.stopDeadline ?? deadline }
+        state.withLock { $0.stopDeadline = min($0.stopDeadline ?? deadline, deadline) }
         Task { await board.signal() }
     }
 

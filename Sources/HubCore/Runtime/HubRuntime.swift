@@ -1,4 +1,5 @@
 import Foundation
+import HubDriverSupport
 import HubPostgres
 import HubRedis
 import Logging
@@ -18,7 +19,7 @@ extension HubClients {
     /// The render queue over these clients (store, Redis, dispatch settings), with events signed
     /// by `source`.
     public func renderQueue(source: String) -> RenderQueue {
-        RenderQueue(store: RenderStore(pool: database), redis: redis, dispatch: DispatchConfiguration(configuration: configuration),
+        RenderQueue(store: renderStore, redis: redis, dispatch: DispatchConfiguration(configuration: configuration),
                     source: source)
     }
 }
@@ -107,23 +108,32 @@ public struct HubRuntime: Sendable {
             configured.append(.init(service: MetricsEndpoint(host: host, port: port, credentials: credentials,
                                                              program: options.program, logger: logger)))
         }
-        configured.append(.init(service: SecondSignal(action: options.onSecondSignal)))
+        let signals = SignalHandler(onSecond: options.onSecondSignal)
+        configured.append(.init(service: signals))
         for service in services {
             configured.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                                     failureTerminationBehavior: .gracefullyShutdownGroup))
         }
-        var groupConfiguration = ServiceGroupConfiguration(services: configured, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                           logger: logger)
+        // The group traps no signal itself: one process-wide trap (SignalHandler) sees every
+        // SIGTERM/SIGINT, starts the graceful shutdown on the first and calls the hurry-up hook on
+        // the second (two traps of one signal do not both see it).
+        var groupConfiguration = ServiceGroupConfiguration(services: configured, logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = options.gracePeriod
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        let group = ServiceGroup(configuration: groupConfiguration)
+        signals.group.withLock { $0 = group }
+        try await group.run()
     }
 }
 
-/// Calls `action` on the second SIGTERM or SIGINT: the first one starts the group's graceful
-/// shutdown, a second one asks to hurry. It stops after the work services (the group shuts
-/// services down in reverse order), so a signal during their shutdown is still seen.
-struct SecondSignal: Service {
-    let action: @Sendable () -> Void
+/// The process's SIGTERM/SIGINT trap: the first signal starts the group's graceful shutdown, a
+/// second one calls `onSecond` (hurry: the worker hands its renders back at once). It stops after
+/// the work services (the group shuts services down in reverse order), so a signal during their
+/// shutdown is still seen.
+final class SignalHandler: Service, Sendable {
+    let onSecond: @Sendable () -> Void
+    let group = PThreadLocked<ServiceGroup?>(nil)
+
+    init(onSecond: @escaping @Sendable () -> Void) { self.onSecond = onSecond }
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
@@ -131,7 +141,11 @@ struct SecondSignal: Service {
             var count = 0
             for await _ in signals {
                 count += 1
-                if count == 2 { action() }
+                if count == 1 {
+                    await self.group.withLock { $0 }?.triggerGracefulShutdown()
+                } else {
+                    self.onSecond()
+                }
             }
         }
     }

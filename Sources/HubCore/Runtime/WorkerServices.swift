@@ -1,4 +1,5 @@
 import Foundation
+import HubPostgres
 import Logging
 import ServiceLifecycle
 
@@ -44,6 +45,7 @@ public struct OperationsLoop: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await worker.runOperationsPass()
+                if let depth = try? await worker.queue.store.outboxDepth() { HubMetrics.outboxDepth(depth) }
                 try? await Task.sleep(for: worker.configuration.hunterInterval)
             }
         }
@@ -61,5 +63,12 @@ extension RenderWorker {
     func registryHeartbeat(interval: Duration = .seconds(5)) -> RegistryHeartbeat {
         RegistryHeartbeat(registry: ServiceRegistry(pool: queue.store.pool), id: "hub-worker:\(configuration.consumerPrefix)", kind: "hub-worker", interval: interval, mode: { [self] in mode.rawValue },
                           details: { [self] in registryDetails }, logger: logger)
+    }
+}
+
+extension RenderStore {
+    /// Outbox rows not yet published to Redis (the `hub_outbox_depth` gauge).
+    public func outboxDepth() async throws -> Int {
+        try await pool.query("SELECT count(*) FROM render_outbox WHERE published_at IS NULL")[0].decode(Int.self, at: 0)
     }
 }
