@@ -55,6 +55,28 @@ import Testing
         #expect(Self.violations(try! JSONValue.parse(#"[{"$schema":"v3","hands_30h":[{"chip_change_10h":1}]}]"#)).isEmpty)
     }
 
+    /// `config --json` redacts exactly as the table does: every value it prints is the table's.
+    @Test func configJSONShowsWhatTheTableShows() async throws {
+        let env = ["HUB_DATABASE_URL": "postgres://hub:PgSecret1@db:5432/hub", "HUB_REDIS_URL": "redis://:RedisSecret2@cache:6379/0",
+                   "HUB_DASHBOARD_PASSWORD": "DashSecret3", "HUB_LEASE_SECONDS": "45"]
+        let table = try await Hubctl.ok(["config"], env: env)
+        let json = try await Hubctl.ok(["config", "--json"], env: env)
+        for secret in ["PgSecret1", "RedisSecret2", "DashSecret3"] { #expect(!json.contains(secret)) }
+        guard case .array(let entries) = try JSONValue.parse(json) else { Issue.record("not an array: \(json)"); return }
+        #expect(entries.count == HubSetting.all.count)
+        let rows = table.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        for entry in entries {
+            guard case .string(let variable)? = entry.objectValue?["variable"] else { Issue.record("\(entry)"); continue }
+            let row = try #require(rows.first { $0.first == variable }, "\(variable) is in the table")
+            switch entry.objectValue?["value"] {
+            case .string(let value)?: #expect(row.count > 1 && row[1] == value, "\(variable): \(value) vs \(row)")
+            default: #expect(row.count > 1 && row[1] == "(unset)", "\(variable) is unset in both")
+            }
+        }
+        #expect(entries.contains { $0.objectValue?["variable"] == .string("HUB_LEASE_SECONDS") && $0.objectValue?["value"] == .string("45")
+            && $0.objectValue?["source"] == .string("environment") })
+    }
+
     @Test func everyJSONOutputUsesSnakeCaseKeys() async throws {
         let (hubEnv, pool) = try await HubSyncTests.environment()
         let env = hubEnv.merging(["HUB_RENDER_STREAM": "json-\(UUID().uuidString.prefix(8))", "HUB_LOG_LEVEL": "error"]) { $1 }
@@ -152,6 +174,15 @@ import Testing
             return
         }
         #expect(first["type"] == .string("instruction_updated"))
+
+        // Hands (the samples imported above).
+        let hands = try await json(["hands", "list"], ["--premium"])
+        guard case .object(let page) = hands, case .array(let premiumHands)? = page["hands"], case .object(let quads)? = premiumHands.first else {
+            Issue.record("hands list --premium printed no hand")
+            return
+        }
+        #expect(quads["grade"] == .string("four_of_a_kind"))
+        _ = try await json(["hands", "show"], [try integer(.object(quads), "id")])
 
         // Players.
         _ = try await json(["players", "search"], ["e"])
