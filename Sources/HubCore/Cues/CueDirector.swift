@@ -116,7 +116,7 @@ public struct CueDirector: Sendable {
                  alongside: (@Sendable (PostgresConnection, Int64) async throws -> Void)?) async throws -> Triggered {
         let item = try await store.item(itemID)
         guard !item.status.isInFlight else {
-            throw HubError(.conflict, "cue item \(itemID) is \(item.status.rawValue) (instruction \(item.renderInstructionID.map(String.init) ?? "?")): wait for it, or cancel it with hubctl cancel \(item.renderInstructionID.map(String.init) ?? "ID")")
+            throw HubError(.conflict, "cue item \(itemID) is \(item.status.rawValue) (instruction \(item.renderInstructionID.map(String.init) ?? "?")): wait for it, or cancel it with hubctl jobs cancel \(item.renderInstructionID.map(String.init) ?? "ID")")
         }
         let template = try await store.template(item.templateID)
         let parameters = template.defaultData.merging(item.data) { $1 }

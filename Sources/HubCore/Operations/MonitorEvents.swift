@@ -81,7 +81,7 @@ public struct MonitorEventStore: Sendable {
     public func resolve(_ id: Int64, actor: String, reason: String?) async throws -> MonitorEvent {
         try await pool.withTransaction { connection in
             let rows = try await connection.query("SELECT \(fragment: Self.columns) FROM monitor_events WHERE id = \(id) FOR UPDATE")
-            guard let row = rows.first else { throw HubError(.notFound, "event \(id) does not exist: `hubctl events list` shows the events") }
+            guard let row = rows.first else { throw HubError(.notFound, "event \(id) does not exist: `hubctl monitor events` shows the events") }
             let event = try Self.decode(row)
             if let at = event.resolvedAt {
                 throw HubError(.conflict, "event \(id) was already resolved by \(event.resolvedBy ?? "?") at \(ISO8601DateFormatter().string(from: at))")

@@ -57,7 +57,7 @@ public enum NotificationRules {
         case let .renderQueueLength(pending):
             guard pending > queueWarningAbove else { return nil }
             return NotificationDecision(rule: "render_queue", level: .warning, title: "Render queue holds \(pending) instructions",
-                                        message: "more than \(queueWarningAbove) instructions are waiting: check that workers are running (`hubctl services`)",
+                                        message: "more than \(queueWarningAbove) instructions are waiting: check that workers are running (`hubctl monitor services`)",
                                         deliveries: [.dashboard, .webhook])
         case let .jobFailed(id, template, error):
             return NotificationDecision(rule: "job_failed", level: .error, title: "Render \(id) (\(template)) failed",
