@@ -180,9 +180,14 @@ import Testing
             "HUB_DATABASE_URL": "postgres://hub:PgSecret1@db:5432/hub",
             "HUB_REDIS_URL": "redis://:RedisSecret2@cache:6379/0",
             "HUB_DASHBOARD_PASSWORD": "DashSecret3",
+            "HUB_WEBHOOK_URL": "https://hooks.slack.com/services/T0001/B0002/HookSecret4",
+            "HUB_API_KEYS": "ApiKey5,ApiKey6",
+            "HUB_NEXRENDER_SECRET": "NexSecret7",
+            "HUB_NEXRENDER_URL": "http://render:NexPass8@render-01:3050",
         ])
         #expect(result.status == 0)
-        for secret in ["PgSecret1", "RedisSecret2", "DashSecret3"] {
+        #expect(result.stdout.contains("https://hooks.slack.com/***"))
+        for secret in ["PgSecret1", "RedisSecret2", "DashSecret3", "HookSecret4", "B0002", "ApiKey5", "ApiKey6", "NexSecret7", "NexPass8"] {
             #expect(!result.stdout.contains(secret))
         }
         #expect(result.stdout.contains("postgres://hub:***@db:5432/hub"))

@@ -95,6 +95,33 @@ import Testing
         #expect(configuration.redactedValue(.dashboardUsername) == "director")
     }
 
+    /// Issue 13: the webhook's secret is its path (Slack, Teams, Discord), so `hubctl config` shows
+    /// only where it goes; a password in any URL, secret or not, is masked; every secret setting is
+    /// masked whatever its shape.
+    @Test func webhookPathAndEverySecretAreMasked() throws {
+        let configuration = try HubConfiguration(
+            environment: [
+                "HUB_WEBHOOK_URL": "https://hooks.slack.com/services/T0001/B0002/HookSecret4",
+                "HUB_NEXRENDER_URL": "http://render:NexPass5@render-01:3050/api?token=NexToken6",
+                "HUB_NEXRENDER_SECRET": "NexSecret7",
+                "HUB_API_KEYS": "KeyOne8,KeyTwo9",
+                "HUB_DATABASE_URL": "postgres://hub:PgPass10@db:5432/hub?sslpassword=Ssl11",
+            ],
+            dotEnvPath: nil
+        )
+        #expect(configuration.redactedValue(.webhookURL) == "https://hooks.slack.com/***")
+        #expect(configuration.redactedValue(.nexrenderURL) == "http://render:***@render-01:3050/api?token=***")
+        #expect(configuration.redactedValue(.databaseURL) == "postgres://hub:***@db:5432/hub?sslpassword=***")
+        let shown = HubSetting.all.compactMap { configuration.redactedValue($0) }.joined(separator: " ")
+        for secret in ["HookSecret4", "B0002", "NexPass5", "NexToken6", "NexSecret7", "KeyOne8", "KeyTwo9", "PgPass10", "Ssl11"] {
+            #expect(!shown.contains(secret), "\(secret) printed")
+        }
+        // A secret that is no URL at all, or a malformed one, is masked whole.
+        #expect(HubConfiguration.redact("https//hooks.slack.com/services/T/B/S", secret: true) == "***")
+        #expect(HubConfiguration.redact("https://hooks.example.com:8443/hook?x=1#frag", secret: true) == "https://hooks.example.com:8443/***")
+        #expect(HubConfiguration.redact("https://hooks.example.com", secret: true) == "https://hooks.example.com")
+    }
+
     @Test func integersAreRangeChecked() throws {
         let configuration = try HubConfiguration(environment: ["HUB_DATABASE_POOL_SIZE": "zero"], dotEnvPath: nil)
         let error = try #require(throws: HubError.self) { try configuration.integer(.databasePoolSize, in: 1...200) }

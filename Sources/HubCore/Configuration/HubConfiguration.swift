@@ -4,8 +4,8 @@ import HubDriverSupport
 /// The hub's effective configuration: command-line flags over the environment over a `.env` file in
 /// the working directory over the defaults of ``HubSetting``.
 ///
-/// Nothing here ever prints a secret: ``redactedValue(_:)`` masks passwords, keys and the password
-/// part of URLs.
+/// Nothing here ever prints a secret: ``redactedValue(_:)`` masks passwords, keys, the password
+/// part of URLs and the path of a secret URL (a webhook's token).
 public struct HubConfiguration: Sendable {
     /// Where a value came from.
     public enum Source: String, Sendable {
@@ -85,10 +85,40 @@ public struct HubConfiguration: Sendable {
         return Self.redact(value, secret: setting.isSecret)
     }
 
-    /// Masks `value` when it is a secret; a URL keeps everything but its password.
+    /// Query parameters whose value is a credential in any URL (`?token=…`, `?sslpassword=…`).
+    static let secretQueryKeys: Set<String> = [
+        "password", "pass", "passwd", "pwd", "sslpassword", "token", "access_token", "auth", "key", "apikey",
+        "api_key", "secret", "signature", "sig", "code",
+    ]
+    /// Schemes whose path is a database name or index, not a credential.
+    static let servicePathSchemes: Set<String> = ["postgres", "postgresql", "redis", "rediss", "unix"]
+
+    /// `value` safe to print.
+    ///
+    /// Any URL, secret or not, shows `***` for its password and for the values of credential-like
+    /// query parameters. A secret URL of any other scheme than a database or Redis (a webhook: its
+    /// secret is its path) shows only `scheme://[user:***@]host[:port]/***`. Any other secret —
+    /// keys, passwords, a secret URL that does not parse — is `***` whole.
     public static func redact(_ value: String, secret: Bool) -> String {
-        guard secret else { return value }
-        if value.contains("://"), let url = try? ServiceURL(parsing: value) { return url.redacted }
-        return value.isEmpty ? "" : "***"
+        guard value.contains("://"), let url = try? ServiceURL(parsing: value) else {
+            return secret && !value.isEmpty ? "***" : value
+        }
+        var text = url.scheme + "://"
+        if let user = url.user { text += user }
+        if url.password != nil { text += ":***" }
+        if url.user != nil || url.password != nil { text += "@" }
+        if let host = url.host { text += host.contains(":") ? "[\(host)]" : host }
+        if let port = url.port { text += ":\(port)" }
+        if secret, !servicePathSchemes.contains(url.scheme) {
+            if !url.path.isEmpty || !url.query.isEmpty { text += "/***" }
+            return text
+        }
+        if !url.path.isEmpty { text += "/" + url.path }
+        if !url.query.isEmpty {
+            text += "?" + url.query.map { pair in
+                pair.key + "=" + (secretQueryKeys.contains(pair.key.lowercased()) ? "***" : pair.value)
+            }.joined(separator: "&")
+        }
+        return text
     }
 }
