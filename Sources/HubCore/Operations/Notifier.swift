@@ -151,9 +151,13 @@ public struct Notifier: Sendable {
     }
 
     /// Applies the rules to `trigger` and delivers what they decide.
-    /// - Returns: the stored notification (nil when the rules decided none, or only an activity log line).
+    /// - Parameter dedupeKey: what the notification is about, once (`job_failed:<timeline id>`):
+    ///   when a notification with this key exists, nothing is stored, published or posted.
+    /// - Returns: the stored notification (nil when the rules decided none, only an activity log
+    ///   line, or `dedupeKey` was raised before).
     @discardableResult
-    public func notify(_ trigger: NotificationTrigger, data: [String: JSONValue] = [:], actor: String = "hub") async throws -> HubNotification? {
+    public func notify(_ trigger: NotificationTrigger, data: [String: JSONValue] = [:], actor: String = "hub",
+                       dedupeKey: String? = nil) async throws -> HubNotification? {
         guard let decision = NotificationRules.decide(trigger) else { return nil }
         if decision.deliveries == [.activityLog] {
             try await pool.query("""
@@ -164,11 +168,13 @@ public struct Notifier: Sendable {
         }
         let postable = decision.deliveries.contains(.webhook) && webhook.map { decision.level >= $0.minimumLevel } == true
         let rows = try await pool.query("""
-            INSERT INTO notifications (rule, level, title, message, data, webhook_status)
+            INSERT INTO notifications (rule, level, title, message, data, webhook_status, dedupe_key)
             VALUES (\(decision.rule), \(decision.level.rawValue), \(decision.title), \(decision.message), \(PostgresJSON(data)),
-                    \(postable ? "pending" : "none"))
+                    \(postable ? "pending" : "none"), \(dedupeKey))
+            ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
             RETURNING id, created_at
             """)
+        guard !rows.isEmpty else { return nil } // raised before (dedupeKey)
         var notification = HubNotification(id: try rows[0].decode(Int64.self, at: 0), createdAt: try rows[0].decode(Date.self, at: 1),
                                            rule: decision.rule, level: decision.level, title: decision.title, message: decision.message,
                                            webhookStatus: postable ? "pending" : "none", webhookAttempts: 0, webhookError: nil)

@@ -7,8 +7,8 @@ import Logging
 /// - takes back instructions whose lease expired, quarantining those that killed their worker too
 ///   often (``RenderStore/reapExpiredLeases(actor:legacyTimeout:quarantineAfter:)``);
 /// - republishes what went back to `pending` and reconciles the stream (``Reconciler``);
-/// - raises a `job_failed` notification for every instruction that ended `failed` since the last
-///   pass, whatever failed it (a render error, a timeout, a quarantine).
+/// - raises a `job_failed` notification, exactly once, for every failure recorded since (a render
+///   error with no retries left, a timeout, a quarantine; see ``notifyFailures(actor:)``).
 public struct ZombieHunter: Sendable {
     /// The hunter's settings.
     public struct Settings: Sendable, Hashable {
@@ -69,7 +69,7 @@ public struct ZombieHunter: Sendable {
     /// Runs one pass unless another ran within the interval (`force` runs it anyway; passes are
     /// still serialized by the reaper's advisory lock).
     public func pass(actor: String, force: Bool = false) async throws -> Report {
-        guard case let .act(cursor) = try await guardRow.acquire(actor: actor, interval: settings.interval, force: force) else {
+        guard case .act = try await guardRow.acquire(actor: actor, interval: settings.interval, force: force) else {
             return Report(acted: false, lastRun: try await guardRow.lastRun())
         }
         var report = Report(acted: true)
@@ -90,35 +90,38 @@ public struct ZombieHunter: Sendable {
             report.reconcileError = String(describing: error)
             logger.info("reconciler skipped: \(error)")
         }
-        report.notifiedFailures = try await notifyFailures(cursor: cursor, actor: actor)
+        report.notifiedFailures = try await notifyFailures(actor: actor)
         return report
     }
 
-    /// Notifies every `failed` transition recorded since the saved cursor and moves the cursor.
-    func notifyFailures(cursor: [String: JSONValue], actor: String) async throws -> [Int64] {
+    /// Raises a `job_failed` notification for every failure notice and removes the notice.
+    ///
+    /// A notice (`render_failure_notices`) is written by a trigger in the transaction that records
+    /// the failure, so it exists exactly when the failure is committed, whatever order failures
+    /// commit in (a cursor over timeline ids skipped those committed after a higher id was seen).
+    /// The notification's dedupe key (`job_failed:<timeline id>`) makes a second raise — a
+    /// concurrent pass, a pass that died before removing the notice — store and post nothing.
+    /// Without a notifier the notices wait for a hunter that has one.
+    /// - Returns: the instructions this pass notified.
+    func notifyFailures(actor: String) async throws -> [Int64] {
+        guard let notifier else { return [] }
         let pool = queue.store.pool
-        guard case let .integer(after)? = cursor["failed_timeline_id"] else {
-            // First pass on this database: start from now rather than notifying history.
-            let rows = try await pool.query("SELECT coalesce(max(id), 0) FROM render_timeline")
-            try await guardRow.save(["failed_timeline_id": .integer(try rows[0].decode(Int64.self, at: 0))])
-            return []
-        }
         let rows = try await pool.query("""
-            SELECT t.id, t.instruction_id, r.template_name, coalesce(r.error_message, t.reason, 'failed')
-            FROM render_timeline t JOIN render_instructions r ON r.id = t.instruction_id
-            WHERE t.id > \(after) AND t.to_status = 'failed' AND t.event <> 'quarantined'
-            ORDER BY t.id LIMIT 1000
+            SELECT n.timeline_id, n.instruction_id, r.template_name, coalesce(r.error_message, t.reason, 'failed')
+            FROM render_failure_notices n
+            JOIN render_timeline t ON t.id = n.timeline_id
+            JOIN render_instructions r ON r.id = n.instruction_id
+            ORDER BY n.timeline_id LIMIT 1000
             """)
-        var last = after
         var notified: [Int64] = []
         for row in rows {
-            last = try row.decode(Int64.self, at: 0)
+            let timelineID = try row.decode(Int64.self, at: 0)
             let id = try row.decode(Int64.self, at: 1)
-            try await notifier?.notify(.jobFailed(id: id, template: try row.decode(String.self, at: 2), error: try row.decode(String.self, at: 3)),
-                                       data: ["instruction_id": .integer(id)], actor: actor)
-            notified.append(id)
+            let raised = try await notifier.notify(.jobFailed(id: id, template: try row.decode(String.self, at: 2), error: try row.decode(String.self, at: 3)),
+                                                   data: ["instruction_id": .integer(id)], actor: actor, dedupeKey: "job_failed:\(timelineID)")
+            if raised != nil { notified.append(id) }
+            try await pool.query("DELETE FROM render_failure_notices WHERE timeline_id = \(timelineID)")
         }
-        if last != after { try await guardRow.save(["failed_timeline_id": .integer(last)]) }
         return notified
     }
 }
