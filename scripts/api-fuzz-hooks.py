@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import threading
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 import schemathesis
@@ -67,6 +68,10 @@ def refused_without_a_valid_credential(ctx, response, case):
         _probed.add(key)
     sent = response.request
     headers = {name: value for name, value in sent.headers.items() if name.lower() not in CREDENTIAL_HEADERS}
+    # The live feed's ?token= is a credential too (a session token; the document lists it).
+    parts = urlsplit(sent.url)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "token"])
+    url = urlunsplit(parts._replace(query=query))
     wrong_basic = "Basic " + base64.b64encode(b"operator:not-the-password").decode()
     probes = [
         ("no credentials", {}, {401}),
@@ -75,7 +80,7 @@ def refused_without_a_valid_credential(ctx, response, case):
         ("a made-up session token", {"Authorization": "Bearer 1.AAAA.00"}, {401, 429}),
     ]
     for name, extra, expected in probes:
-        probe = requests.request(sent.method, sent.url, headers={**headers, **extra}, data=sent.body, timeout=30)
+        probe = requests.request(sent.method, url, headers={**headers, **extra}, data=sent.body, timeout=30)
         code = _error_code(probe)
         if probe.status_code not in expected or code not in ("UNAUTHORIZED", "TOO_MANY_REQUESTS"):
             raise AssertionError(
