@@ -157,7 +157,8 @@ let package = Package(
         .executableTarget(
             name: "HubSync",
             dependencies: [
-                "HubCore", "HubPostgres", "HubRedis", "HubCommandSupport",
+                "HubCore", "HubPostgres", "HubRedis", "HubCommandSupport", "HubDriverSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -30,12 +30,23 @@ struct RunOptions: ParsableArguments {
                                valueName: DurationOption.valueName),
             transform: DurationOption.wholeSeconds)
     var pollSeconds: Int?
+    @Option(name: .customLong("metrics-port"),
+            help: "With --watch: serve /metrics (Prometheus; credentials as hub-server's) on this port; 0 picks a free one (address HUB_METRICS_HOST).")
+    var metricsPort: Int?
+    @Option(name: .customLong("grace"), help: ArgumentHelp("With --watch: how long a stopping daemon lets a running import finish its started files before it is cancelled (a bare number is seconds).",
+                               valueName: DurationOption.valueName),
+            transform: DurationOption.wholeSeconds)
+    var graceSeconds: Int = 60
+    /// ``graceSeconds`` as a duration.
+    var grace: Duration { .seconds(graceSeconds) }
     @Option(help: "GFX files imported at once.") var concurrency = 4
     @Flag(help: "Print the result as JSON.") var json = false
     @Flag(name: .customLong("no-progress"), help: "No progress output on standard error.") var noProgress = false
 
     func validate() throws {
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1…64") }
+        if let metricsPort, !(0...65_535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0…65535") }
+        if !(1...3600).contains(graceSeconds) { throw ValidationError("--grace must be 1s…1h") }
         if let pollSeconds, !(1...3600).contains(pollSeconds) { throw ValidationError("--poll-seconds must be 1s…1h (1…3600 seconds)") }
     }
 }

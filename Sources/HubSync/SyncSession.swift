@@ -35,30 +35,41 @@ struct SyncSession {
                 throw HubError(.notFound, "folder \(directory) does not exist: check the path (or the NAS mount)")
             }
         }
-        let succeeded = try await global.withClients(adjust: { $0.raising(.databasePoolSize, toAtLeast: options.concurrency + 4) }) { clients in
-            try await SchemaGuard.verify(clients.database, program: "hub-sync")
-            let events = EventPublisher(redis: clients.redis, source: "hub-sync:\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)")
-            let queue = render
-                ? RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
-                              dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hub-sync") : nil
-            let progress = ProgressPrinter(enabled: !options.noProgress)
-            if !options.watch {
-                return try await once(clients: clients, events: events, queue: queue, progress: progress, gfx: gfx, table: table, wsop: wsop, full: full,
-                                report: true)
+        let adjust = { (configuration: HubConfiguration) in configuration.raising(.databasePoolSize, toAtLeast: options.concurrency + 4) }
+        if options.watch {
+            // The daemon: a service of the process runtime (registry heartbeat, /metrics, SIGTERM).
+            let configuration = adjust(try global.configuration())
+            var runtimeOptions = HubRuntime.Options(program: "hub-sync")
+            runtimeOptions.mode = { "watch" }
+            runtimeOptions.metricsPort = options.metricsPort
+            runtimeOptions.gracePeriod = options.grace
+            try await HubRuntime.run(runtimeOptions, configuration: configuration, logger: logger) { runtime in
+                let clients = runtime.clients
+                let queue = render ? clients.renderQueue(source: runtime.instanceID) : nil
+                let poll = try options.pollSeconds ?? clients.configuration.integer(.syncPollSeconds, in: 1...3600)
+                return [Watcher(session: self, clients: clients, events: EventPublisher(redis: clients.redis, source: runtime.instanceID),
+                                queue: queue, progress: ProgressPrinter(enabled: !options.noProgress), poll: poll,
+                                gfx: gfx, table: table, wsop: wsop, full: full)]
             }
-            let poll = try options.pollSeconds ?? clients.configuration.integer(.syncPollSeconds, in: 1...3600)
-            try await Watcher(session: self, clients: clients, events: events, queue: queue, progress: progress, poll: poll)
-                .run(gfx: gfx, table: table, wsop: wsop, full: full)
-            return true
+            return
+        }
+        let succeeded = try await global.withClients(adjust: adjust) { clients in
+            try await SchemaGuard.verify(clients.database, program: "hub-sync")
+            let source = HubInstance.registryID(program: "hub-sync")
+            return try await once(clients: clients, events: EventPublisher(redis: clients.redis, source: source),
+                                  queue: render ? clients.renderQueue(source: source) : nil,
+                                  progress: ProgressPrinter(enabled: !options.noProgress), gfx: gfx, table: table, wsop: wsop, full: full,
+                                  report: true)
         }
         if !succeeded { throw ExitCode.failure }
     }
 
     /// One pass: the sources asked for, then (full) linking, grading and orphans, or (gfx) grading.
     func once(clients: HubClients, events: EventPublisher, queue: RenderQueue?, progress: ProgressPrinter, gfx: [String], table: String?,
-              wsop: String?, full: Bool, report: Bool) async throws -> Bool {
+              wsop: String?, full: Bool, report: Bool, stop: SyncStopFlag? = nil) async throws -> Bool {
         var runner = SyncRunner(pool: clients.database, events: events, logger: logger)
         runner.concurrency = options.concurrency
+        runner.shouldStop = { stop?.isSet ?? false }
         runner.webhook = try WebhookSettings(configuration: clients.configuration)
         runner.progress = { phase, done, total in progress.update(phase, done, total) }
         var output = Output(correlationID: runner.correlationID.uuidString.lowercased(), sources: [], handsGraded: 0, premiumHands: 0,

@@ -2,30 +2,43 @@ import Foundation
 import HubCore
 import HubDriverSupport
 import Logging
+import ServiceLifecycle
 
-/// `--watch`: the daemon loop. Every poll it stats the PokerGFX folders (a new or grown export
-/// changes the folder's signature and is imported within one poll, SPEC's 60 s), runs a source
-/// whose `sync_status` says it is due (its interval passed, or a retry is due), heartbeats in the
-/// service registry, and stops cleanly on SIGTERM/SIGINT between runs.
-struct Watcher {
+/// `--watch`: the daemon loop, a service of the process runtime. Every poll it stats the PokerGFX
+/// folders (a new or grown export changes the folder's signature and is imported within one
+/// poll), and runs a source whose `sync_status` says it is due (its interval passed, or a retry
+/// is due). The runtime registers and heartbeats the process (mode `watch`).
+///
+/// SIGTERM or SIGINT: no new pass starts and the wait between polls ends at once; a pass under
+/// way finishes the files it has started and stops before the next (the importer checks the stop
+/// flag at every file boundary); files not reached are imported by the next run. When `--grace`
+/// passes first, the pass is cancelled (a file's transaction rolls back whole).
+struct Watcher: Service {
     let session: SyncSession
     let clients: HubClients
     let events: EventPublisher
     let queue: RenderQueue?
     let progress: ProgressPrinter
     let poll: Int
+    let gfx: [String]
+    let table: String?
+    let wsop: String?
+    let full: Bool
 
-    func run(gfx: [String], table: String?, wsop: String?, full: Bool) async throws {
-        let stop = PThreadLocked(false)
-        let signals = SignalWatcher { _ in stop.withLock { $0 = true } }
-        defer { signals.cancel() }
-        let registry = ServiceRegistry(pool: clients.database)
-        let id = "hub-sync:\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    func run() async throws {
+        let stop = SyncStopFlag()
+        try await withGracefulShutdownHandler {
+            try await watch(stop)
+        } onGracefulShutdown: {
+            stop.set()
+        }
+    }
+
+    func watch(_ stop: SyncStopFlag) async throws {
         let store = SyncStore(pool: clients.database)
         var lastSignature: [String: String]? = nil
         session.logger.notice("watching \((gfx + (wsop.map { [$0] } ?? [])).joined(separator: ", ")) every \(poll) s (SIGTERM or Ctrl-C stops)")
-        while !stop.withLock({ $0 }) {
-            try? await registry.heartbeat(id: id, kind: "hub-sync", mode: "watch")
+        while !stop.isSet && !Task.isCancelled {
             let signature = gfx.isEmpty ? [:] : Self.signature(gfx)
             var gfxDue = false
             if !gfx.isEmpty {
@@ -36,16 +49,16 @@ struct Watcher {
             if wsop != nil { wsopDue = (try? await store.isDue(.wsop)) ?? false }
             if gfxDue || wsopDue {
                 let ok = try await session.once(clients: clients, events: events, queue: queue, progress: progress,
-                                                gfx: gfxDue ? gfx : [], table: table, wsop: wsopDue ? wsop : nil, full: full, report: false)
+                                                gfx: gfxDue ? gfx : [], table: table, wsop: wsopDue ? wsop : nil, full: full, report: false,
+                                                stop: stop)
                 // A failed GFX run is retried when its backoff is due (sync_status), not on every poll.
                 if gfxDue { lastSignature = signature }
                 if !ok { session.logger.warning("the last run failed; see `hub-sync status`") }
             }
-            for _ in 0..<(poll * 10) where !stop.withLock({ $0 }) {
+            for _ in 0..<(poll * 10) where !stop.isSet && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
-        try? await registry.deregister(id: id)
         session.logger.notice("stopped")
     }
 
@@ -62,21 +75,13 @@ struct Watcher {
     }
 }
 
-/// Turns SIGTERM/SIGINT into calls of `handler` with the count of signals so far.
-/// `@unchecked Sendable`: `sources` is set once in `init` and only cancelled afterwards.
-final class SignalWatcher: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-
-    init(handler: @escaping @Sendable (Int) -> Void) {
-        let counter = PThreadLocked(0)
-        sources = [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { handler(counter.withLock { $0 += 1; return $0 }) }
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() { sources.forEach { $0.cancel() } }
+/// Set when the watcher should stop; read by the importer between files.
+final class SyncStopFlag: Sendable {
+    private let value = PThreadLocked(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
+
+/// The parsed options of one invocation: set once by the argument parser, then only read (the
+/// argument parser's property wrappers are not marked `Sendable`).
+extension SyncSession: @unchecked Sendable {}

@@ -1,8 +1,8 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import HubCommandSupport
 import HubCore
+import HubDriverSupport
 import HubPostgres
 import HubRedis
 import Logging
@@ -53,9 +53,12 @@ struct HubWorkerCommand: AsyncParsableCommand {
             transform: DurationOption.wholeSeconds)
     var maxRenderSeconds: Int?
     @Flag(help: "Render what is due now, then exit.") var once = false
+    @Option(help: "Serve /metrics (Prometheus; credentials as hub-server's) on this port; 0 picks a free one (address HUB_METRICS_HOST).")
+    var metricsPort: Int?
 
     func validate() throws {
         guard (1...128).contains(concurrency) else { throw ValidationError("--concurrency must be 1…128") }
+        if let metricsPort, !(0...65_535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0…65535") }
         guard grace >= 0 else { throw ValidationError("--grace must be 0s or more") }
         if let lease, !(5...3600).contains(lease) { throw ValidationError("--lease must be 5s…1h (5…3600 seconds)") }
         if let maxRenderSeconds, !(1...604_800).contains(maxRenderSeconds) { throw ValidationError("--max-render-seconds must be 1s…7d (1…604800 seconds)") }
@@ -86,27 +89,23 @@ struct HubWorkerCommand: AsyncParsableCommand {
         // Every slot may hold a database connection (claim, heartbeat) and a Redis connection
         // (a blocking stream read) at once: size the pools for the slots.
         let slots = concurrency
-        try await global.withClients(adjust: {
-            $0.raising(.databasePoolSize, toAtLeast: slots + 3).raising(.redisPoolSize, toAtLeast: slots + 2)
-        }) { clients in
-            try await SchemaGuard.verify(clients.database, program: "hub-worker")
-            let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
-                                    dispatch: DispatchConfiguration(configuration: settings),
-                                    source: "hub-worker:\(configuration.consumerPrefix)")
-            let worker = RenderWorker(queue: queue, backend: backend, configuration: configuration, logger: logger)
-            let graceSeconds = grace
-            let signals = SignalWatcher { count in
-                if count == 1 {
-                    logger.notice("stopping: no new claims; running renders get \(graceSeconds) s (signal again to hand back now)")
-                    worker.stop()
-                } else {
-                    worker.stop(grace: .zero)
-                }
-            }
+        let adjusted = settings.raising(.databasePoolSize, toAtLeast: slots + 3).raising(.redisPoolSize, toAtLeast: slots + 2)
+        configuration.standalone = false
+        let worker = PThreadLocked<RenderWorker?>(nil)
+        var options = HubRuntime.Options(program: "hub-worker")
+        options.mode = { worker.withLock { $0 }?.mode.rawValue }
+        options.details = { worker.withLock { $0 }?.registryDetails ?? [:] }
+        options.metricsPort = metricsPort
+        // The worker's grace, then time to hand back what is still running; a second signal hands
+        // back at once.
+        options.gracePeriod = configuration.shutdownGrace + configuration.lease + .seconds(5)
+        options.onSecondSignal = { worker.withLock { $0 }?.stop(grace: .zero) }
+        try await HubRuntime.run(options, configuration: adjusted, logger: logger) { [configuration] runtime in
+            let renderWorker = RenderWorker(queue: runtime.clients.renderQueue(source: "hub-worker:\(configuration.consumerPrefix)"),
+                                            backend: backend, configuration: configuration, logger: logger)
+            worker.withLock { $0 = renderWorker }
             logger.notice("hub-worker \(configuration.consumerPrefix): \(concurrency) slot(s), backend \(backend.name), output \(configuration.outputDirectory.path), renders stopped after \(configuration.maxRenderTime.components.seconds) s")
-            let summary = try await worker.run()
-            signals.cancel()
-            logger.notice("hub-worker done: \(summary.completed) completed, \(summary.failed) failed, \(summary.cancelled) cancelled, \(summary.handedBack) handed back")
+            return [OperationsLoop(worker: renderWorker), RenderWorkerService(worker: renderWorker, logger: logger)]
         }
     }
 
@@ -161,31 +160,6 @@ struct HubWorkerCommand: AsyncParsableCommand {
         }
         throw ValidationError("\(name) was not found on PATH: install it or set \(variable) to its full path")
     }
-}
-
-/// Turns SIGTERM/SIGINT into calls of `handler` with the count of signals so far.
-/// `@unchecked Sendable`: `sources` is set once in `init` and only cancelled afterwards.
-final class SignalWatcher: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-
-    init(handler: @escaping @Sendable (Int) -> Void) {
-        let counter = SignalCounter()
-        sources = [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { handler(counter.increment()) }
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() { sources.forEach { $0.cancel() } }
-}
-
-private final class SignalCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func increment() -> Int { lock.lock(); defer { lock.unlock() }; count += 1; return count }
 }
 
 @main

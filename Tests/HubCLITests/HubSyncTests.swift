@@ -228,4 +228,56 @@ import Testing
         #expect(process.terminationStatus == 0)
         await pool.close()
     }
+
+    /// Under the process runtime (issue 14): `/metrics` on `--metrics-port` counts the watch's
+    /// files while it imports, and SIGTERM in the middle of a long import stops it at a file
+    /// boundary — the files started are whole, the rest wait for the next run — within the grace.
+    @Test func watchStopsMidImportAtAFileBoundaryAndExposesMetrics() async throws {
+        var (env, pool) = try await Self.environment()
+        env["HUB_API_KEYS"] = "sync-metrics-key"
+        let total = 400
+        let root = try Self.exportTree(count: total)
+        let handsPerFile = try SyncFixturesCount.handsIn(Self.samples.appendingPathComponent("gfx/GG/PGFX_live_data_export GameID=638961999170907267.json"))
+        #expect(handsPerFile == 2)
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUB_") }
+        environment.merge(env) { $1 }
+        let port = HTTPProbe.freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["gfx", root.path, "--watch", "--poll-seconds", "1", "--no-progress", "--concurrency", "1",
+                             "--metrics-port", String(port), "--grace", "60s"]
+        process.environment = environment
+        process.currentDirectoryURL = HubctlTests.workDirectory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.interrupt() } }
+        try await waitUntil("some exports imported", timeout: 60) { try await Self.count(pool, "SELECT count(*) FROM gfx_sessions") >= 10 }
+        let metrics = try #require(HTTPProbe.get(port: port, path: "/metrics", headers: ["X-API-Key": "sync-metrics-key"]))
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("hub_process_up{program=\"hub-sync\"} 1"))
+        #expect(HTTPProbe.get(port: port, path: "/metrics")?.status == 401, "/metrics needs credentials")
+        process.terminate()
+        try await waitUntil("hub-sync exits after SIGTERM", timeout: 60) { !process.isRunning }
+        #expect(process.terminationStatus == 0)
+        let imported = try await Self.count(pool, "SELECT count(*) FROM gfx_sessions")
+        #expect(imported < total, "stopped mid-import (\(imported) of \(total) files)")
+        let hands = try await Self.count(pool, "SELECT count(*) FROM gfx_hands")
+        #expect(hands == imported * handsPerFile, "every imported file is whole")
+        #expect(try await Self.count(pool, "SELECT count(*) FROM service_registry WHERE kind = 'hub-sync' AND stopped_at IS NULL") == 0)
+
+        // The next run imports the rest.
+        let rest = try await run(["gfx", root.path, "--no-progress"], env: env)
+        #expect(rest.status == 0)
+        #expect(try await Self.count(pool, "SELECT count(*) FROM gfx_sessions") == total)
+        await pool.close()
+    }
+}
+
+/// The hands of one export file (its `Hands` array).
+enum SyncFixturesCount {
+    static func handsIn(_ url: URL) throws -> Int {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        return (object?["Hands"] as? [Any])?.count ?? 0
+    }
 }

@@ -104,9 +104,10 @@ public enum HubMetrics {
 
     // MARK: Sync
 
-    /// A file of a sync run ended: `imported`, `unchanged` or `failed`.
-    public static func syncFile(source: String, outcome: String) {
-        CoreMetrics.Counter(label: Name.syncFiles, dimensions: [("source", source), ("outcome", outcome)]).increment()
+    /// Files of a sync run by outcome: `imported`, `unchanged` or `failed`.
+    public static func syncFiles(_ count: Int, source: String, outcome: String) {
+        guard count > 0 else { return }
+        CoreMetrics.Counter(label: Name.syncFiles, dimensions: [("source", source), ("outcome", outcome)]).increment(by: count)
     }
 
     /// Hands of a sync run: `new`, `existing` (already imported).

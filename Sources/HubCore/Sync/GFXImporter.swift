@@ -17,6 +17,9 @@ public struct GFXImporter: Sendable {
     public let pool: PostgresPool
     /// Files imported at once (each on its own connection).
     public var concurrency: Int
+    /// Checked before each file: true stops the import at that file boundary (`hub-sync --watch`
+    /// on SIGTERM); files not reached are left for the next run.
+    public var shouldStop: @Sendable () -> Bool = { false }
     let logger: Logger
 
     /// Creates an importer.
@@ -130,7 +133,9 @@ public struct GFXImporter: Sendable {
                         var mine: [(Int, Result<Outcome, SyncFileError>)] = []
                         while true {
                             let index = next.increment() - 1
-                            guard index < items.count else { break }
+                            // A stopping daemon ends at a file boundary: started files finish, the
+                            // rest are imported by the next run.
+                            guard index < items.count, !shouldStop() else { break }
                             mine.append((index, try await importOne(items[index], runID: runID)))
                             done(finished.increment())
                         }

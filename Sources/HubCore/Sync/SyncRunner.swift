@@ -18,6 +18,8 @@ public struct SyncRunner: Sendable {
     public var breaker = SyncCircuitBreaker()
     /// GFX files imported at once.
     public var concurrency = 4
+    /// Checked before each file of a GFX import (``GFXImporter/shouldStop``).
+    public var shouldStop: @Sendable () -> Bool = { false }
     /// Called with (phase, done, total) as work progresses.
     public var progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }
     /// Where critical sync notifications are also posted (`HUB_WEBHOOK_URL`); nil: stored and
@@ -61,6 +63,7 @@ public struct SyncRunner: Sendable {
             logger.info("gfx: \(files.count) files under \(directories.joined(separator: ", "))")
             var importer = GFXImporter(pool: pool, concurrency: concurrency, logger: logger)
             importer.concurrency = concurrency
+            importer.shouldStop = shouldStop
             let progress = self.progress
             let report = try await importer.importFiles(files, runID: runID) { done, total in progress("gfx", done, total) }
             let failed: Set<String> = report.counts.filesFailed > 0 ? Set(SyncSource.gfx.entities) : []
@@ -86,8 +89,21 @@ public struct SyncRunner: Sendable {
 
     typealias Body = @Sendable (Int64) async throws -> (SyncCounts, Set<String>, Int, [String: JSONValue])
 
-    /// Runs one source under its lock and breaker, with history, state and events.
+    /// Runs one source under its lock and breaker, with history, state and events, and counts it
+    /// in the process's metrics (files by outcome, new hands, duration).
     func run(_ source: SyncSource, body: Body) async -> SourceResult {
+        let started = ContinuousClock.now
+        let result = await runUnmeasured(source, body: body)
+        HubMetrics.syncDuration(source: source.rawValue, ContinuousClock.now - started)
+        for (outcome, count) in [("imported", result.counts.filesImported), ("unchanged", result.counts.filesUnchanged),
+                                 ("failed", result.counts.filesFailed)] {
+            HubMetrics.syncFiles(count, source: source.rawValue, outcome: outcome)
+        }
+        if source == .gfx { HubMetrics.syncHands(result.newHands, outcome: "new") }
+        return result
+    }
+
+    func runUnmeasured(_ source: SyncSource, body: Body) async -> SourceResult {
         let clock = ContinuousClock()
         let started = clock.now
         func elapsed() -> Int { Int((clock.now - started).components.seconds * 1000 + (clock.now - started).components.attoseconds / 1_000_000_000_000_000) }
