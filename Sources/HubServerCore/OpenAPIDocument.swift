@@ -83,7 +83,8 @@ enum OpenAPIDocument {
               "415": {"$ref": "#/components/responses/NotJSON"},
               "201": {"description": "submitted", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "status", "published", "instruction"], "properties": {"id": {"type": "integer"}, "status": {"type": "string"}, "published": {"type": "boolean"}, "instruction": {"$ref": "#/components/schemas/Instruction"}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "422": {"$ref": "#/components/responses/Refused"}
             }
           }
         },
@@ -260,7 +261,7 @@ enum OpenAPIDocument {
           "get": {"summary": "One cue item", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/items/{id}/trigger": {
-          "post": {"summary": "Trigger a cue: snapshot its data, bind it to the composition and queue the render (the item then follows the instruction)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "post": {"summary": "Trigger a cue: snapshot its data, bind it to the composition and queue the render (the item then follows the instruction)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}, "422": {"$ref": "#/components/responses/Refused"}}}
         },
         "/api/v1/graphics": {
           "get": {"summary": "The graphics catalog: project, units, flags and every composition with its category, slots and fields (derivation, required, default)", "responses": {"200": {"description": "the catalog", "content": {"application/json": {"schema": {"type": "object", "required": ["project", "compositions"], "properties": {"project": {"type": "string"}, "compositions": {"type": "array", "items": {"type": "object"}}}}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}
@@ -360,7 +361,7 @@ enum OpenAPIDocument {
           "Invalid": {"description": "malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "NotFound": {"description": "no such thing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Conflict": {"description": "the thing is in a state that does not allow the action (CONFLICT; the message says why and what to do)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "Refused": {"description": "the moment cannot fill the graphic: a required field has no value (REFUSED; the message names the composition, the field and the source)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          "Refused": {"description": "refused as it stands (REFUSED): the moment cannot fill the graphic — a required field has no value (the message names the composition, the field and the source) — or the data refers to media outside the media roots or allowed URL prefixes (the message names the field, the reference and what is allowed)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         },
         "schemas": {
           "GFXData": {

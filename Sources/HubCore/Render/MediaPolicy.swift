@@ -146,6 +146,16 @@ public struct MediaPolicy: Sendable, Hashable {
         return .file(try resolvePath(text))
     }
 
+    /// Why `reference` is refused, nil when it is allowed.
+    public func refusal(of reference: String) -> Refusal? {
+        do {
+            _ = try resolve(reference)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// A path: relative to the template directory, normalised, inside a root, and inside a root
     /// still once symbolic links are resolved.
     func resolvePath(_ path: String) throws(Refusal) -> String {
@@ -226,6 +236,16 @@ public struct MediaPolicy: Sendable, Hashable {
         case .null, .bool, .integer, .number:
             return nil
         }
+    }
+
+    /// Whether `value` may fill a path pattern's `{value}` (a country code or name in
+    /// `Flag/{value}.png`): letters, digits, spaces and `- . ' ( )` only, at most 64 characters,
+    /// never `..`. Anything else — a path, a URL — would make the pattern lead elsewhere.
+    public static func isPlainName(_ value: String) -> Bool {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty, text.count <= 64, !text.contains("..") else { return false }
+        let allowed = CharacterSet.letters.union(.decimalDigits).union(.nonBaseCharacters).union(CharacterSet(charactersIn: " -.'’()"))
+        return text.unicodeScalars.allSatisfy(allowed.contains)
     }
 
     // MARK: - Parsing

@@ -128,6 +128,7 @@ public struct RenderQueue: Sendable {
     ///   reported as `published == false`.
     public func submit(_ submission: RenderSubmission, actor: String) async throws -> Result {
         try submission.validate() // an invalid submission fails alone, before it joins a batch
+        try store.checkMedia(submission)
         outbox.withLock { $0.inFlight += 1 }
         defer { outbox.withLock { $0.inFlight -= 1 } }
         let submitted = try await submitter.submit((submission, actor))

@@ -11,12 +11,37 @@ import HubPostgres
 public struct RenderStore: Sendable {
     /// The database.
     public let pool: PostgresPool
+    /// Where images and clips in submitted layer data may come from; a submission referring to
+    /// anything else is refused (``HubError`` `.refused`, naming the field). nil: not checked here
+    /// (the worker still checks before it renders).
+    public let media: MediaPolicy?
 
     /// The `NOTIFY` channel that announces instructions ready to claim (the fallback's wake-up).
     public static let pendingChannel = "hub_render_pending"
 
-    /// Creates a store on `pool`.
-    public init(pool: PostgresPool) { self.pool = pool }
+    /// Creates a store on `pool`; `media` checks the media references of every submission.
+    public init(pool: PostgresPool, media: MediaPolicy? = nil) {
+        self.pool = pool
+        self.media = media
+    }
+
+    /// Refuses a submission whose layer data refers to media ``media`` does not allow.
+    /// - Throws: ``HubError`` `.refused` naming the field, the reference and what is allowed.
+    public func checkMedia(_ submission: RenderSubmission) throws {
+        try media?.check(layerData: submission.layerData)
+    }
+
+    /// ``checkMedia(_:)`` for every submission of a batch, naming the one refused.
+    func checkMedia(_ batch: [(submission: RenderSubmission, actor: String)]) throws {
+        guard media != nil else { return }
+        for (index, item) in batch.enumerated() {
+            do {
+                try checkMedia(item.submission)
+            } catch let error as HubError where batch.count > 1 {
+                throw HubError(error.code, "submission \(index + 1) of \(batch.count): \(error.message)")
+            }
+        }
+    }
 
     /// The columns every instruction read selects, in the order ``decodeInstruction(_:)`` reads.
     static let columns: PostgresQuery = """
@@ -90,6 +115,7 @@ public struct RenderStore: Sendable {
     public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
                        deletingPublished published: [Int64] = []) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
+        try checkMedia(batch)
         let (statement, hashes) = try Self.submitStatement(batch, notify: notify, deletingPublished: published)
         do {
             return try Self.decodeSubmitted(try await pool.query(statement), batch, hashes)
@@ -103,6 +129,7 @@ public struct RenderStore: Sendable {
     public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
                        on connection: PostgresConnection) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
+        try checkMedia(batch)
         let (statement, hashes) = try Self.submitStatement(batch, notify: notify)
         do {
             return try Self.decodeSubmitted(try await connection.query(statement), batch, hashes)

@@ -14,11 +14,16 @@ public final class HubClients: Sendable {
     public let database: PostgresPool
     /// The Redis client (dispatch signals and live events).
     public let redis: RedisClient
+    /// Where images and clips in render data may come from (HUB_TEMPLATE_DIR, HUB_MEDIA_ROOTS,
+    /// HUB_MEDIA_URL_PREFIXES): stores built from these clients refuse anything else.
+    public let media: MediaPolicy
 
     /// Builds the clients.
-    /// - Throws: ``HubError`` `.configuration` for a missing or malformed URL or pool size.
+    /// - Throws: ``HubError`` `.configuration` for a missing or malformed URL or pool size, or a
+    ///   media URL prefix that is not an http(s) URL.
     public init(configuration: HubConfiguration, logger: Logger = Logger(label: "hub")) throws {
         self.configuration = configuration
+        media = try MediaPolicy(configuration: configuration)
         do {
             let poolSize = try configuration.integer(.databasePoolSize, in: 1...256)
             database = PostgresPool(configuration: try PostgresConfiguration(url: try configuration.databaseURL()), maxConnections: poolSize)
@@ -33,6 +38,9 @@ public final class HubClients: Sendable {
             throw HubError(.configuration, "HUB_REDIS_URL: \(error.message)" + (error.hint.map { " — \($0)" } ?? ""))
         }
     }
+
+    /// A render store on the database that checks media references with ``media``.
+    public var renderStore: RenderStore { RenderStore(pool: database, media: media) }
 
     /// Closes every connection.
     public func shutdown() async {
