@@ -112,6 +112,7 @@ public final class HubServer: Sendable {
         addSyncRoutes(to: router)
         addCueRoutes(to: router)
         addGraphicsRoutes(to: router)
+        addHandRoutes(to: router)
         addLiveFeedRoutes(to: router)
         addDashboardPageRoutes(to: router)
         return router
