@@ -74,6 +74,7 @@ struct HubWorkerCommand: AsyncParsableCommand {
         var configuration = RenderWorkerConfiguration()
         configuration.concurrency = concurrency
         configuration.once = once
+        configuration.recordsCrashes = true
         configuration.lease = .seconds(try lease ?? settings.integer(.leaseSeconds, in: 5...3600))
         configuration.heartbeatInterval = configuration.lease / 4
         configuration.shutdownGrace = .seconds(grace)

@@ -145,6 +145,55 @@ import Testing
         await pool.close()
     }
 
+    /// Only a crash of the worker counts against the job it held: a worker whose own code raises
+    /// a fatal signal (here SIGSEGV; a Swift trap is SIGILL) notes it, the next worker started on
+    /// the machine reports it, and the job's crash count rises with a `worker_crashed` entry naming
+    /// the signal. A worker killed from outside (SIGKILL) leaves nothing to count.
+    @Test func aCrashOfTheWorkerCountsAgainstItsJobAndAKillFromOutsideDoesNot() async throws {
+        let (env, pool) = try await prepare()
+        let render = try script("echo 'progress: 1/2'\nexec sleep 300\n")
+        let output = NSTemporaryDirectory() + "hub-crash-\(UUID())"
+        let arguments = ["--backend", "command", "--command", render, "--output-dir", output]
+        @Sendable func processing() async -> Int { await count(pool, "SELECT count(*) FROM render_instructions WHERE status = 'processing'") }
+
+        try await pool.query("""
+            INSERT INTO render_instructions (template_name, output_settings, data_hash) VALUES ('crashes', '{"format":"png"}', repeat('1', 64))
+            """)
+        // (Without Swift's backtracer, which symbolicates the debug binary for tens of seconds on a
+        // busy machine: the record is written before it would run either way.)
+        let crashing = try ChaosTests.Worker(arguments, environment: env.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 })
+        try await waitUntil("the first worker to claim", timeout: 60) { await processing() == 1 }
+        crashing.signal(SIGSEGV)
+        try await waitUntil("the crashed worker to end", timeout: 30) { !crashing.process.isRunning }
+        #expect(crashing.process.terminationReason == .uncaughtSignal, "the signal took its course after the record: \(crashing.output.suffix(500))")
+        #expect(crashing.process.terminationStatus == SIGSEGV)
+
+        try await pool.query("""
+            INSERT INTO render_instructions (template_name, output_settings, data_hash) VALUES ('killed', '{"format":"png"}', repeat('2', 64))
+            """)
+        let killed = try ChaosTests.Worker(arguments, environment: env)
+        try await waitUntil("the second worker to claim", timeout: 60) { await processing() == 2 }
+        killed.signal(SIGKILL)
+        try await waitUntil("the killed worker to end", timeout: 30) { !killed.process.isRunning }
+
+        // Another start on the machine: nothing more to report.
+        let next = try ChaosTests.Worker(arguments + ["--once"], environment: env)
+        try await waitUntil("the next worker to start and exit", timeout: 60) { !next.process.isRunning }
+        let rows = try await pool.query("""
+            SELECT i.template_name, i.crash_count,
+                   (SELECT string_agg(t.details->>'signal', ',') FROM render_timeline t WHERE t.instruction_id = i.id AND t.event = 'worker_crashed')
+            FROM render_instructions i ORDER BY i.id
+            """)
+        let counts = try rows.map { "\(try $0.decode(String.self, at: 0)): \(try $0.decode(Int.self, at: 1)) \(try $0.decode(String?.self, at: 2) ?? "-")" }
+        #expect(counts == ["crashes: 1 \(SIGSEGV)", "killed: 0 -"], "\(next.output)")
+        // (The worker started after the crash — the one then killed — reported it at its start.)
+        #expect(killed.output.contains("crashed with signal \(SIGSEGV)"), "the worker that reported it says so: \(killed.output)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: output + "/.hub-worker")) ?? []
+        #expect(left.filter { $0.hasPrefix("crash-") }.isEmpty, "the crash record was reported and removed: \(left)")
+        try await assertRenderInvariants(pool, outputDirectories: [URL(fileURLWithPath: output)])
+        await pool.close()
+    }
+
     /// Field `n` (1-based) of /proc/PID/stat.
     static func statField(_ pid: Int32, _ n: Int) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

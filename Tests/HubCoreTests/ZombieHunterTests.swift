@@ -67,14 +67,48 @@ import Testing
         try await assertRenderInvariants(pool)
     }
 
+    func crashCount(_ id: Int64) async throws -> Int {
+        try await pool.query("SELECT crash_count FROM render_instructions WHERE id = \(id)")[0].decode(Int.self, at: 0)
+    }
+
+    /// Workers killed from outside (SIGKILL), frozen or cut off from the database lose their
+    /// leases whatever they render: an expiry is no evidence against the job. With the default
+    /// limits (quarantine after 3 crashes, 3 retries), five lost leases in a row leave the job
+    /// pending with nothing counted — found by the chaos test at real settings, where a job that
+    /// happened to sit on three SIGKILLed workers was quarantined as "killed its worker 3 times".
+    @Test func lostLeasesCountNeitherARetryNorACrash() async throws {
+        let job = try await queue.submit(RenderSubmission(templateName: "unlucky"), actor: "test").instruction
+        for round in 1...5 {
+            _ = try #require(try await queue.store.claim(job.id, worker: "killed-\(round)-0", lease: .seconds(30)))
+            try await expireLease(job.id)
+            let report = try await hunter(quarantineAfter: 3).pass(actor: "hunter", force: true)
+            #expect(report.reaped.map(\.status) == [.pending], "round \(round): back in line")
+            #expect(report.reaped.map(\.quarantined) == [false])
+        }
+        let now = try await queue.store.instruction(job.id)
+        #expect(now.status == .pending)
+        #expect(now.retryCount == 0, "a lost lease is not a retry")
+        #expect(try await crashCount(job.id) == 0, "a lost lease is not a crash")
+        let events = try await queue.store.timeline(job.id).map(\.event)
+        #expect(events.filter { $0 == "lease_expired" }.count == 5)
+        #expect(!events.contains("quarantined"))
+        try await assertRenderInvariants(pool)
+    }
+
+    /// A job that crashes its worker (the worker's own code raised a fatal signal and the next
+    /// worker on the machine reported it) is quarantined at the limit, with the evidence.
     @Test func anInstructionThatKillsItsWorkerIsQuarantinedWithTheEvidence() async throws {
         let job = try await queue.submit(RenderSubmission(templateName: "poison", maxRetries: 10), actor: "test").instruction
         // The first worker process registered and then went silent; the second never registered.
         try await ServiceRegistry(pool: pool).heartbeat(id: "hub-worker:render-a-101", kind: "hub-worker", mode: "redis")
         try await pool.query("UPDATE service_registry SET last_heartbeat = now() - interval '5 minutes' WHERE id = 'hub-worker:render-a-101'")
-        for (round, worker) in ["render-a-101-0", "render-b-202-1"].enumerated() {
-            let claim = try #require(try await queue.store.claim(job.id, worker: worker, lease: .seconds(30)))
+        for (round, process) in ["render-a-101", "render-b-202"].enumerated() {
+            let claim = try #require(try await queue.store.claim(job.id, worker: "\(process)-\(round)", lease: .seconds(30)))
             try await queue.store.heartbeat(claim, lease: .seconds(30), frame: 40 + round, totalFrames: 90)
+            // The crashed process's successor reports the crash before the lease expires.
+            let counted = try await queue.store.recordWorkerCrash(process: process, signal: 4, actor: "hub-worker:next", quarantineAfter: 2)
+            #expect(counted.map(\.id) == [job.id])
+            #expect(counted.map(\.status) == [.processing], "the hunter takes it back when its lease expires")
             try await expireLease(job.id)
             let report = try await hunter(quarantineAfter: 2).pass(actor: "hunter", force: true)
             #expect(report.reaped.map(\.quarantined) == [round == 1])
@@ -82,11 +116,11 @@ import Testing
         let failed = try await queue.store.instruction(job.id)
         #expect(failed.status == .failed)
         let message = try #require(failed.errorMessage)
-        #expect(message.hasPrefix("quarantined: killed its worker 2 times"))
+        #expect(message.hasPrefix("quarantined: killed its worker 2 times"), "\(message)")
         #expect(message.contains("render-b-202-1 (process unregistered)"))
         #expect(message.contains("at frame 41/90"))
-        #expect(message.contains("before: render-a-101-0"))
-        #expect(failed.retryCount == 1, "the quarantine stopped it long before its 10 retries")
+        #expect(message.contains("crashes: render-a-101-0 (signal 4), render-b-202-1 (signal 4)"), "\(message)")
+        #expect(failed.retryCount == 0, "the quarantine stopped it long before its 10 retries")
         let events = try await queue.store.timeline(job.id).map(\.event)
         #expect(events.suffix(2) == ["lease_expired", "quarantined"])
         let first = try await pool.query("""
@@ -97,6 +131,32 @@ import Testing
         #expect(attempts.map(\.workerID) == ["render-a-101-0", "render-b-202-1"], "jobs show names each attempt's worker")
         #expect(attempts.map(\.outcome) == ["lease_expired", "quarantined"])
         #expect(attempts.map(\.lastProgress) == ["40/90", "41/90"])
+        try await assertRenderInvariants(pool)
+    }
+
+    /// A crash reported after the hunter took the job back (the crashed worker's machine restarted
+    /// its worker late) still counts, once, and quarantines a pending job at the limit at once.
+    @Test func aCrashReportedAfterTheReapCountsOnceAndQuarantinesAtTheLimit() async throws {
+        let job = try await queue.submit(RenderSubmission(templateName: "late"), actor: "test").instruction
+        for (round, process) in ["render-c-301", "render-d-402"].enumerated() {
+            _ = try #require(try await queue.store.claim(job.id, worker: "\(process)-0", lease: .seconds(30)))
+            try await expireLease(job.id)
+            #expect(try await hunter(quarantineAfter: 2).pass(actor: "hunter", force: true).reaped.map(\.status) == [.pending])
+            let counted = try await queue.store.recordWorkerCrash(process: process, signal: 11, actor: "hub-worker:next", quarantineAfter: 2)
+            #expect(counted.map(\.crashCount) == [round + 1])
+            #expect(counted.map(\.status) == [round == 0 ? .pending : .failed])
+            #expect(counted.map(\.quarantined) == [round == 1])
+            let again = try await queue.store.recordWorkerCrash(process: process, signal: 11, actor: "hub-worker:next", quarantineAfter: 2)
+            #expect(again.isEmpty, "the same crash reported twice counts once")
+        }
+        let failed = try await queue.store.instruction(job.id)
+        #expect(failed.status == .failed)
+        #expect(failed.errorMessage?.hasPrefix("quarantined: killed its worker 2 times (last: worker render-d-402-0 crashed with signal 11; crashes before: render-c-301-0 (signal 11))") == true,
+                "\(failed.errorMessage ?? "")")
+        let events = try await queue.store.timeline(job.id).map(\.event)
+        #expect(events.suffix(2) == ["worker_crashed", "quarantined"])
+        // A process that held nothing counts nothing; one whose name only starts alike is another process.
+        #expect(try await queue.store.recordWorkerCrash(process: "render-c-30", signal: 11, actor: "x").isEmpty)
         try await assertRenderInvariants(pool)
     }
 

@@ -28,4 +28,12 @@ int hub_wait(pid_t pid);
 /// process does not exist (or is not Linux).
 unsigned long long hub_process_start_time(pid_t pid);
 
+/// Makes this process note its own crash: when it gets SIGSEGV, SIGBUS, SIGILL (a Swift trap),
+/// SIGTRAP, SIGFPE or SIGABRT, a handler writes `text` and then `signal=N` and a newline to `path`
+/// (created or truncated, mode 0644; only async-signal-safe calls) and lets the signal take its
+/// course: the handler that was installed before (Swift's backtracer) or the default action. A kill
+/// from outside (SIGKILL, SIGTERM) leaves no record. Both strings are copied; call it once.
+/// Returns 0, or -1 with errno set (a string too long, or sigaction failed).
+int hub_record_crashes(const char *path, const char *text);
+
 #endif

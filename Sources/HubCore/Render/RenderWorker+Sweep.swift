@@ -102,7 +102,8 @@ extension RenderWorker {
     /// whose completion the database recorded (the worker died between the commit and the rename)
     /// is moved to its final name, any other is removed. Files of other machines (a shared output
     /// directory) and of live workers are left alone; with the database unreachable the temporary
-    /// outputs wait for the next start.
+    /// outputs wait for the next start. Then reports the crashes dead worker processes noted
+    /// (``reportCrashes()``) and arms this process's own crash record.
     func sweepLeftovers() async {
         let files = FileManager.default
         try? files.createDirectory(at: runtimeDirectory, withIntermediateDirectories: true)
@@ -154,6 +155,9 @@ extension RenderWorker {
                 logger.notice("removed the abandoned temporary output \(name)")
             }
         }
+        // Crashes noted by dead worker processes count against what they held; this process notes its own.
+        await reportCrashes()
+        if configuration.recordsCrashes { recordOwnCrashes() }
     }
 }
 

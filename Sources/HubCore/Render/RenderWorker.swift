@@ -42,6 +42,11 @@ public struct RenderWorkerConfiguration: Sendable {
     public var consumerPrefix: String = HubInstance.id
     /// Exit when no instruction is due instead of waiting for more (`hub-worker --once`).
     public var once = false
+    /// Whether this process notes its own crash (a fatal signal its code raises) in the output
+    /// directory, for the next worker started there to count against the instructions it held
+    /// (RenderWorker+Crashes.swift). The handler is process-wide: `hub-worker` sets it; tests that
+    /// run workers inside their own process leave it off.
+    public var recordsCrashes = false
     /// How often the worker takes back instructions whose lease expired (the Zombie Hunter's
     /// lease rule; every worker runs it, one acts at a time).
     public var hunterInterval: Duration = .seconds(30)
