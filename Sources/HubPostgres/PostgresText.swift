@@ -29,10 +29,21 @@ enum PostgresText {
 
     // MARK: Timestamps
 
-    /// `2024-01-02 03:04:05.123456+00` in UTC with microseconds.
+    /// 4714-11-24 00:00:00 BC (proleptic Gregorian), PostgreSQL's earliest timestamp, in seconds since 1970.
+    static let earliestTimestamp: Double = -210_866_803_200
+    /// Year 290,000 or so: the latest date whose microseconds since 1970 fit an Int64.
+    static let latestTimestamp: Double = 9_000_000_000_000
+
+    /// `2024-01-02 03:04:05.123456+00` in UTC with microseconds. Never traps: a date before
+    /// PostgreSQL's first (4713 BC) is `-infinity`, one after year 290,000 (beyond what Int64
+    /// microseconds since 1970 hold) is `infinity`, so a cutoff a billion years back from outside
+    /// input compares as "any time" instead of killing the process; NaN is sent as `NaN`, which
+    /// PostgreSQL refuses (SQLSTATE 22007).
     static func formatTimestamp(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
-        if interval.isInfinite { return interval > 0 ? "infinity" : "-infinity" }
+        if interval.isNaN { return "NaN" }
+        if interval < earliestTimestamp { return "-infinity" }
+        if interval > latestTimestamp { return "infinity" }
         let micros = Int64((interval * 1_000_000).rounded())
         var seconds = micros / 1_000_000
         var fraction = micros % 1_000_000

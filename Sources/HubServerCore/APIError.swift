@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HubCore
+import HubPostgres
 import Hummingbird
 import Logging
 
@@ -65,6 +66,17 @@ public struct APIError: HTTPResponseError, Sendable {
                 return APIError(.serviceUnavailable, code: "SCHEMA_MISMATCH", error.message)
             default: return APIError(.serviceUnavailable, code: "SERVICE_UNAVAILABLE", error.message)
             }
+        case let error as PostgresError where error.code == .invalidParameter:
+            // A value libpq refuses to send (text with a NUL byte, which PostgreSQL text cannot
+            // hold) can only have come from the request: the client's mistake, not an outage.
+            return APIError(.badRequest, code: "VALIDATION_ERROR",
+                            "a value in the request contains a NUL byte (\\u0000), which the hub cannot store: remove it")
+        case let error as PostgresError where error.code == .server && error.sqlState?.hasPrefix("22") == true:
+            // SQLSTATE class 22, data exception: a value out of its column's range, malformed or
+            // too long (22003 "integer out of range", 22007, 22008, 22P02 …). The statements bind
+            // the request's values, so it is the request's mistake.
+            return APIError(.badRequest, code: "VALIDATION_ERROR",
+                            "a value in the request does not fit what the hub stores: \(error.message)")
         case let error as HTTPError:
             let message = error.body ?? error.status.reasonPhrase
             return APIError(error.status, code: code(for: error.status), message, headers: error.headers)
@@ -98,14 +110,29 @@ public struct APIError: HTTPResponseError, Sendable {
 }
 
 /// Turns every error thrown below it into an ``APIError`` response, and logs server faults.
+///
+/// The router's own 404 for a path it knows under other methods becomes 405
+/// `METHOD_NOT_ALLOWED` with `Allow` listing them (``RouteMethods``).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
+
+    /// The registered routes' methods; nil answers the router's 404 as it is.
+    var routes: RouteMethods?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = APIError.from(error)
+            var apiError = APIError.from(error)
+            if let routes, let routerError = error as? HTTPError, routerError.status == .notFound {
+                let allowed = routes.allowed(for: request.uri.path)
+                if !allowed.isEmpty, !allowed.contains(request.method.rawValue) {
+                    apiError = APIError(.methodNotAllowed, code: "METHOD_NOT_ALLOWED",
+                                        "\(request.method) is not allowed on \(request.uri.path): use \(allowed.joined(separator: " or "))",
+                                        details: ["allow": .array(allowed.map { .string($0) })],
+                                        headers: [.allow: allowed.joined(separator: ", ")])
+                }
+            }
             if apiError.status.code >= 500 {
                 context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
             }

@@ -62,22 +62,31 @@ struct AuthMiddleware: RouterMiddleware {
         case missing
     }
 
+    /// Checks every credential the request carries — an `X-API-Key`, Basic Auth, a Bearer token,
+    /// `?token=` on the live feed — and accepts the request if any of them is valid: a client that
+    /// holds a right credential is never refused because it also sent a wrong one (schemathesis
+    /// sends its Basic credentials beside a made-up API key). Only a request whose every
+    /// credential is wrong is rejected (and counted).
     func authenticate(_ request: Request) -> Outcome {
+        var presented = false
         if let key = request.headers[Self.apiKeyField] {
-            return credentials.apiKeyIndex(key).map { .accepted("api-key:\($0)") } ?? .rejected
+            presented = true
+            if let index = credentials.apiKeyIndex(key) { return .accepted("api-key:\(index)") }
         }
         if let basic = request.headers.basic {
-            return credentials.acceptsBasic(username: basic.username, password: basic.password)
-                ? .accepted("user:\(basic.username)") : .rejected
-        }
-        if let bearer = request.headers.bearer {
-            return tokens.verify(bearer.token).map { .accepted("session:\($0)") } ?? .rejected
+            presented = true
+            if credentials.acceptsBasic(username: basic.username, password: basic.password) { return .accepted("user:\(basic.username)") }
+        } else if let bearer = request.headers.bearer {
+            presented = true
+            if let principal = tokens.verify(bearer.token) { return .accepted("session:\(principal)") }
+        } else if request.headers[.authorization] != nil {
+            presented = true
         }
         if request.uri.path == tokenQueryPath, let token = request.uri.queryParameters["token"] {
-            return tokens.verify(String(token)).map { .accepted("session:\($0)") } ?? .rejected
+            presented = true
+            if let principal = tokens.verify(String(token)) { return .accepted("session:\(principal)") }
         }
-        if request.headers[.authorization] != nil { return .rejected }
-        return .missing
+        return presented ? .rejected : .missing
     }
 
     /// The Basic Auth challenge.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HubCore
 import Hummingbird
 import HummingbirdWebSocket
@@ -11,9 +12,16 @@ extension HubServer {
     /// may change them later by sending `{"channels":[…]}` (`null` for all). The first message is
     /// `{"type":"hello","channels":[…],"buffer":N}`; then one message per event:
     /// `{"channel","type","data","timestamp","source","correlation_id"}`.
+    ///
+    /// A plain GET (no `Upgrade: websocket`) is answered 426 `UPGRADE_REQUIRED`.
     func addLiveFeedRoutes(to router: Router<HubRequestContext>) {
-        router.ws("/ws/dashboard") { _, _ in
-            .upgrade([:])
+        router.ws("/ws/dashboard") { request, _ in
+            guard Self.asksForWebSocket(request.headers) else {
+                throw APIError(.upgradeRequired, code: "UPGRADE_REQUIRED",
+                               "/ws/dashboard is a WebSocket: open it with a WebSocket client (Upgrade: websocket)",
+                               headers: [.upgrade: "websocket", .connection: "Upgrade"])
+            }
+            return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let requested = context.request.uri.queryParameters["channels"].map { text in
                 Set(text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
@@ -43,6 +51,13 @@ extension HubServer {
                 _ = try await group.next()
                 group.cancelAll()
             }
+        }
+    }
+
+    /// Whether the request asks to switch to the WebSocket protocol (`Upgrade: websocket`).
+    static func asksForWebSocket(_ headers: HTTPFields) -> Bool {
+        headers[values: .upgrade].contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "websocket" }
         }
     }
 

@@ -100,7 +100,8 @@ public final class HubServer: Sendable {
     /// area adds its `add…Routes` call here, after the middlewares.
     public func buildRouter() -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
+        let routeMethods = RouteMethods()
+        router.add(middleware: ErrorMiddleware(routes: routeMethods))
         router.add(middleware: AuthMiddleware(credentials: settings.credentials, tokens: tokens, throttle: throttle,
                                               publicPaths: Self.publicPaths, tokenQueryPath: "/ws/dashboard"))
         router.add(middleware: RequestOriginMiddleware(webSocketPath: "/ws/dashboard"))
@@ -115,6 +116,7 @@ public final class HubServer: Sendable {
         addHandRoutes(to: router)
         addLiveFeedRoutes(to: router)
         addDashboardPageRoutes(to: router)
+        routeMethods.load(router.routes)
         return router
     }
 
