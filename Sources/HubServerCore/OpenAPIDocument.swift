@@ -28,7 +28,7 @@ enum OpenAPIDocument {
             "summary": "The health check with each dependency's address (passwords redacted), version or error text and latency, and hub-server's version",
             "responses": {
               "200": {"description": "healthy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HealthDetails"}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "503": {"description": "a dependency is down", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HealthDetails"}}}}
             }
           }
@@ -39,8 +39,8 @@ enum OpenAPIDocument {
             "parameters": [{"name": "window_hours", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 168, "default": 24}}],
             "responses": {
               "200": {"description": "snapshot", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Dashboard"}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
-              "429": {"$ref": "#/components/responses/Throttled"}
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         },
@@ -49,7 +49,7 @@ enum OpenAPIDocument {
             "summary": "Prometheus metrics: queue depth, renders by status, dispatch latency histogram, live feed counters",
             "responses": {
               "200": {"description": "Prometheus text format 0.0.4", "content": {"text/plain": {"schema": {"type": "string"}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         },
@@ -58,7 +58,7 @@ enum OpenAPIDocument {
             "summary": "This document",
             "responses": {
               "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         },
@@ -72,7 +72,7 @@ enum OpenAPIDocument {
             "responses": {
               "200": {"description": "instructions", "content": {"application/json": {"schema": {"type": "object", "properties": {"instructions": {"type": "array", "items": {"$ref": "#/components/schemas/Instruction"}}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           },
           "post": {
@@ -83,7 +83,7 @@ enum OpenAPIDocument {
               "415": {"$ref": "#/components/responses/NotJSON"},
               "201": {"description": "submitted", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "status", "published", "instruction"], "properties": {"id": {"type": "integer"}, "status": {"type": "string"}, "published": {"type": "boolean"}, "instruction": {"$ref": "#/components/schemas/Instruction"}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "422": {"$ref": "#/components/responses/Refused"}
             }
           }
@@ -94,7 +94,8 @@ enum OpenAPIDocument {
             "parameters": [{"$ref": "#/components/parameters/id"}],
             "responses": {
               "200": {"description": "the instruction", "content": {"application/json": {"schema": {"type": "object", "properties": {"instruction": {"$ref": "#/components/schemas/Instruction"}, "timeline": {"type": "array", "items": {"type": "object"}}}}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "404": {"$ref": "#/components/responses/NotFound"}
             }
           }
@@ -105,7 +106,8 @@ enum OpenAPIDocument {
             "parameters": [{"$ref": "#/components/parameters/id"}],
             "responses": {
               "200": {"description": "outputs", "content": {"application/json": {"schema": {"type": "object", "properties": {"instruction_id": {"type": "integer"}, "status": {"type": "string"}, "output": {"type": ["object", "null"]}, "attempts": {"type": "array", "items": {"type": "object"}}}}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "404": {"$ref": "#/components/responses/NotFound"}
             }
           }
@@ -116,7 +118,8 @@ enum OpenAPIDocument {
             "parameters": [{"$ref": "#/components/parameters/id"}],
             "responses": {
               "200": {"description": "the output file", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}, "video/mp4": {"schema": {"type": "string", "format": "binary"}}, "video/quicktime": {"schema": {"type": "string", "format": "binary"}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "404": {"$ref": "#/components/responses/NotFound"}
             }
           }
@@ -130,7 +133,7 @@ enum OpenAPIDocument {
               "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "retried", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InstructionResponse"}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "404": {"$ref": "#/components/responses/NotFound"},
               "409": {"$ref": "#/components/responses/Conflict"}
             }
@@ -145,20 +148,20 @@ enum OpenAPIDocument {
               "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "matched and (unless dry_run) retried", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkRetryResult"}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         },
         "/api/actions/change-priority": {
           "post": {
             "summary": "Change the priority of an unfinished instruction: 1 (highest) … 10 (lowest)",
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["id", "priority"], "properties": {"id": {"type": "integer", "minimum": 1}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}, "reason": {"type": "string"}}}}}},
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["id", "priority"], "properties": {"id": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}, "reason": {"type": "string"}}}}}},
             "responses": {
               "403": {"$ref": "#/components/responses/ForbiddenOrigin"},
               "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InstructionResponse"}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "404": {"$ref": "#/components/responses/NotFound"},
               "409": {"$ref": "#/components/responses/Conflict"}
             }
@@ -173,7 +176,7 @@ enum OpenAPIDocument {
               "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "cancelled (or stopping)", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "previous_status", "stopping", "instruction"], "properties": {"id": {"type": "integer"}, "previous_status": {"type": "string"}, "stopping": {"type": "boolean"}, "instruction": {"$ref": "#/components/schemas/Instruction"}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "404": {"$ref": "#/components/responses/NotFound"},
               "409": {"$ref": "#/components/responses/Conflict"}
             }
@@ -189,7 +192,7 @@ enum OpenAPIDocument {
             "responses": {
               "200": {"description": "events", "content": {"application/json": {"schema": {"type": "object", "properties": {"events": {"type": "array", "items": {"$ref": "#/components/schemas/MonitorEvent"}}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         },
@@ -203,7 +206,7 @@ enum OpenAPIDocument {
               "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "resolved", "content": {"application/json": {"schema": {"type": "object", "properties": {"event": {"$ref": "#/components/schemas/MonitorEvent"}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "404": {"$ref": "#/components/responses/NotFound"},
               "409": {"$ref": "#/components/responses/Conflict"}
             }
@@ -219,7 +222,7 @@ enum OpenAPIDocument {
             "responses": {
               "200": {"description": "events", "content": {"application/json": {"schema": {"type": "object", "properties": {"events": {"type": "array", "items": {"$ref": "#/components/schemas/WSOPEvent"}}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         },
@@ -229,66 +232,73 @@ enum OpenAPIDocument {
             "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
             "responses": {
               "200": {"description": "the event", "content": {"application/json": {"schema": {"type": "object", "required": ["event", "players"], "properties": {"event": {"$ref": "#/components/schemas/WSOPEvent"}, "players": {"type": "array", "items": {"type": "object", "properties": {"player_id": {"type": "integer"}, "player_key": {"type": "string"}, "name": {"type": "string"}, "country": {"type": ["string", "null"]}, "chips": {"type": "integer"}, "eliminated": {"type": "boolean"}, "table": {"type": ["string", "null"]}, "seat": {"type": ["integer", "null"]}, "recorded_at": {"type": "string"}}}}}}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "404": {"$ref": "#/components/responses/NotFound"}
             }
           }
         },
         "/api/v1/players": {
-          "get": {"summary": "Unified players by name (SPEC §5 merge priority; *_source says where each field came from)", "parameters": [{"name": "search", "in": "query", "schema": {"type": "string"}, "description": "part of a name; case, spacing and accents ignored"}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}}}
+          "get": {"summary": "Unified players by name (SPEC §5 merge priority; *_source says where each field came from)", "parameters": [{"name": "search", "in": "query", "schema": {"type": "string"}, "description": "part of a name; case, spacing and accents ignored"}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}}}
         },
         "/api/v1/players/{ref}": {
-          "get": {"summary": "One player with every source's value and every override", "parameters": [{"name": "ref", "in": "path", "required": true, "schema": {"type": "string"}, "description": "wsop:ID, gfx:ID, a WSOP+ player id (P-1001) or a name that matches one player"}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
+          "get": {"summary": "One player with every source's value and every override", "parameters": [{"name": "ref", "in": "path", "required": true, "schema": {"type": "string"}, "description": "wsop:ID, gfx:ID, a WSOP+ player id (P-1001) or a name that matches one player"}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/players/{ref}/overrides": {
-          "post": {"summary": "Override a field (name, name_korean, country_code, bio, notable_wins) for a window", "parameters": [{"name": "ref", "in": "path", "required": true, "schema": {"type": "string"}, "description": "wsop:ID, gfx:ID, a WSOP+ player id (P-1001) or a name that matches one player"}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["field", "value"], "properties": {"field": {"type": "string", "enum": ["name", "name_korean", "country_code", "bio", "notable_wins"]}, "value": {"type": "string"}, "valid_from": {"type": "string", "format": "date-time"}, "valid_until": {"type": "string", "format": "date-time"}, "reason": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
+          "post": {"summary": "Override a field (name, name_korean, country_code, bio, notable_wins) for a window", "parameters": [{"name": "ref", "in": "path", "required": true, "schema": {"type": "string"}, "description": "wsop:ID, gfx:ID, a WSOP+ player id (P-1001) or a name that matches one player"}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["field", "value"], "properties": {"field": {"type": "string", "enum": ["name", "name_korean", "country_code", "bio", "notable_wins"]}, "value": {"type": "string"}, "valid_from": {"type": "string", "format": "date-time"}, "valid_until": {"type": "string", "format": "date-time"}, "reason": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
+        },
+        "/api/v1/hands": {
+          "get": {"summary": "Hands imported from the feature tables, newest first, with players, cards, actions and grade; pages by next_cursor", "parameters": [{"name": "game", "in": "query", "schema": {"type": "integer"}, "description": "the PokerGFX GameID"}, {"name": "table", "in": "query", "schema": {"type": "string"}}, {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}}, {"name": "before", "in": "query", "schema": {"type": "string", "format": "date-time"}}, {"name": "premium", "in": "query", "schema": {"type": "boolean"}}, {"name": "broadcast_worthy", "in": "query", "schema": {"type": "boolean"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}, {"name": "cursor", "in": "query", "schema": {"type": "string"}}], "responses": {"200": {"description": "a page of hands", "content": {"application/json": {"schema": {"type": "object", "required": ["hands"], "properties": {"hands": {"type": "array", "items": {"type": "object"}}, "next_cursor": {"type": "string"}}}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}}}
+        },
+        "/api/v1/hands/{id}": {
+          "get": {"summary": "One hand with its players, cards, actions and grade", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/sessions": {
-          "get": {"summary": "Broadcast sessions, newest first", "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}}},
-          "post": {"summary": "Create a broadcast session (optionally for a WSOP+ event)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "event": {"type": "string", "description": "WSOP+ event id of the exports"}, "table": {"type": "string"}, "scheduled_at": {"type": "string", "format": "date-time"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
+          "get": {"summary": "Broadcast sessions, newest first", "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}}},
+          "post": {"summary": "Create a broadcast session (optionally for a WSOP+ event)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}, "event": {"type": "string", "description": "WSOP+ event id of the exports"}, "table": {"type": "string"}, "scheduled_at": {"type": "string", "format": "date-time"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/sessions/{id}": {
-          "get": {"summary": "One session with its cue sheets", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
+          "get": {"summary": "One session with its cue sheets", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/sessions/{id}/sheets": {
-          "post": {"summary": "Add a cue sheet to a session", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "post": {"summary": "Add a cue sheet to a session", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
         },
         "/api/v1/sheets/{id}/items": {
-          "get": {"summary": "The cues of a sheet in order, with state and instruction", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}},
-          "post": {"summary": "Add a cue from a template", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["template"], "properties": {"template": {"type": "string"}, "number": {"type": "integer", "minimum": 1}, "title": {"type": "string"}, "data": {"type": "object", "description": "top, players, player, subtitle, fields, rows (by cue type)"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "get": {"summary": "The cues of a sheet in order, with state and instruction", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}},
+          "post": {"summary": "Add a cue from a template", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["template"], "properties": {"template": {"type": "string", "minLength": 1}, "number": {"type": "integer", "minimum": 1, "maximum": 2147483647}, "title": {"type": "string"}, "data": {"type": "object", "description": "top, players, player, subtitle, fields, rows (by cue type)"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
         },
         "/api/v1/items/{id}": {
-          "get": {"summary": "One cue item", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
+          "get": {"summary": "One cue item", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/items/{id}/trigger": {
-          "post": {"summary": "Trigger a cue: snapshot its data, bind it to the composition and queue the render (the item then follows the instruction)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}, "422": {"$ref": "#/components/responses/Refused"}}}
+          "post": {"summary": "Trigger a cue: snapshot its data, bind it to the composition and queue the render (the item then follows the instruction)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "400": {"$ref": "#/components/responses/Invalid"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}, "422": {"$ref": "#/components/responses/Refused"}}}
         },
         "/api/v1/graphics": {
-          "get": {"summary": "The graphics catalog: project, units, flags and every composition with its category, slots and fields (derivation, required, default)", "responses": {"200": {"description": "the catalog", "content": {"application/json": {"schema": {"type": "object", "required": ["project", "compositions"], "properties": {"project": {"type": "string"}, "compositions": {"type": "array", "items": {"type": "object"}}}}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}
+          "get": {"summary": "The graphics catalog: project, units, flags and every composition with its category, slots and fields (derivation, required, default)", "responses": {"200": {"description": "the catalog", "content": {"application/json": {"schema": {"type": "object", "required": ["project", "compositions"], "properties": {"project": {"type": "string"}, "compositions": {"type": "array", "items": {"type": "object"}}}}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "404": {"$ref": "#/components/responses/NotFound"}}}
         },
         "/api/v1/graphics/sheet": {
-          "get": {"summary": "Contact sheet: every composition of one moment drawn by the preview backend, as one PNG", "parameters": [{"name": "game", "in": "query", "required": true, "schema": {"type": "integer"}, "description": "the PokerGFX session id (GameID= of the export's file name)"}, {"name": "hand", "in": "query", "schema": {"type": "integer"}, "description": "the hand number (default: the latest hand)"}, {"name": "player", "in": "query", "schema": {"type": "string"}, "description": "the player graphics' player: a name or seat:N (default: the chip leader)"}], "responses": {"200": {"description": "the sheet", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "503": {"description": "ffmpeg is missing or failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
+          "get": {"summary": "Contact sheet: every composition of one moment drawn by the preview backend, as one PNG", "parameters": [{"name": "game", "in": "query", "required": true, "schema": {"type": "integer"}, "description": "the PokerGFX session id (GameID= of the export's file name)"}, {"name": "hand", "in": "query", "schema": {"type": "integer"}, "description": "the hand number (default: the latest hand)"}, {"name": "player", "in": "query", "schema": {"type": "string"}, "description": "the player graphics' player: a name or seat:N (default: the chip leader)"}], "responses": {"200": {"description": "the sheet", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "404": {"$ref": "#/components/responses/NotFound"}, "503": {"description": "ffmpeg is missing or failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
         },
         "/api/v1/graphics/{composition}/data": {
-          "get": {"summary": "The gfx_data v3 document of a catalog composition for a moment (a PokerGFX session and hand)", "parameters": [{"name": "composition", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the catalog's composition name, percent-encoded (_MAIN%20Mini%20Chip%20Count)"}, {"name": "game", "in": "query", "required": true, "schema": {"type": "integer"}, "description": "the PokerGFX session id (GameID= of the export's file name)"}, {"name": "hand", "in": "query", "schema": {"type": "integer"}, "description": "the hand number (default: the latest hand)"}, {"name": "player", "in": "query", "schema": {"type": "string"}, "description": "a name or seat:N"}, {"name": "start_rank", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000}}], "responses": {"200": {"description": "the v3 document", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GFXData"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "422": {"$ref": "#/components/responses/Refused"}}}
+          "get": {"summary": "The gfx_data v3 document of a catalog composition for a moment (a PokerGFX session and hand)", "parameters": [{"name": "composition", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the catalog's composition name, percent-encoded (_MAIN%20Mini%20Chip%20Count)"}, {"name": "game", "in": "query", "required": true, "schema": {"type": "integer"}, "description": "the PokerGFX session id (GameID= of the export's file name)"}, {"name": "hand", "in": "query", "schema": {"type": "integer"}, "description": "the hand number (default: the latest hand)"}, {"name": "player", "in": "query", "schema": {"type": "string"}, "description": "a name or seat:N"}, {"name": "start_rank", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000}}], "responses": {"200": {"description": "the v3 document", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GFXData"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "404": {"$ref": "#/components/responses/NotFound"}, "422": {"$ref": "#/components/responses/Refused"}}}
         },
         "/api/v1/graphics/{composition}/render": {
-          "post": {"summary": "Queue a render instruction carrying the composition's v3 document for a moment (template: the catalog's AE project)", "parameters": [{"name": "composition", "in": "path", "required": true, "schema": {"type": "string"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["game"], "properties": {"game": {"type": "integer"}, "hand": {"type": "integer"}, "player": {"type": "string"}, "start_rank": {"type": "integer", "minimum": 1, "maximum": 100000}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "queued", "content": {"application/json": {"schema": {"type": "object", "required": ["instruction_id", "published", "template", "document"], "properties": {"instruction_id": {"type": "integer"}, "published": {"type": "boolean"}, "template": {"type": "string"}, "document": {"$ref": "#/components/schemas/GFXData"}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "422": {"$ref": "#/components/responses/Refused"}}}
+          "post": {"summary": "Queue a render instruction carrying the composition's v3 document for a moment (template: the catalog's AE project)", "parameters": [{"name": "composition", "in": "path", "required": true, "schema": {"type": "string"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["game"], "properties": {"game": {"type": "integer"}, "hand": {"type": "integer"}, "player": {"type": "string"}, "start_rank": {"type": "integer", "minimum": 1, "maximum": 100000}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "queued", "content": {"application/json": {"schema": {"type": "object", "required": ["instruction_id", "published", "template", "document"], "properties": {"instruction_id": {"type": "integer"}, "published": {"type": "boolean"}, "template": {"type": "string"}, "document": {"$ref": "#/components/schemas/GFXData"}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "404": {"$ref": "#/components/responses/NotFound"}, "422": {"$ref": "#/components/responses/Refused"}}}
         },
         "/api/v1/sessions/{id}/rules": {
-          "get": {"summary": "A session's automatic-graphics rules and the events they fired for, newest first", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "required": ["rules", "firings"], "properties": {"rules": {"type": "array", "items": {"type": "object"}}, "firings": {"type": "array", "items": {"type": "object"}}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}},
-          "post": {"summary": "Add a rule: on a game event at a table, queue a composition for that moment (each event fires once)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["table", "on", "composition"], "properties": {"table": {"type": "string"}, "on": {"type": "string", "description": "elimination, premium_hand, level_change, chip_leader or every:N"}, "composition": {"type": "string"}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "the rule", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "get": {"summary": "A session's automatic-graphics rules and the events they fired for, newest first", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "required": ["rules", "firings"], "properties": {"rules": {"type": "array", "items": {"type": "object"}}, "firings": {"type": "array", "items": {"type": "object"}}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "404": {"$ref": "#/components/responses/NotFound"}}},
+          "post": {"summary": "Add a rule: on a game event at a table, queue a composition for that moment (each event fires once)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["table", "on", "composition"], "properties": {"table": {"type": "string"}, "on": {"type": "string", "description": "elimination, premium_hand, level_change, chip_leader or every:N"}, "composition": {"type": "string"}, "priority": {"type": "integer", "minimum": 1, "maximum": 10}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "the rule", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
         },
         "/api/v1/sessions/{id}/staff": {
-          "get": {"summary": "A session's commentators and reporters (the Commentator and Reporter graphics)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "required": ["staff"], "properties": {"staff": {"type": "array", "items": {"type": "object"}}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}},
-          "post": {"summary": "Add a commentator or reporter", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["role", "name"], "properties": {"role": {"type": "string", "enum": ["commentator", "reporter"]}, "name": {"type": "string"}, "social_handle": {"type": "string"}, "display_order": {"type": "integer"}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "the entry", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
+          "get": {"summary": "A session's commentators and reporters (the Commentator and Reporter graphics)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "required": ["staff"], "properties": {"staff": {"type": "array", "items": {"type": "object"}}}}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "404": {"$ref": "#/components/responses/NotFound"}}},
+          "post": {"summary": "Add a commentator or reporter", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["role", "name"], "properties": {"role": {"type": "string", "enum": ["commentator", "reporter"]}, "name": {"type": "string", "minLength": 1}, "social_handle": {"type": "string"}, "display_order": {"type": "integer", "minimum": -2147483648, "maximum": 2147483647}}}}}}, "responses": {"403": {"$ref": "#/components/responses/ForbiddenOrigin"}, "415": {"$ref": "#/components/responses/NotJSON"}, "201": {"description": "the entry", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}
         },
         "/api/v1/sync/status": {
           "get": {
             "summary": "Sync state per source and entity, whether the server has the source's folders, and each source's last run",
             "responses": {
               "200": {"description": "sources", "content": {"application/json": {"schema": {"type": "object", "properties": {"sources": {"type": "array", "items": {"type": "object", "properties": {"source": {"type": "string"}, "name": {"type": "string"}, "configured": {"type": "boolean"}, "entities": {"type": "array", "items": {"type": "object"}}, "last_run": {"oneOf": [{"$ref": "#/components/schemas/SyncRun"}, {"type": "null"}]}}}}}}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         },
@@ -301,7 +311,7 @@ enum OpenAPIDocument {
               "415": {"$ref": "#/components/responses/NotJSON"},
               "200": {"description": "the run happened (completed or failed: see succeeded and sources)", "content": {"application/json": {"schema": {"type": "object", "required": ["correlation_id", "succeeded", "sources"], "properties": {"correlation_id": {"type": "string"}, "succeeded": {"type": "boolean"}, "sources": {"type": "array", "items": {"type": "object"}}, "hands_graded": {"type": "integer"}, "premium_hands": {"type": "integer"}, "players_linked": {"type": "integer"}, "render_instructions": {"type": "array", "items": {"type": "integer"}}, "phase_errors": {"type": "array", "items": {"type": "string"}}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
               "409": {"$ref": "#/components/responses/Conflict"}
             }
           }
@@ -316,7 +326,7 @@ enum OpenAPIDocument {
             "responses": {
               "200": {"description": "runs", "content": {"application/json": {"schema": {"type": "object", "properties": {"source": {"type": "string"}, "runs": {"type": "array", "items": {"$ref": "#/components/schemas/SyncRun"}}}}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         },
@@ -329,7 +339,9 @@ enum OpenAPIDocument {
             ],
             "responses": {
               "101": {"description": "upgraded; messages are {channel, type, data, timestamp, source, correlation_id}"},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "400": {"$ref": "#/components/responses/Invalid"},
+              "426": {"description": "UPGRADE_REQUIRED: a plain GET, not a WebSocket upgrade", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         },
@@ -338,7 +350,7 @@ enum OpenAPIDocument {
             "summary": "The dashboard page (HTML)",
             "responses": {
               "200": {"description": "page", "content": {"text/html": {"schema": {"type": "string"}}}},
-              "401": {"$ref": "#/components/responses/Unauthorized"}
+              "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"}
             }
           }
         }
@@ -350,7 +362,7 @@ enum OpenAPIDocument {
           "session": {"type": "http", "scheme": "bearer", "description": "token embedded in the dashboard page"}
         },
         "parameters": {
-          "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
+          "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}},
           "source": {"name": "source", "in": "path", "required": true, "schema": {"type": "string", "enum": ["gfx", "wsop", "all"]}}
         },
         "responses": {
@@ -403,11 +415,11 @@ enum OpenAPIDocument {
           },
           "RenderRequest": {
             "type": "object", "required": ["template"],
-            "properties": {"template": {"type": "string"}, "composition": {"type": "string", "default": "Main"}, "data": {"type": "object"}, "output": {"type": "object", "properties": {"format": {"type": "string", "enum": ["mp4", "mov", "png"]}, "width": {"type": "integer"}, "height": {"type": "integer"}, "fps": {"type": "integer"}, "codec": {"type": "string"}, "frameStart": {"type": "integer"}, "frameEnd": {"type": "integer"}}}, "priority": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5}, "max_retries": {"type": "integer", "default": 3}, "trigger": {"type": "string", "enum": ["cue_item", "premium_hand", "manual", "api"], "default": "api"}, "trigger_id": {"type": "string"}, "cue_item_id": {"type": "integer"}}
+            "properties": {"template": {"type": "string", "minLength": 1}, "composition": {"type": "string", "minLength": 1, "default": "Main"}, "data": {"type": "object"}, "output": {"type": "object", "properties": {"format": {"type": "string", "enum": ["mp4", "mov", "png"]}, "width": {"type": "integer"}, "height": {"type": "integer"}, "fps": {"type": "integer"}, "codec": {"type": "string"}, "frameStart": {"type": "integer"}, "frameEnd": {"type": "integer"}}}, "priority": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5}, "max_retries": {"type": "integer", "default": 3}, "trigger": {"type": "string", "enum": ["cue_item", "premium_hand", "manual", "api"], "default": "api"}, "trigger_id": {"type": "string"}, "cue_item_id": {"type": "integer"}}
           },
           "ActionRequest": {
             "type": "object", "required": ["id"],
-            "properties": {"id": {"type": "integer", "minimum": 1}, "reason": {"type": "string"}}
+            "properties": {"id": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}, "reason": {"type": "string"}}
           },
           "InstructionResponse": {
             "type": "object", "required": ["instruction"], "properties": {"instruction": {"$ref": "#/components/schemas/Instruction"}}

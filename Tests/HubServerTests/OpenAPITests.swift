@@ -30,6 +30,22 @@ import Testing
                 operations.values.contains { (($0 as? [String: Any])?["security"] as? [Any])?.isEmpty == true } ? path : nil
             }
             #expect(Set(open) == HubServer.publicPaths)
+            // What every answer may be (schemathesis checks each status against the document;
+            // scripts/api-fuzz): a protected operation answers 401 without credentials and 429 to
+            // wrong ones from a throttled address; one that takes parameters or a body answers 400
+            // to malformed ones.
+            for (path, operations) in paths {
+                for (method, value) in operations {
+                    guard let operation = value as? [String: Any], let responses = operation["responses"] as? [String: Any] else { continue }
+                    let name = "\(method.uppercased()) \(path)"
+                    if !HubServer.publicPaths.contains(path) {
+                        #expect(responses["401"] != nil && responses["429"] != nil, "\(name) documents 401 and 429")
+                    }
+                    if operation["parameters"] != nil || operation["requestBody"] != nil {
+                        #expect(responses["400"] != nil, "\(name) documents 400")
+                    }
+                }
+            }
         }
     }
 }
