@@ -17,9 +17,16 @@ public struct AEPComposition: Sendable, Hashable, Codable {
     public var fields: [AEPFieldKey]
     /// Every layer, named as in After Effects.
     public var layers: [AEPLayer]
+    /// The longest one render of this composition may run (`max_render_seconds`); nil: the
+    /// worker's limit (`HUB_MAX_RENDER_SECONDS`).
+    public var maxRenderSeconds: Int?
+
+    /// What `max_render_seconds` may be: a second to a week (the worker's own range).
+    public static let maxRenderSecondsRange = 1...604_800
 
     public init(project: String, name: String, width: Int = 1920, height: Int = 1080, fps: Int = 30, durationFrames: Int? = nil,
-                description: String? = nil, fields: [AEPFieldKey], layers: [AEPLayer]) {
+                description: String? = nil, fields: [AEPFieldKey], layers: [AEPLayer], maxRenderSeconds: Int? = nil) {
+        self.maxRenderSeconds = maxRenderSeconds
         self.project = project
         self.name = name
         self.width = width

@@ -12,10 +12,13 @@ public struct AEPDescription: Sendable, Hashable {
         var project: String?
         var compositions: [Composition]?
         var mediaSources: [Media]?
+        /// The limit of every composition of the file that sets none itself.
+        var maxRenderSeconds: Int?
 
         enum CodingKeys: String, CodingKey {
             case project, compositions
             case mediaSources = "media_sources"
+            case maxRenderSeconds = "max_render_seconds"
         }
 
         struct Composition: Decodable {
@@ -28,10 +31,12 @@ public struct AEPDescription: Sendable, Hashable {
             var description: String?
             var fields: [Field]?
             var layers: [Layer]?
+            var maxRenderSeconds: Int?
 
             enum CodingKeys: String, CodingKey {
                 case project, name, width, height, fps, description, fields, layers
                 case durationFrames = "duration_frames"
+                case maxRenderSeconds = "max_render_seconds"
             }
         }
 
@@ -69,6 +74,9 @@ public struct AEPDescription: Sendable, Hashable {
             throw HubError(.usage, "\(file) is not a composition description: \(JSONValue.reason(error))")
         }
         var problems: [String] = []
+        if let limit = decoded.maxRenderSeconds, !AEPComposition.maxRenderSecondsRange.contains(limit) {
+            problems.append("max_render_seconds must be \(AEPComposition.maxRenderSecondsRange.lowerBound)…\(AEPComposition.maxRenderSecondsRange.upperBound) seconds, not \(limit)")
+        }
         var compositions: [AEPComposition] = []
         var seenCompositions: Set<String> = []
         let keyPattern = /^[a-z][a-z0-9_]*$/
@@ -88,6 +96,9 @@ public struct AEPDescription: Sendable, Hashable {
             }
             for (key, value) in [("width", item.width), ("height", item.height), ("fps", item.fps), ("duration_frames", item.durationFrames)] {
                 if let value, value <= 0 { problems.append("\(label): \(key) must be positive, not \(value)") }
+            }
+            if let limit = item.maxRenderSeconds, !AEPComposition.maxRenderSecondsRange.contains(limit) {
+                problems.append("\(label): max_render_seconds must be \(AEPComposition.maxRenderSecondsRange.lowerBound)…\(AEPComposition.maxRenderSecondsRange.upperBound) seconds, not \(limit)")
             }
             var fields: [AEPFieldKey] = []
             var layers: [AEPLayer] = []
@@ -160,7 +171,8 @@ public struct AEPDescription: Sendable, Hashable {
             if fields.isEmpty { problems.append("\(label): no fields (nothing could be bound to it)") }
             compositions.append(AEPComposition(project: project, name: name, width: item.width ?? 1920, height: item.height ?? 1080,
                                                fps: item.fps ?? 30, durationFrames: item.durationFrames, description: item.description,
-                                               fields: fields, layers: layers))
+                                               fields: fields, layers: layers,
+                                               maxRenderSeconds: item.maxRenderSeconds ?? decoded.maxRenderSeconds))
         }
         var media: [AEPMediaSource] = []
         for (index, source) in (decoded.mediaSources ?? []).enumerated() {

@@ -43,9 +43,10 @@ public struct AEPStore: Sendable {
             for composition in description.compositions {
                 try await connection.execute("DELETE FROM aep_compositions WHERE project = \(composition.project) AND name = \(composition.name)")
                 let id = try await connection.query("""
-                    INSERT INTO aep_compositions (project, name, width, height, fps, duration_frames, description, source_file, imported_by)
+                    INSERT INTO aep_compositions (project, name, width, height, fps, duration_frames, description, source_file, imported_by,
+                                                  max_render_seconds)
                     VALUES (\(composition.project), \(composition.name), \(composition.width), \(composition.height), \(composition.fps),
-                            \(composition.durationFrames), \(composition.description), \(sourceFile), \(actor))
+                            \(composition.durationFrames), \(composition.description), \(sourceFile), \(actor), \(composition.maxRenderSeconds))
                     RETURNING id
                     """)[0].decode(Int64.self, at: 0)
                 let fields = composition.fields
@@ -79,7 +80,8 @@ public struct AEPStore: Sendable {
     /// - Throws: ``HubError`` `.notFound` saying how to register it.
     public func composition(project: String, name: String) async throws -> AEPComposition {
         let rows = try await pool.query("""
-            SELECT id, width, height, fps, duration_frames, description FROM aep_compositions WHERE project = \(project) AND name = \(name)
+            SELECT id, width, height, fps, duration_frames, description, max_render_seconds
+            FROM aep_compositions WHERE project = \(project) AND name = \(name)
             """)
         guard let row = rows.first else {
             throw HubError(.notFound, "composition \"\(name)\" of project \"\(project)\" is not registered: describe it and run hubctl aep import FILE")
@@ -103,7 +105,8 @@ public struct AEPStore: Sendable {
         }
         return AEPComposition(project: project, name: name, width: try row.decode(Int.self, at: 1), height: try row.decode(Int.self, at: 2),
                               fps: try row.decode(Int.self, at: 3), durationFrames: try row.decode(Int?.self, at: 4),
-                              description: try row.decode(String?.self, at: 5), fields: fields, layers: layers)
+                              description: try row.decode(String?.self, at: 5), fields: fields, layers: layers,
+                              maxRenderSeconds: try row.decode(Int?.self, at: 6))
     }
 
     /// Every media source.

@@ -99,10 +99,15 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         public var fields: [Field]
         /// The chips of a `chip_denominations` composition (default: the catalog's).
         public var chipDenominations: [Int64]?
+        /// The longest one render of it may run (`max_render_seconds`; default: the catalog's, else
+        /// the worker's `HUB_MAX_RENDER_SECONDS`).
+        public var maxRenderSeconds: Int?
 
         public init(name: String, category: Category, renderType: String, slots: Int = 0, rows: RowSource? = nil, minRows: Int = 0,
-                    player: PlayerNeed = .none, objects: [String] = [], fields: [Field], chipDenominations: [Int64]? = nil) {
+                    player: PlayerNeed = .none, objects: [String] = [], fields: [Field], chipDenominations: [Int64]? = nil,
+                    maxRenderSeconds: Int? = nil) {
             self.chipDenominations = chipDenominations
+            self.maxRenderSeconds = maxRenderSeconds
             self.name = name
             self.category = category
             self.renderType = renderType
@@ -116,7 +121,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
 
         enum CodingKeys: String, CodingKey {
             case name, category, renderType = "render_type", slots, rows, minRows = "min_rows", player, objects, fields
-            case chipDenominations = "chip_denominations"
+            case chipDenominations = "chip_denominations", maxRenderSeconds = "max_render_seconds"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -131,6 +136,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
             objects = try c.decodeIfPresent([String].self, forKey: .objects) ?? []
             fields = try c.decode([Field].self, forKey: .fields)
             chipDenominations = try c.decodeIfPresent([Int64].self, forKey: .chipDenominations)
+            maxRenderSeconds = try c.decodeIfPresent(Int.self, forKey: .maxRenderSeconds)
         }
 
         /// The slot fields, in catalog order.
@@ -188,10 +194,14 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
     public var units: Units
     public var flag: Flags
     public var chipDenominations: [Int64]
+    /// The longest one render of any of its compositions may run (`max_render_seconds`; a
+    /// composition's own wins; nil: the worker's `HUB_MAX_RENDER_SECONDS`).
+    public var maxRenderSeconds: Int?
     public var compositions: [Composition]
 
     public init(catalog: String, version: Int = 1, project: String, units: Units = Units(), flag: Flags = Flags(),
-                chipDenominations: [Int64] = [], compositions: [Composition]) {
+                chipDenominations: [Int64] = [], maxRenderSeconds: Int? = nil, compositions: [Composition]) {
+        self.maxRenderSeconds = maxRenderSeconds
         self.catalog = catalog
         self.version = version
         self.project = project
@@ -201,7 +211,10 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         self.compositions = compositions
     }
 
-    enum CodingKeys: String, CodingKey { case catalog, version, project, units, flag, chipDenominations = "chip_denominations", compositions }
+    enum CodingKeys: String, CodingKey {
+        case catalog, version, project, units, flag, chipDenominations = "chip_denominations", compositions
+        case maxRenderSeconds = "max_render_seconds"
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -211,6 +224,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         units = try c.decodeIfPresent(Units.self, forKey: .units) ?? Units()
         flag = try c.decodeIfPresent(Flags.self, forKey: .flag) ?? Flags()
         chipDenominations = try c.decodeIfPresent([Int64].self, forKey: .chipDenominations) ?? []
+        maxRenderSeconds = try c.decodeIfPresent(Int.self, forKey: .maxRenderSeconds)
         compositions = try c.decode([Composition].self, forKey: .compositions)
     }
 
@@ -252,12 +266,19 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         var problems: [String] = []
         if project.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("project is empty") }
         if !flag.path.contains("{value}") { problems.append("flag.path must contain {value}") }
+        let limits = AEPComposition.maxRenderSecondsRange
+        if let limit = maxRenderSeconds, !limits.contains(limit) {
+            problems.append("max_render_seconds must be \(limits.lowerBound)…\(limits.upperBound) seconds, not \(limit)")
+        }
         var names = Set<String>()
         for composition in compositions {
             let name = composition.name
             if name.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("a composition has no name"); continue }
             if !names.insert(name.lowercased()).inserted { problems.append("composition \"\(name)\" appears twice") }
             if !(0...100).contains(composition.slots) { problems.append("\"\(name)\": slots \(composition.slots) is outside 0…100") }
+            if let limit = composition.maxRenderSeconds, !limits.contains(limit) {
+                problems.append("\"\(name)\": max_render_seconds must be \(limits.lowerBound)…\(limits.upperBound) seconds, not \(limit)")
+            }
             if composition.slots > 0 && composition.rows == nil { problems.append("\"\(name)\" has \(composition.slots) slots but no rows source") }
             if composition.slots == 0 && !composition.slotFields.isEmpty { problems.append("\"\(name)\" has slot fields but 0 slots") }
             for object in composition.objects where !GraphicsDerivation.objects.contains(object) {

@@ -46,7 +46,7 @@ extension RenderWorker {
         let job = RenderJob(instruction: instruction, outputPath: partial, workDirectory: work,
                             layerMapping: await layerMapping(for: instruction))
         let pidFile = pidFile(for: claim)
-        let maxRenderTime = configuration.maxRenderTime
+        let limit = await renderTimeLimit(for: instruction)
         var outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask { [backend] in
                 do {
@@ -63,8 +63,8 @@ extension RenderWorker {
             group.addTask { await self.watch(claim, progress: latest) }
             // A render that keeps printing but never ends is stopped too.
             group.addTask {
-                do { try await Task.sleep(for: maxRenderTime) } catch { return nil }
-                return .failed("the render ran longer than the maximum render time of \(Self.seconds(maxRenderTime)) s and was stopped (raise --max-render-seconds / HUB_MAX_RENDER_SECONDS if it needs longer)")
+                do { try await Task.sleep(for: limit.duration) } catch { return nil }
+                return .failed(limit.exceeded)
             }
             // The first to finish decides: the render, or the watcher (cancel, lease lost, shutdown).
             var decided: Outcome?
@@ -104,6 +104,48 @@ extension RenderWorker {
 
     /// Whole seconds of `duration`, for messages.
     static func seconds(_ duration: Duration) -> Int64 { duration.components.seconds }
+
+    /// How long one render may run and what its failure says when it runs longer.
+    struct RenderTimeLimit: Sendable {
+        var duration: Duration
+        /// The attempt's error message.
+        var exceeded: String
+    }
+
+    /// The render time limit of `instruction`: its template's (``RenderStore/templateRenderLimit(template:composition:)``,
+    /// looked up at claim time and kept for ``templateLimitLifetime``), else the worker's
+    /// ``RenderWorkerConfiguration/maxRenderTime``. A database error does not stop the render: the
+    /// worker's limit holds for it and the error is logged.
+    func renderTimeLimit(for instruction: RenderInstruction) async -> RenderTimeLimit {
+        let template = "\(instruction.templateName)/\(instruction.composition)"
+        let key = TemplateLimitCacheKey(worker: ObjectIdentifier(self), template: instruction.templateName, composition: instruction.composition)
+        let now = ContinuousClock.now
+        let cached = recentTemplateLimits.withLock { entries -> TemplateRenderLimit?? in
+            entries = entries.filter { $0.value.worker != nil && now - $0.value.loadedAt < Self.templateLimitLifetime }
+            guard let entry = entries[key], entry.worker === self else { return nil }
+            return .some(entry.limit)
+        }
+        var declared: TemplateRenderLimit?
+        if let cached {
+            declared = cached
+        } else {
+            do {
+                declared = try await queue.store.templateRenderLimit(template: instruction.templateName, composition: instruction.composition)
+                recentTemplateLimits.withLock { $0[key] = CachedTemplateLimit(worker: self, limit: declared, loadedAt: now) }
+            } catch {
+                logger.warning("instruction \(instruction.id): could not read the maximum render time of template \(template) (\(error)); the worker's \(Self.seconds(configuration.maxRenderTime)) s hold")
+            }
+        }
+        if let declared {
+            return RenderTimeLimit(duration: .seconds(declared.seconds),
+                exceeded: "the render exceeded template \(template)'s maximum render time of \(declared.seconds) s (max_render_seconds of \(declared.declaredBy)) and was stopped")
+        }
+        return RenderTimeLimit(duration: configuration.maxRenderTime,
+            exceeded: "the render ran longer than the maximum render time of \(Self.seconds(configuration.maxRenderTime)) s and was stopped (raise --max-render-seconds / HUB_MAX_RENDER_SECONDS, or declare max_render_seconds for template \(template), if it needs longer)")
+    }
+
+    /// How long a template's looked-up limit is used before it is read again.
+    static let templateLimitLifetime: Duration = .seconds(30)
 
     /// The layer mapping of a graphics instruction's project (nil for other instructions), from
     /// ``LayerMappingStore``, cached per project for ``layerMappingLifetime``. A database error
@@ -265,3 +307,19 @@ private struct CachedLayerMapping: Sendable {
 /// Layer mappings the workers of this process loaded recently (RenderWorker cannot hold them
 /// itself from an extension).
 private let recentLayerMappings = PThreadLocked<[LayerMappingCacheKey: CachedLayerMapping]>([:])
+
+/// A template's limit as one worker looked it up (nil: the template declares none).
+private struct TemplateLimitCacheKey: Hashable, Sendable {
+    var worker: ObjectIdentifier
+    var template: String
+    var composition: String
+}
+
+private struct CachedTemplateLimit: Sendable {
+    weak var worker: RenderWorker?
+    var limit: TemplateRenderLimit?
+    var loadedAt: ContinuousClock.Instant
+}
+
+/// Template limits the workers of this process looked up recently.
+private let recentTemplateLimits = PThreadLocked<[TemplateLimitCacheKey: CachedTemplateLimit]>([:])

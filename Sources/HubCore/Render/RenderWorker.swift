@@ -33,8 +33,9 @@ public struct RenderWorkerConfiguration: Sendable {
     public var retryPolicy = RetryPolicy()
     /// How long a stopping worker lets running renders finish before handing them back.
     public var shutdownGrace: Duration = .seconds(30)
-    /// The longest one render may run, printing or not; a render still running then is stopped and
-    /// the attempt fails (retryable).
+    /// The longest one render may run, printing or not, unless its template declares its own
+    /// (``TemplateRenderLimit``); a render still running then is stopped and the attempt fails
+    /// (retryable).
     public var maxRenderTime: Duration = .seconds(3600)
     /// Where outputs are written.
     public var outputDirectory: URL = URL(fileURLWithPath: ".hub/output")
@@ -64,7 +65,7 @@ public struct RenderWorkerConfiguration: Sendable {
 extension HubSetting {
     /// `HUB_MAX_RENDER_SECONDS`: ``RenderWorkerConfiguration/maxRenderTime`` of `hub-worker`.
     public static let maxRenderSeconds = HubSetting(name: "HUB_MAX_RENDER_SECONDS", defaultValue: "3600",
-        summary: "the longest one render may run, printing or not, before it is stopped and the attempt fails (retryable)", isSecret: false)
+        summary: "the longest one render may run, printing or not, before it is stopped and the attempt fails (retryable); a template's max_render_seconds wins", isSecret: false)
 }
 
 /// Counts of what a worker did.
