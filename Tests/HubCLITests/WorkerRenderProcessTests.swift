@@ -194,6 +194,43 @@ import Testing
         await pool.close()
     }
 
+    /// A worker started while PostgreSQL is down (a restart, a failover, a machine booting before
+    /// its database) waits for it instead of exiting: a supervisor that restarts an exiting worker
+    /// in a tight loop gives up after a few tries (systemd's start limit), and the machine would
+    /// render nothing until someone noticed. Found by the chaos test at real settings, where the
+    /// workers started during the PostgreSQL restart exited with "the database system is shutting down".
+    @Test func aWorkerStartedWhilePostgreSQLIsDownWaitsForIt() async throws {
+        let (env, pool) = try await prepare()
+        let render = try script("printf done > \"$2\"\n")
+        let output = NSTemporaryDirectory() + "hub-wait-\(UUID())"
+        try await pool.query("""
+            INSERT INTO render_instructions (template_name, output_settings, data_hash) VALUES ('waits', '{"format":"png"}', repeat('3', 64))
+            """)
+        try await TestServices.stopPostgres(instance: Self.instance)
+        let worker: ChaosTests.Worker
+        do {
+            worker = try ChaosTests.Worker(["--backend", "command", "--command", render, "--output-dir", output], environment: env)
+            try await waitUntil("the worker to wait for the database (or exit)", timeout: 60) {
+                worker.output.contains("waiting for it") || !worker.process.isRunning
+            }
+            #expect(worker.process.isRunning, "the worker waits instead of exiting: \(worker.output)")
+        } catch {
+            try? await TestServices.startPostgres(instance: Self.instance)
+            throw error
+        }
+        try await TestServices.startPostgres(instance: Self.instance)
+        if worker.process.isRunning {
+            try await waitUntil("the job to complete once the database is back", timeout: 60) {
+                await count(pool, "SELECT count(*) FROM render_instructions WHERE status = 'completed'") == 1
+            }
+            #expect(worker.output.contains("the database answers"), "\(worker.output)")
+            worker.signal(SIGTERM)
+            try await waitUntil("the worker to exit", timeout: 60) { !worker.process.isRunning }
+        }
+        try await assertRenderInvariants(pool, outputDirectories: [URL(fileURLWithPath: output)])
+        await pool.close()
+    }
+
     /// Field `n` (1-based) of /proc/PID/stat.
     static func statField(_ pid: Int32, _ n: Int) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -52,6 +52,12 @@ public struct HubRuntime: Sendable {
         public var metricsPort: Int?
         /// Whether the process registers in `service_registry` (a one-shot command does not).
         public var registers = true
+        /// Whether a database that cannot be reached at start-up (restarting, failing over, not up
+        /// yet) is waited for — tried again with backoff and logged — instead of ending the process.
+        /// `hub-worker` waits: a supervisor restarting an exiting worker in a tight loop gives up
+        /// after a few tries (systemd's start limit), and the machine would render nothing. A
+        /// refused password or a missing database still ends it at once.
+        public var waitsForDatabase = false
 
         public init(program: String) { self.program = program }
     }
@@ -81,13 +87,36 @@ public struct HubRuntime: Sendable {
         HubMetrics.bootstrap()
         let clients = try HubClients(configuration: configuration, logger: logger)
         do {
-            try await SchemaGuard.verify(clients.database, program: options.program)
+            try await verifySchema(clients, options, logger: logger)
             let runtime = HubRuntime(program: options.program, configuration: configuration, clients: clients, logger: logger)
             try await runtime.runServices(options, try await makeServices(runtime))
             await clients.shutdown()
         } catch {
             await clients.shutdown()
             throw error
+        }
+    }
+
+    /// Checks the schema; with ``Options/waitsForDatabase``, waits for a database that cannot be
+    /// reached yet (250 ms … 5 s between tries; logged on the first failure and every 20th).
+    static func verifySchema(_ clients: HubClients, _ options: Options, logger: Logger) async throws {
+        var failures = 0
+        while true {
+            do {
+                try await SchemaGuard.verify(clients.database, program: options.program)
+                if failures > 0 { logger.notice("the database answers again after \(failures) failed attempt(s)") }
+                return
+            } catch {
+                guard options.waitsForDatabase, !Task.isCancelled, RenderWorker.isTransientDatabaseError(error) else { throw error }
+                // A wrong password or database name does not fix itself.
+                let text = String(describing: error)
+                if text.contains("authentication failed") || text.contains("does not exist") || text.contains("no pg_hba.conf entry") { throw error }
+                failures += 1
+                if failures == 1 || failures % 20 == 0 {
+                    logger.warning("cannot reach the database (\(error)); waiting for it (\(failures) failed so far; check HUB_DATABASE_URL if it does not come back)")
+                }
+                try await Task.sleep(for: RenderWorker.databaseBackoff(after: failures))
+            }
         }
     }
 
