@@ -31,7 +31,7 @@ struct MonitorCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
-                let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
+                let queue = RenderQueue(store: clients.renderStore, redis: clients.redis,
                                         dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hubctl")
                 let notifier = Notifier(pool: clients.database, events: queue.events, webhook: try WebhookSettings(configuration: clients.configuration))
                 _ = try await PassGuard(pool: clients.database, name: "monitor").acquire(actor: actor, interval: .seconds(60), force: true)

@@ -20,7 +20,7 @@ struct PlayersCommand: AsyncParsableCommand {
     static func withPlayers<T>(_ global: GlobalOptions, _ body: (PlayerStore) async throws -> T) async throws -> T {
         try await global.withClients { clients in
             try await SchemaGuard.verify(clients.database, program: "hubctl")
-            return try await body(PlayerStore(pool: clients.database))
+            return try await body(PlayerStore(pool: clients.database, media: clients.media))
         }
     }
 

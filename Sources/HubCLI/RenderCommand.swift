@@ -48,7 +48,7 @@ extension JobsCommand {
                                               priority: priority, maxRetries: maxRetries)
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
-                let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
+                let queue = RenderQueue(store: clients.renderStore, redis: clients.redis,
                                         dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hubctl")
                 let result = try await queue.submit(submission, actor: actor)
                 if json {

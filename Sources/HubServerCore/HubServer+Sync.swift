@@ -114,6 +114,7 @@ extension HubServer {
         let poolSize = (try? clients.configuration.integer(.databasePoolSize, in: 1...256)) ?? 8
         runner.concurrency = max(1, min(4, poolSize / 2))
         runner.webhook = settings.webhook
+        runner.media = clients.media
         let correlation = runner.correlationID.uuidString.lowercased()
         logger.info("sync \(target.name) triggered over the API (correlation id \(correlation))")
         switch target.source {

@@ -71,6 +71,7 @@ struct SyncSession {
         runner.concurrency = options.concurrency
         runner.shouldStop = { stop?.isSet ?? false }
         runner.webhook = try WebhookSettings(configuration: clients.configuration)
+        runner.media = clients.media
         runner.progress = { phase, done, total in progress.update(phase, done, total) }
         var output = Output(correlationID: runner.correlationID.uuidString.lowercased(), sources: [], handsGraded: 0, premiumHands: 0,
                             broadcastWorthyHands: 0, phaseErrors: [], succeeded: true)
@@ -137,6 +138,7 @@ struct SyncSession {
         for s in output.sources {
             if let reason = s.reason, s.status != "completed" { Swift.print("\(s.source): \(reason)") }
             for error in s.counts.errors { Swift.print("  skipped \(error)") }
+            for warning in s.counts.warnings { Swift.print("  dropped \(warning)") }
         }
         var summary = "hands graded: \(output.handsGraded) (premium \(output.premiumHands), broadcast-worthy \(output.broadcastWorthyHands))"
         if let linked = output.playersLinked { summary += "; players linked: \(linked)" }

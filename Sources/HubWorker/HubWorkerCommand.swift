@@ -84,6 +84,7 @@ struct HubWorkerCommand: AsyncParsableCommand {
         configuration.hunterInterval = .seconds(try settings.integer(.hunterIntervalSeconds, in: 5...3600))
         configuration.retryPolicy = RetryPolicy(base: .seconds(try settings.integer(.retryBaseSeconds, in: 1...86_400)))
         configuration.outputDirectory = URL(fileURLWithPath: outputDir ?? settings.value(.outputDirectory) ?? ".hub/output")
+        configuration.media = try MediaPolicy(configuration: settings)
         configuration.operations.hunter = try ZombieHunter.Settings(configuration: settings)
         configuration.operations.webhook = try WebhookSettings(configuration: settings)
 
@@ -97,8 +98,6 @@ struct HubWorkerCommand: AsyncParsableCommand {
         options.mode = { worker.withLock { $0 }?.mode.rawValue }
         options.details = { worker.withLock { $0 }?.registryDetails ?? [:] }
         options.metricsPort = metricsPort
-        // A worker started while PostgreSQL is down waits for it (a one-shot run exits).
-        options.waitsForDatabase = !once
         // The worker's grace, then time to hand back what is still running; a second signal hands
         // back at once.
         options.gracePeriod = configuration.shutdownGrace + configuration.lease + .seconds(5)

@@ -123,10 +123,16 @@ public struct AEPMediaSource: Sendable, Hashable, Codable {
         self.fallback = fallback
     }
 
-    /// The path for `value`, or the fallback for an empty value.
+    /// The path for `value`, or the fallback for an empty value. A value that only fills part of
+    /// the pattern (`/srv/media/flags/{value}.png`) must be a plain name
+    /// (``MediaPolicy/isPlainName(_:)``): one that is a path or URL gets the fallback too, so data
+    /// never makes the pattern lead elsewhere. A pattern that is the value itself (`{value}`: a
+    /// photo path) passes it on; the media policy judges the result.
     public func resolve(_ value: String) -> String? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return fallback }
+        let whole = pathPattern == "{value}" || pathPattern == "{value_lower}"
+        guard whole || MediaPolicy.isPlainName(trimmed) else { return fallback }
         let value = kind == "flag" ? trimmed.uppercased() : trimmed
         return pathPattern.replacingOccurrences(of: "{value}", with: value)
             .replacingOccurrences(of: "{value_lower}", with: value.lowercased())

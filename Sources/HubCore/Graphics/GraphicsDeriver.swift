@@ -190,6 +190,10 @@ extension GraphicsDeriver {
             guard let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty, code.uppercased() != catalog.flag.unknownCountryCode else {
                 return .missing("no country for the player (unified_players.country_code)")
             }
+            // The code fills the path pattern: a path or URL there would lead the renderer elsewhere.
+            guard MediaPolicy.isPlainName(code) else {
+                return .missing("the player's country \"\(code.prefix(40))\" is not a country code or name")
+            }
             let pattern = moment.flagPattern ?? catalog.flag.path
             return .value(pattern.replacingOccurrences(of: "{value}", with: code.uppercased()).replacingOccurrences(of: "{value_lower}", with: code.lowercased()))
         }

@@ -7,8 +7,14 @@ import HubPostgres
 /// `activity_log` with the actor and reason.
 public struct PlayerStore: Sendable {
     public let pool: PostgresPool
+    /// Where a registered photo may be (renderers open it): one elsewhere is refused. nil: not
+    /// checked here (submissions and the worker still check).
+    public let media: MediaPolicy?
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    public init(pool: PostgresPool, media: MediaPolicy? = nil) {
+        self.pool = pool
+        self.media = media
+    }
 
     // MARK: Lookups
 
@@ -249,10 +255,17 @@ public struct PlayerStore: Sendable {
     // MARK: Images
 
     /// Registers a profile photo for `player`: the file must be a real PNG or JPEG (checked by its
-    /// content, not its name). It replaces the player's previous photo.
+    /// content, not its name) inside the media roots (``media``). It replaces the player's
+    /// previous photo.
     /// - Returns: the stored path (absolute) and the image's properties.
+    /// - Throws: ``HubError`` `.refused` for a file outside the media roots, `.usage` for one that
+    ///   is not a PNG or JPEG, `.notFound` for one that cannot be read.
     public func registerImage(_ player: UnifiedPlayer, file path: String, actor: String, reason: String?) async throws -> ImageProbe.Info {
         let url = URL(fileURLWithPath: path).standardizedFileURL
+        if let refusal = media?.refusal(of: url.path) {
+            throw HubError(.refused, "\(url.path) cannot be a profile photo: \(refusal.reason). Render machines open photos only inside "
+                + "\(media?.roots.joined(separator: ", ") ?? ""): put it there, or add its folder to HUB_MEDIA_ROOTS")
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw HubError(.notFound, "cannot read \(path): the file does not exist or is not readable")
         }

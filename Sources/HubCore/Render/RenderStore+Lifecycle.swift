@@ -248,19 +248,22 @@ extension RenderStore {
     /// Records a failed attempt: back to `pending` after `policy`'s delay while retries remain,
     /// else `failed` with the reason. An instruction an operator asked to cancel becomes
     /// `cancelled` instead (a pending row with `cancel_requested` would never be claimed).
+    /// - Parameter retryable: false for a failure another attempt would meet the same way (media
+    ///   the policy refuses): `failed` at once, retries left or not.
     /// - Returns: the instruction as it is now.
     /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
     @discardableResult
-    public func fail(_ claim: RenderClaim, error message: String, policy: RetryPolicy = RetryPolicy()) async throws -> RenderInstruction {
+    public func fail(_ claim: RenderClaim, error message: String, policy: RetryPolicy = RetryPolicy(),
+                     retryable: Bool = true) async throws -> RenderInstruction {
         let rows = try await pool.query("""
             WITH failed AS (
                 UPDATE render_instructions
-                SET status = CASE WHEN cancel_requested THEN 'cancelled' WHEN retry_count < max_retries THEN 'pending' ELSE 'failed' END,
-                    scheduled_at = CASE WHEN NOT cancel_requested AND retry_count < max_retries
+                SET status = CASE WHEN cancel_requested THEN 'cancelled' WHEN \(retryable) AND retry_count < max_retries THEN 'pending' ELSE 'failed' END,
+                    scheduled_at = CASE WHEN NOT cancel_requested AND \(retryable) AND retry_count < max_retries
                         THEN now() + make_interval(secs => least(\(Self.seconds(policy.base)) * power(2, retry_count), \(Self.seconds(policy.maximum))))
                         ELSE scheduled_at END,
-                    completed_at = CASE WHEN NOT cancel_requested AND retry_count < max_retries THEN NULL ELSE now() END,
-                    retry_count = CASE WHEN NOT cancel_requested AND retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
+                    completed_at = CASE WHEN NOT cancel_requested AND \(retryable) AND retry_count < max_retries THEN NULL ELSE now() END,
+                    retry_count = CASE WHEN NOT cancel_requested AND \(retryable) AND retry_count < max_retries THEN retry_count + 1 ELSE retry_count END,
                     error_message = \(message), lease_token = NULL, lease_expires_at = NULL, updated_at = now()
                 WHERE id = \(claim.instruction.id) AND lease_token = \(claim.leaseToken) AND status = 'processing'
                 RETURNING *

@@ -8,6 +8,8 @@ extension RenderWorker {
     private enum Outcome: Sendable {
         case rendered(RenderStore.Output)
         case failed(String)
+        /// Failed in a way another attempt would meet the same way: no retry.
+        case refused(String)
         case cancelledByOperator
         case shutdown
         case leaseLost
@@ -45,6 +47,14 @@ extension RenderWorker {
         let partial = partialPath(for: outputPath)
         let job = RenderJob(instruction: instruction, outputPath: partial, workDirectory: work,
                             layerMapping: await layerMapping(for: instruction))
+        // Defence in depth: whatever wrote the instruction, no media outside the roots reaches
+        // the renderer (the data as submitted, and the layers the backend will fill).
+        do {
+            try configuration.media.check(layerData: instruction.layerData)
+            try configuration.media.check(layerData: job.layers, what: "layer")
+        } catch {
+            return await record(.refused("refused before rendering: \(error)"), for: claim, started: started, thenClaimFor: consumer)
+        }
         let pidFile = pidFile(for: claim)
         let limit = await renderTimeLimit(for: instruction)
         var outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
@@ -246,9 +256,12 @@ extension RenderWorker {
                 await queue.events.render("render_completed", claim.instruction, status: .completed,
                                           extra: ["output": .string(output.path), "cache_hit": .bool(output.cacheHit)])
                 return answer.next
-            case .failed(let message):
+            case .failed(let message), .refused(let message):
                 let store = queue.store, policy = configuration.retryPolicy
-                let now = try await persisting("the failure", of: claim) { try await store.fail(claim, error: message, policy: policy) }
+                let retryable = if case .failed = outcome { true } else { false }
+                let now = try await persisting("the failure", of: claim) {
+                    try await store.fail(claim, error: message, policy: policy, retryable: retryable)
+                }
                 logger.warning("instruction \(id) attempt \(claim.attempt) failed: \(message) — now \(now.status.rawValue)")
                 if now.status == .cancelled {
                     // An operator had asked to cancel it: the failure ends it as cancelled.

@@ -37,6 +37,10 @@ public struct RenderWorkerConfiguration: Sendable {
     /// (``TemplateRenderLimit``); a render still running then is stopped and the attempt fails
     /// (retryable).
     public var maxRenderTime: Duration = .seconds(3600)
+    /// Where images and clips in an instruction's data may come from: checked again right before
+    /// the data goes to the renderer; an instruction refused here fails for good (`hub-worker`
+    /// builds it from HUB_TEMPLATE_DIR, HUB_MEDIA_ROOTS and HUB_MEDIA_URL_PREFIXES).
+    public var media = MediaPolicy()
     /// Where outputs are written.
     public var outputDirectory: URL = URL(fileURLWithPath: ".hub/output")
     /// Consumer names are `<prefix>-<slot>`; by default host and process id.

@@ -8,6 +8,9 @@ public struct SyncCounts: Sendable, Hashable, Codable {
     public var rowsUpdated = 0
     /// Every skipped file with its reason.
     public var errors: [SyncFileError] = []
+    /// Values dropped from rows that still imported (a WSOP+ photo outside the media roots, a
+    /// country that is not a name), with where and why.
+    public var warnings: [SyncFileError] = []
 
     public init() {}
 
@@ -20,5 +23,6 @@ public struct SyncCounts: Sendable, Hashable, Codable {
         rowsCreated += other.rowsCreated
         rowsUpdated += other.rowsUpdated
         errors += other.errors
+        warnings += other.warnings
     }
 }

@@ -25,6 +25,8 @@ public struct SyncRunner: Sendable {
     /// Where critical sync notifications are also posted (`HUB_WEBHOOK_URL`); nil: stored and
     /// published only.
     public var webhook: WebhookSettings? = nil
+    /// Where WSOP+ player photos may point (``WSOPImporter/media``).
+    public var media = MediaPolicy()
     /// The run's logger (its metadata holds `correlation_id`).
     public let logger: Logger
 
@@ -79,7 +81,7 @@ public struct SyncRunner: Sendable {
             let files = try WSOPImporter.scan(directory)
             logger.info("wsop: \(files.count) files under \(directory)")
             let progress = self.progress
-            let report = try await WSOPImporter(pool: pool, logger: logger).importFiles(files, runID: runID) { done, total in
+            let report = try await WSOPImporter(pool: pool, media: media, logger: logger).importFiles(files, runID: runID) { done, total in
                 progress("wsop", done, total)
             }
             let failed = Set(report.byEntity.filter { $0.value.filesFailed > 0 }.map(\.key.rawValue))
@@ -155,6 +157,9 @@ public struct SyncRunner: Sendable {
         } catch {
             result.reason = Self.describe(error)
         }
+        if !result.counts.warnings.isEmpty {
+            details["warnings"] = .array(result.counts.warnings.map { .string($0.description) })
+        }
         if result.reason != nil || result.counts.filesFailed > 0 {
             result.status = "failed"
             if result.reason == nil { result.reason = "\(result.counts.filesFailed) of \(result.counts.filesSeen) files skipped" }
@@ -173,6 +178,7 @@ public struct SyncRunner: Sendable {
         await publish(result.status == "completed" ? "sync_completed" : "sync_failed", source, data)
         await notify(result, source: source)
         for error in c.errors { logger.warning("\(source.rawValue): skipped \(error)") }
+        for warning in c.warnings { logger.warning("\(source.rawValue): dropped \(warning)") }
         logger.info("\(source.rawValue): sync \(runID) \(result.status): \(c.filesSeen) files, \(c.filesImported) imported, \(c.filesUnchanged) unchanged, \(c.filesFailed) failed; \(c.rowsCreated) rows created, \(c.rowsUpdated) updated in \(result.durationMs) ms")
         return result
     }

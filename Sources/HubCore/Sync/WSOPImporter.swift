@@ -14,11 +14,16 @@ import Logging
 public struct WSOPImporter: Sendable {
     /// The database.
     public let pool: PostgresPool
+    /// Where player photos may point. A photo it refuses, and a country that is not a plain name
+    /// (it becomes part of a flag path), is dropped with a warning (``SyncCounts/warnings``); the
+    /// row still imports.
+    public var media: MediaPolicy
     let logger: Logger
 
     /// Creates an importer.
-    public init(pool: PostgresPool, logger: Logger = Logger(label: "hub.sync.wsop")) {
+    public init(pool: PostgresPool, media: MediaPolicy = MediaPolicy(), logger: Logger = Logger(label: "hub.sync.wsop")) {
         self.pool = pool
+        self.media = media
         self.logger = logger
     }
 
@@ -71,11 +76,14 @@ public struct WSOPImporter: Sendable {
             var counts = SyncCounts()
             counts.filesSeen = 1
             do {
-                let outcome = try await importOne(file, runID: runID)
+                var warnings: [SyncFileError] = []
+                let outcome = try await importOne(file, runID: runID, warnings: &warnings)
+                for warning in warnings { logger.warning("dropped \(warning)") }
                 if let outcome {
                     counts.filesImported = 1
                     counts.rowsCreated = outcome.created
                     counts.rowsUpdated = outcome.updated
+                    counts.warnings = warnings
                 } else {
                     counts.filesUnchanged = 1
                 }
@@ -100,9 +108,10 @@ public struct WSOPImporter: Sendable {
     }
 
     /// Imports one file.
+    /// - Parameter warnings: receives the values dropped from the file's rows (see ``media``).
     /// - Returns: rows created and updated, or nil when its content was imported before.
     /// - Throws: ``SyncFileError`` when the file is skipped.
-    func importOne(_ file: File, runID: Int64?) async throws -> (created: Int, updated: Int)? {
+    func importOne(_ file: File, runID: Int64?, warnings: inout [SyncFileError]) async throws -> (created: Int, updated: Int)? {
         guard let data = FileManager.default.contents(atPath: file.path) else {
             throw SyncFileError(path: file.path, reason: "the file was listed but could not be read (removed or unreadable during the scan)")
         }
@@ -116,14 +125,26 @@ public struct WSOPImporter: Sendable {
         var attempt = 0
         do {
             let writer = WSOPWriter(file: file, hash: hash, rowsRead: 0, runID: runID)
+            // Checked once, before the first try: photos and countries the renderers must not get.
+            var dropped: [SyncFileError] = []
+            var players: [WSOPRecords.Player] = []
+            var chipCounts: [WSOPRecords.ChipCount] = []
+            var standings: [WSOPRecords.Standing] = []
+            switch file.entity {
+            case .players: players = screen(try WSOPRecords.players(data), file: file.path, dropped: &dropped)
+            case .chipCounts: chipCounts = screen(try WSOPRecords.chipCounts(data, defaultTime: fileTime), file: file.path, dropped: &dropped)
+            case .standings: standings = screen(try WSOPRecords.standings(data, defaultTime: fileTime), file: file.path, dropped: &dropped)
+            default: break
+            }
+            warnings = dropped
             while true {
                 attempt += 1
                 do {
                     switch file.entity {
                     case .events: return try await writer.write(events: try WSOPRecords.events(data), pool: pool)
-                    case .players: return try await writer.write(players: try WSOPRecords.players(data), pool: pool)
-                    case .chipCounts: return try await writer.write(chipCounts: try WSOPRecords.chipCounts(data, defaultTime: fileTime), pool: pool)
-                    case .standings: return try await writer.write(standings: try WSOPRecords.standings(data, defaultTime: fileTime), pool: pool)
+                    case .players: return try await writer.write(players: players, pool: pool)
+                    case .chipCounts: return try await writer.write(chipCounts: chipCounts, pool: pool)
+                    case .standings: return try await writer.write(standings: standings, pool: pool)
                     case .tournaments: return try await writer.write(tournaments: try WSOPRecords.tournaments(data), pool: pool)
                     case .payouts: return try await writer.write(payouts: try WSOPRecords.payouts(data), pool: pool)
                     case .schedule: return try await writer.write(schedule: try WSOPRecords.schedule(data), pool: pool)
@@ -139,5 +160,60 @@ public struct WSOPImporter: Sendable {
         } catch let error as PostgresError where error.code == .server {
             throw SyncFileError(path: file.path, reason: "the database refused the file's data: \(error.message)")
         }
+    }
+
+    // MARK: Media values
+
+    /// The players with every photo ``media`` refuses and every country that is not a plain name
+    /// dropped, each noted in `dropped`.
+    func screen(_ players: [WSOPRecords.Player], file: String, dropped: inout [SyncFileError]) -> [WSOPRecords.Player] {
+        players.enumerated().map { index, player in
+            var player = player
+            if let photo = player.photo, !photo.trimmingCharacters(in: .whitespaces).isEmpty {
+                if let refusal = media.refusal(of: photo) {
+                    dropped.append(SyncFileError(path: file, position: "[\(index)].photo",
+                        reason: "the photo of player \(player.key) was dropped (the player imported without it): '\(Self.shown(photo))' — \(refusal.reason)"))
+                    player.photo = nil
+                }
+            }
+            player.country = screenCountry(player.country, of: "player \(player.key)", file: file, position: "[\(index)].country", dropped: &dropped)
+            return player
+        }
+    }
+
+    func screen(_ counts: [WSOPRecords.ChipCount], file: String, dropped: inout [SyncFileError]) -> [WSOPRecords.ChipCount] {
+        counts.map { count in
+            var count = count
+            count.player.country = screenCountry(count.player.country, of: count.player.name, file: file,
+                                                 position: "line \(count.line), column country", dropped: &dropped)
+            return count
+        }
+    }
+
+    func screen(_ standings: [WSOPRecords.Standing], file: String, dropped: inout [SyncFileError]) -> [WSOPRecords.Standing] {
+        standings.map { standing in
+            var standing = standing
+            standing.player.country = screenCountry(standing.player.country, of: standing.player.name, file: file,
+                                                    position: "line \(standing.line), column country", dropped: &dropped)
+            return standing
+        }
+    }
+
+    /// `country`, or nil (noted in `dropped`) when it is not a plain name: it fills a flag path's
+    /// `{value}`, so a path or URL there would lead the renderer elsewhere.
+    func screenCountry(_ country: String?, of who: String, file: String, position: String, dropped: inout [SyncFileError]) -> String? {
+        guard let country, !country.trimmingCharacters(in: .whitespaces).isEmpty else { return country }
+        guard MediaPolicy.isPlainName(country) else {
+            dropped.append(SyncFileError(path: file, position: position,
+                reason: "the country of \(who) was dropped (imported without it): '\(Self.shown(country))' is not a country code or name (letters, digits, spaces, - . ' ( ) only)"))
+            return nil
+        }
+        return country
+    }
+
+    /// A value for a message: at most 120 characters, control characters as `?`.
+    static func shown(_ value: String) -> String {
+        let clean = String(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        return clean.count > 120 ? String(clean.prefix(120)) + "…" : clean
     }
 }
