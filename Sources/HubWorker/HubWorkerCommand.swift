@@ -98,6 +98,8 @@ struct HubWorkerCommand: AsyncParsableCommand {
         options.mode = { worker.withLock { $0 }?.mode.rawValue }
         options.details = { worker.withLock { $0 }?.registryDetails ?? [:] }
         options.metricsPort = metricsPort
+        // A worker started while PostgreSQL is down waits for it (a one-shot run exits).
+        options.waitsForDatabase = !once
         // The worker's grace, then time to hand back what is still running; a second signal hands
         // back at once.
         options.gracePeriod = configuration.shutdownGrace + configuration.lease + .seconds(5)
