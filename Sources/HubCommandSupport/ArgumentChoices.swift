@@ -10,6 +10,13 @@ extension OutputSettings.Format: ExpressibleByArgument {}
 extension CueType: ExpressibleByArgument {}
 extension GraphicsMoment.StaffMember.Role: ExpressibleByArgument {}
 
+extension HubLogging.Format: ExpressibleByArgument {
+    /// `JSON` as well as `json`, as `HubLogging.bootstrap()` reads it before parsing.
+    public init?(argument: String) {
+        self.init(rawValue: argument.lowercased())
+    }
+}
+
 extension CueRuleEvent: ExpressibleByArgument {
     public init?(argument: String) {
         guard let event = try? CueRuleEvent(parsing: argument) else { return nil }

@@ -16,14 +16,8 @@ public struct GlobalOptions: ParsableArguments {
 
     /// Read by `HubLogging.bootstrap()` before parsing (logging starts first); declared here so
     /// that every executable accepts it and lists it in its help.
-    @Option(name: .customLong("log-format"), help: "Log lines on standard error: text or json (overrides HUB_LOG_FORMAT).")
-    public var logFormat: String?
-
-    public func validate() throws {
-        if let logFormat, !["text", "json"].contains(logFormat.lowercased()) {
-            throw ValidationError("--log-format must be text or json")
-        }
-    }
+    @Option(name: .customLong("log-format"), help: "Log lines on standard error (overrides HUB_LOG_FORMAT).")
+    public var logFormat: HubLogging.Format?
 
     /// The effective configuration.
     public func configuration() throws -> HubConfiguration {

@@ -114,6 +114,7 @@ import Testing
         (["cue", "template", "save"], ["x", "--type", "ticker", "--project", "p", "--composition", "c"], ["leaderboard", "chip_count", "player_info", "custom"]),
         (["cue", "staff", "add"], ["1", "--role", "host", "--name", "n"], ["commentator", "reporter"]),
         (["cue", "rule", "add"], ["--session", "1", "--table", "GG", "--on", "sometimes", "--composition", "c"], ["elimination", "every:N"]),
+        (["status"], ["--log-format", "yaml"], ["text", "json"]),
     ])
     func closedValuesAreUsageErrorsNamingTheValidOnes(command: [String], arguments: [String], valid: [String]) async throws {
         let result = try await Hubctl.run(command + arguments, env: ["HUB_DATABASE_URL": "postgres://hub@127.0.0.1:1/hub"])
