@@ -12,8 +12,9 @@ extension JobsCommand {
                 commandName: "reap",
                 abstract: "One pass of the Zombie Hunter: take back jobs of dead workers and reconcile Redis with PostgreSQL.",
                 discussion: """
-                    Expired leases go back to pending (republished) while retries remain, else fail with "Timeout exceeded \
-                    max retries"; a job whose worker died HUB_QUARANTINE_CRASHES times is quarantined. Then stream entries \
+                    Expired leases go back to pending (republished) with no retry counted (a killed or frozen worker is no \
+                    fault of the job); a job whose worker processes crashed HUB_QUARANTINE_CRASHES times is quarantined, one \
+                    whose lease expired 10 times fails. Then stream entries \
                     of finished jobs are acknowledged, dead consumers' entries reclaimed and the consumers removed, unsignalled \
                     pending jobs republished and the stream trimmed. Workers run the same pass every HUB_HUNTER_INTERVAL_SECONDS; \
                     one process acts per interval, so a pass that ran recently is skipped unless --force.

@@ -55,7 +55,7 @@ public struct HubSetting: Sendable, Hashable {
     public static let apiKeys = HubSetting(name: "HUB_API_KEYS", defaultValue: nil,
         summary: "comma-separated API keys accepted by hub-server", isSecret: true)
     public static let quarantineCrashes = HubSetting(name: "HUB_QUARANTINE_CRASHES", defaultValue: "3",
-        summary: "an instruction whose worker died this many times is failed as quarantined", isSecret: false)
+        summary: "an instruction whose worker process crashed this many times while holding it is failed as quarantined (a kill from outside or a lost lease is not counted)", isSecret: false)
     public static let webhookURL = HubSetting(name: "HUB_WEBHOOK_URL", defaultValue: nil,
         summary: "webhook (Slack-compatible JSON) that notifications are posted to", isSecret: true)
     public static let webhookMinimumLevel = HubSetting(name: "HUB_WEBHOOK_MIN_LEVEL", defaultValue: "warning",

@@ -4,8 +4,8 @@ import Logging
 
 /// The Zombie Hunter (PRD-0001 §4.2, SPEC §3): one pass per interval across every worker and
 /// `hubctl reap` (a ``PassGuard``), which
-/// - takes back instructions whose lease expired, quarantining those that killed their worker too
-///   often (``RenderStore/reapExpiredLeases(actor:legacyTimeout:quarantineAfter:)``);
+/// - takes back instructions whose lease expired, quarantining those whose worker processes
+///   crashed on them too often (``RenderStore/reapExpiredLeases(actor:legacyTimeout:quarantineAfter:lostLeaseLimit:)``);
 /// - republishes what went back to `pending` and reconciles the stream (``Reconciler``);
 /// - raises a `job_failed` notification, exactly once, for every failure recorded since (a render
 ///   error with no retries left, a timeout, a quarantine; see ``notifyFailures(actor:)``).
@@ -16,7 +16,9 @@ public struct ZombieHunter: Sendable {
         public var interval: Duration = .seconds(60)
         /// Processing rows without a lease are zombies after this (PRD-0001's 10 minutes).
         public var legacyTimeout: Duration = .seconds(600)
-        /// An instruction whose worker died this many times is quarantined (`HUB_QUARANTINE_CRASHES`).
+        /// An instruction whose worker processes crashed this many times while holding it is
+        /// quarantined (`HUB_QUARANTINE_CRASHES`; crashes are reported by the next worker on the
+        /// machine, ``RenderStore/recordWorkerCrash(process:signal:actor:quarantineAfter:)``).
         public var quarantineAfter = 3
         /// The reconciler's limits.
         public var reconciler = Reconciler.Settings()
