@@ -233,7 +233,8 @@ import Testing
     /// files while it imports, and SIGTERM in the middle of a long import stops it at a file
     /// boundary — the files started are whole, the rest wait for the next run — within the grace.
     @Test func watchStopsMidImportAtAFileBoundaryAndExposesMetrics() async throws {
-        var (env, pool) = try await Self.environment()
+        let (baseEnv, pool) = try await Self.environment()
+        var env = baseEnv
         env["HUB_API_KEYS"] = "sync-metrics-key"
         let total = 400
         let root = try Self.exportTree(count: total)
