@@ -184,9 +184,10 @@ import Testing
             let response = try await client.execute(uri: "/metrics", method: .get, headers: ServerHarness.authorized)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = response.text
-            #expect(text.contains("hub_render_queue_depth 1\n"))
-            #expect(text.contains("hub_renders{status=\"processing\"} 1\n"))
-            #expect(text.contains("hub_renders{status=\"pending\"} 1\n"))
+            // Gauges are floating point in swift-prometheus's exposition.
+            #expect(text.contains("hub_render_queue_depth 1.0\n"))
+            #expect(text.contains("hub_renders{status=\"processing\"} 1.0\n"))
+            #expect(text.contains("hub_renders{status=\"pending\"} 1.0\n"))
             let count = Self.value(of: "hub_dispatch_latency_seconds_count", in: text)
             #expect(count != nil && count == Self.value(of: "hub_dispatch_latency_seconds_bucket{le=\"+Inf\"}", in: text))
             #expect(text.contains("# TYPE hub_dispatch_latency_seconds histogram"))
