@@ -15,7 +15,9 @@ import Logging
 /// fired, had fired before, or was refused for a reason that will not go away by itself (a missing
 /// required field, an unknown player). A lost connection or a restarted database leaves the hand
 /// pending for the next run. A rule sees only hands imported after it was created, so adding a
-/// rule does not replay a session's past.
+/// rule does not replay a session's past. The PokerGFX importer inserts a hand already checked
+/// when no enabled rule of a live or planned session watches its table (the candidates of
+/// ``fire(handIDs:actor:)``), so a season imported with no rules is not rewritten hand by hand.
 public struct CueRuleEngine: Sendable {
     public let director: CueDirector
     let logger: Logger

@@ -29,6 +29,14 @@ public struct Card: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `Ac`, `ac`, `10d`, `Td`, `td` (case-insensitive; the ten as `10` or `T`).
     public init?(_ text: some StringProtocol) {
+        // The usual two or three ASCII characters are read byte by byte (an import reads a
+        // million cards); the same result as the general rule.
+        guard let card = Self.plain(text.utf8) ?? Self.spelled(text) else { return nil }
+        self = card
+    }
+
+    /// The general rule: spaces and tabs around the card ignored, case folded.
+    static func spelled(_ text: some StringProtocol) -> Card? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard trimmed.count >= 2, let suitLetter = trimmed.last,
               let suit = Suit.allCases.first(where: { $0.letter == suitLetter }) else { return nil }
@@ -44,11 +52,47 @@ public struct Card: Sendable, Hashable, CustomStringConvertible {
             guard rankText.count == 1, let digit = Int(rankText), (2...9).contains(digit) else { return nil }
             rank = digit
         }
-        self.init(rank: rank, suit: suit)
+        return Card(rank: rank, suit: suit)
+    }
+
+    /// A card written as PokerGFX or the hub writes it, without spaces (`ac`, `10d`, `Td`); nil for
+    /// anything else, which the general rule then reads (or refuses).
+    static func plain(_ utf8: some Collection<UInt8>) -> Card? {
+        guard utf8.count == 2 || utf8.count == 3 else { return nil }
+        func lower(_ byte: UInt8) -> UInt8 { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 0x20 : byte }
+        var bytes = utf8.makeIterator()
+        let first = lower(bytes.next()!), second = lower(bytes.next()!)
+        let rank: Int, suitLetter: UInt8
+        if utf8.count == 3 {
+            guard first == UInt8(ascii: "1"), second == UInt8(ascii: "0") else { return nil }
+            rank = 10
+            suitLetter = lower(bytes.next()!)
+        } else {
+            switch first {
+            case UInt8(ascii: "2")...UInt8(ascii: "9"): rank = Int(first - UInt8(ascii: "0"))
+            case UInt8(ascii: "t"): rank = 10
+            case UInt8(ascii: "j"): rank = 11
+            case UInt8(ascii: "q"): rank = 12
+            case UInt8(ascii: "k"): rank = 13
+            case UInt8(ascii: "a"): rank = 14
+            default: return nil
+            }
+            suitLetter = second
+        }
+        switch suitLetter {
+        case UInt8(ascii: "c"): return Card(rank: rank, suit: .clubs)
+        case UInt8(ascii: "d"): return Card(rank: rank, suit: .diamonds)
+        case UInt8(ascii: "h"): return Card(rank: rank, suit: .hearts)
+        case UInt8(ascii: "s"): return Card(rank: rank, suit: .spades)
+        default: return nil
+        }
     }
 
     /// `Ac`, `Td`, `9s`.
-    public var description: String { "\(Self.rankLetters[rank - 2])\(suit.letter)" }
+    public var description: String { Self.names[(rank - 2) * 4 + suit.rawValue] }
+
+    /// The 52 descriptions, made once.
+    static let names: [String] = (2...14).flatMap { rank in Suit.allCases.map { "\(rankLetters[rank - 2])\($0.letter)" } }
 
     /// Parses PokerGFX hole cards: one space-separated string (`"ac jc"`); empty when not shown.
     /// - Returns: nil when a card is not a card.

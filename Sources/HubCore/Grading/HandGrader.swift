@@ -46,17 +46,33 @@ public struct HandGrader: Sendable {
             let batch = try await gradeBatch()
             if batch.isEmpty { break }
             graded += batch
-            if let events {
-                for hand in batch {
-                    await events.publish("hand_created", data: [
-                        "hand_id": .integer(hand.handID), "table_id": .string(hand.table), "hand_number": .integer(Int64(hand.handNumber)),
-                        "hand_rank": hand.category.map(JSONValue.string) ?? .null, "is_premium": .bool(hand.isPremium),
-                        "broadcast_worthy": .bool(hand.broadcastWorthy),
-                    ], channels: ["sync-status"], correlationID: correlationID)
+            await publishCreated(batch, correlationID: correlationID)
+        }
+        return graded
+    }
+
+    /// Publishes `hand_created` for each of `hands`, 256 at a time in one pipeline (the hands of
+    /// one pipeline in no particular order; the importer grades the hands it adds, this announces
+    /// them).
+    public func publishCreated(_ hands: [GradedHand], correlationID: String? = nil) async {
+        guard let events, !hands.isEmpty else { return }
+        var start = 0
+        while start < hands.count {
+            let chunk = hands[start..<min(start + 256, hands.count)]
+            start += chunk.count
+            // Events published at the same moment share one pipeline (EventPublisher's batcher).
+            await withTaskGroup(of: Void.self) { group in
+                for hand in chunk {
+                    group.addTask {
+                        await events.publish("hand_created", data: [
+                            "hand_id": .integer(hand.handID), "table_id": .string(hand.table), "hand_number": .integer(Int64(hand.handNumber)),
+                            "hand_rank": hand.category.map(JSONValue.string) ?? .null, "is_premium": .bool(hand.isPremium),
+                            "broadcast_worthy": .bool(hand.broadcastWorthy),
+                        ], channels: ["sync-status"], correlationID: correlationID)
+                    }
                 }
             }
         }
-        return graded
     }
 
     /// Grades up to ``batchSize`` ungraded hands in one transaction (locked so that two graders

@@ -41,12 +41,15 @@ public struct GFXSessionRecord: Sendable {
     }
 
     /// Accepts `2025-10-15T12:03:20.9005907Z` (any fraction length, `Z` or an offset).
-    static func checkTimestamp(_ text: String, at position: String) throws -> String {
-        let bytes = Array(text.utf8)
-        func digits(_ range: Range<Int>) -> Bool { range.upperBound <= bytes.count && bytes[range].allSatisfy { (48...57).contains($0) } }
-        let ok = bytes.count >= 19 && digits(0..<4) && bytes[4] == 45 && digits(5..<7) && bytes[7] == 45 && digits(8..<10)
-            && (bytes[10] == 84 || bytes[10] == 32) && digits(11..<13) && bytes[13] == 58 && digits(14..<16) && bytes[16] == 58 && digits(17..<19)
-        guard ok else { throw ContentError(position: position, reason: "'\(text)' is not an ISO-8601 time") }
+    /// - Parameter position: built only for the error (an import checks a few hundred thousand).
+    static func checkTimestamp(_ text: String, at position: @autoclosure () -> String) throws -> String {
+        var copy = text
+        let ok = copy.withUTF8 { bytes -> Bool in
+            func digits(_ range: Range<Int>) -> Bool { range.upperBound <= bytes.count && bytes[range].allSatisfy { (48...57).contains($0) } }
+            return bytes.count >= 19 && digits(0..<4) && bytes[4] == 45 && digits(5..<7) && bytes[7] == 45 && digits(8..<10)
+                && (bytes[10] == 84 || bytes[10] == 32) && digits(11..<13) && bytes[13] == 58 && digits(14..<16) && bytes[16] == 58 && digits(17..<19)
+        }
+        guard ok else { throw ContentError(position: position(), reason: "'\(text)' is not an ISO-8601 time") }
         return text
     }
 
@@ -157,27 +160,28 @@ public struct GFXHandRecord: Sendable {
         studLimits = hand.studLimits
         var seats = Set<Int>()
         players = try hand.players.enumerated().map { index, p in
-            let at = "\(position).Players[\(index)]"
+            // Positions are built only for an error.
+            func at() -> String { "\(position).Players[\(index)]" }
             guard seats.insert(p.playerNum).inserted else {
-                throw ContentError(position: "\(at).PlayerNum", reason: "seat \(p.playerNum) appears twice in the hand")
+                throw ContentError(position: "\(at()).PlayerNum", reason: "seat \(p.playerNum) appears twice in the hand")
             }
-            let text = p.holeCards.joined(separator: " ")
-            guard let cards = Card.parseList(text) else {
-                throw ContentError(position: "\(at).HoleCards", reason: "'\(text)' is not a list of cards (e.g. \"ac 10d\")")
+            let text = p.holeCards.count == 1 ? p.holeCards[0] : p.holeCards.joined(separator: " ")
+            guard let cards = text.isEmpty ? [] : Card.parseList(text) else {
+                throw ContentError(position: "\(at()).HoleCards", reason: "'\(text)' is not a list of cards (e.g. \"ac 10d\")")
             }
             return Player(seat: p.playerNum, name: p.name, longName: p.longName,
                           nameKey: Self.nameKey(p.name.isEmpty ? p.longName : p.name),
-                          startStack: try Self.chips(p.startStackAmt, at: "\(at).StartStackAmt"),
-                          endStack: try Self.chips(p.endStackAmt, at: "\(at).EndStackAmt"),
-                          cumulativeWinnings: try Self.chips(p.cumulativeWinningsAmt, at: "\(at).CumulativeWinningsAmt"),
-                          blindBetStraddle: try Self.chips(p.blindBetStraddleAmt, at: "\(at).BlindBetStraddleAmt"), holeCards: cards, sittingOut: p.sittingOut,
+                          startStack: try Self.chips(p.startStackAmt, at: "\(at()).StartStackAmt"),
+                          endStack: try Self.chips(p.endStackAmt, at: "\(at()).EndStackAmt"),
+                          cumulativeWinnings: try Self.chips(p.cumulativeWinningsAmt, at: "\(at()).CumulativeWinningsAmt"),
+                          blindBetStraddle: try Self.chips(p.blindBetStraddleAmt, at: "\(at()).BlindBetStraddleAmt"), holeCards: cards, sittingOut: p.sittingOut,
                           eliminationRank: p.eliminationRank, vpip: p.vpipPercent, pfr: p.preFlopRaisePercent,
                           aggression: p.aggressionFrequencyPercent, showdown: p.wentToShowDownPercent)
         }
         var board: [Card] = []
         events = try hand.events.enumerated().map { index, e in
             var card: Card?
-            if let text = e.boardCards, !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if let text = e.boardCards, !Self.isBlank(text) {
                 guard let cards = Card.parseList(text), cards.count == 1 else {
                     throw ContentError(position: "\(position).Events[\(index)].BoardCards", reason: "'\(text)' is not one card (e.g. \"10d\")")
                 }
@@ -204,15 +208,43 @@ public struct GFXHandRecord: Sendable {
     /// `value` when it is a plausible chip amount (within ±``maximumChips``).
     /// - Throws: ``ContentError`` naming the field: an amount this large is a corrupt export, and
     ///   arithmetic on it (a stack's gain) would overflow.
-    static func chips(_ value: Int64, at position: String) throws -> Int64 {
+    static func chips(_ value: Int64, at position: @autoclosure () -> String) throws -> Int64 {
         guard (-maximumChips...maximumChips).contains(value) else {
-            throw ContentError(position: position, reason: "\(value) is not a chip amount (at most ±\(maximumChips))")
+            throw ContentError(position: position(), reason: "\(value) is not a chip amount (at most ±\(maximumChips))")
         }
         return value
     }
 
+    /// Whether `text` is empty or only spaces and tabs (`CharacterSet.whitespaces`).
+    static func isBlank(_ text: String) -> Bool {
+        var copy = text
+        if let ascii = copy.withUTF8({ bytes in bytes.allSatisfy { $0 < 0x80 } ? bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 } : nil }) {
+            return ascii
+        }
+        return text.trimmingCharacters(in: .whitespaces).isEmpty
+    }
+
     /// The master-table key of a player name: trimmed, inner whitespace collapsed, case folded.
     public static func nameKey(_ name: String) -> String {
-        name.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased()
+        var copy = name
+        // ASCII names (nearly all) byte by byte; the same result as the general rule below.
+        if let key = copy.withUTF8({ bytes -> String? in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var pendingSpace = false
+            for byte in bytes {
+                guard byte < 0x80 else { return nil }
+                if byte == 0x20 || (0x09...0x0D).contains(byte) {
+                    pendingSpace = !out.isEmpty
+                    continue
+                }
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                out.append((0x41...0x5A).contains(byte) ? byte + 0x20 : byte)
+            }
+            return String(decoding: out, as: UTF8.self)
+        }) {
+            return key
+        }
+        return name.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased()
     }
 }

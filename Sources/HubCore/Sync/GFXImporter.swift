@@ -6,12 +6,17 @@ import Logging
 
 /// Imports PokerGFX exports into the GFX tables (SPEC §4.1).
 ///
-/// Each file is read and hashed first; a hash already in `gfx_files` (the same file again, or a
-/// byte-identical copy in another folder) is unchanged and costs nothing more. Every other file is
-/// checked completely before anything is written, then written in one transaction: a session
-/// re-exported as it grew adds only its new hands (a hand is (session, HandNum, start time), so a
-/// restarted hand with a repeated HandNum is a second hand), and a bad file is skipped with its
-/// reason while the others go on.
+/// A path whose file status (size, modification and change times, inode and device) is the one
+/// recorded when it was last read, read well after the file's last change, is unchanged and is not
+/// read at all. Every other file is read and hashed; a hash already in `gfx_files` (the same file
+/// again, or a byte-identical copy in another folder) is unchanged and costs nothing more. Every
+/// other file is checked completely before anything is written, then written in one transaction
+/// with its hands graded: a session re-exported as it grew adds only its new hands (a hand is
+/// (session, HandNum, start time), so a restarted hand with a repeated HandNum is a second hand),
+/// and a bad file is skipped with its reason while the others go on. Files stream through
+/// ``concurrency`` workers, each reading, hashing, checking and writing one file at a time, so
+/// memory holds a few files whatever the size of the tree, and one worker's parsing overlaps
+/// another's writing.
 public struct GFXImporter: Sendable {
     /// The database.
     public let pool: PostgresPool
@@ -20,6 +25,9 @@ public struct GFXImporter: Sendable {
     /// Checked before each file: true stops the import at that file boundary (`hub-sync --watch`
     /// on SIGTERM); files not reached are left for the next run.
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// How long after a file's last change a read of it must have begun to be trusted
+    /// (``GFXRecordedPath/racyMarginNs``; tests shorten it).
+    var racyMarginNs = GFXRecordedPath.racyMarginNs
     let logger: Logger
 
     /// Creates an importer.
@@ -33,19 +41,33 @@ public struct GFXImporter: Sendable {
     public struct Report: Sendable {
         /// Files and rows.
         public var counts = SyncCounts()
-        /// Hands added by this import, to grade.
+        /// Hands added by this import.
         public var newHandIDs: [Int64] = []
+        /// The hands added, graded as they were written (their grades are in `hand_grades`).
+        public var graded: [HandGrader.GradedHand] = []
         /// Sessions created.
         public var sessionsCreated = 0
         /// Master players created.
         public var playersCreated = 0
+        /// Of the unchanged files, those not even read: their path's status was as recorded.
+        public var filesNotRead = 0
+    }
+
+    /// One read of a path: the content's hash, the file's status just before the read (nil:
+    /// unknown, the path is not recorded) and when the read began.
+    struct PathRead: Sendable {
+        var path: String
+        var hash: String
+        var stat: GFXFileStat?
+        var readAtNs: Int64
     }
 
     /// A file read and hashed.
     struct Loaded: Sendable {
         var file: GFXScanner.File
         var data: Data
-        var hash: String
+        var read: PathRead
+        var hash: String { read.hash }
     }
 
     /// Imports `files` (from ``GFXScanner/scan(_:table:)``).
@@ -58,115 +80,222 @@ public struct GFXImporter: Sendable {
                             progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Report {
         var report = Report()
         report.counts.filesSeen = files.count
-        var loaded: [Loaded] = []
+        guard !files.isEmpty else { return report }
+        // The stat fast path: paths whose status proves them unchanged since their last read.
+        let recorded = try await recordedPaths(files.map(\.path))
+        var pending: [GFXScanner.File] = []
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file.path) else {
-                report.counts.filesFailed += 1
-                report.counts.errors.append(SyncFileError(path: file.path,
-                    reason: "the file was listed but could not be read (removed or unreadable during the scan); it is tried again on the next sync"))
-                continue
-            }
-            loaded.append(Loaded(file: file, data: data, hash: Self.sha256(data)))
-        }
-        let known = try await knownHashes(loaded.map(\.hash))
-        var seen = known
-        var pending: [Loaded] = []
-        for item in loaded {
-            if seen.contains(item.hash) {
+            if let known = recorded[file.path], let now = GFXFileStat.of(file.path), known.proves(now, margin: racyMarginNs) {
                 report.counts.filesUnchanged += 1
+                report.filesNotRead += 1
             } else {
-                seen.insert(item.hash)
-                pending.append(item)
+                pending.append(file)
             }
         }
         let total = files.count
         let alreadyDone = total - pending.count
         progress(alreadyDone, total)
         let results = try await importConcurrently(pending, runID: runID) { done in progress(alreadyDone + done, total) }
+        var copies: [PathRead] = []
         for result in results {
             switch result {
-            case .success(let outcome):
+            case .imported(let outcome):
                 report.counts.filesImported += 1
                 report.counts.rowsCreated += outcome.rowsCreated
                 report.counts.rowsUpdated += outcome.rowsUpdated
-                report.newHandIDs += outcome.newHandIDs
+                report.newHandIDs += outcome.graded.map(\.handID)
+                report.graded += outcome.graded
                 report.sessionsCreated += outcome.sessionCreated ? 1 : 0
                 report.playersCreated += outcome.playersCreated
-            case .failure(let error):
+            case .unchanged:
+                report.counts.filesUnchanged += 1
+            case .copyInThisRun(let item):
+                report.counts.filesUnchanged += 1
+                copies.append(item)
+            case .failed(let error):
                 report.counts.filesFailed += 1
                 report.counts.errors.append(error)
             }
         }
+        // A byte-identical copy of a file this run imported: its path is recorded once the
+        // content is (a copy of a file that failed stays unrecorded and is read again next time).
+        try await recordPaths(copies)
         return report
     }
 
     /// SHA-256 of `data` as lower-case hex.
     static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(64)
+        for byte in SHA256.hash(data: data) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
-    func knownHashes(_ hashes: [String]) async throws -> Set<String> {
-        guard !hashes.isEmpty else { return [] }
-        let rows = try await pool.query("SELECT file_hash FROM gfx_files WHERE file_hash = ANY(\(hashes))")
-        return Set(try rows.map { try $0.decode(String.self, at: 0) })
+    /// The recorded status of each of `paths` that has one.
+    func recordedPaths(_ paths: [String]) async throws -> [String: GFXRecordedPath] {
+        let rows = try await pool.query("""
+            SELECT path, file_hash, byte_size, mtime_ns, ctime_ns, inode, device, read_at_ns
+            FROM gfx_file_paths WHERE path = ANY(\(paths))
+            """)
+        var recorded: [String: GFXRecordedPath] = [:]
+        recorded.reserveCapacity(rows.count)
+        for row in rows {
+            let stat = GFXFileStat(size: try row.decode(Int64.self, at: 2), modifiedNs: try row.decode(Int64.self, at: 3),
+                                   changedNs: try row.decode(Int64.self, at: 4), inode: try row.decode(Int64.self, at: 5),
+                                   device: try row.decode(Int64.self, at: 6))
+            recorded[try row.decode(String.self, at: 0)] = GFXRecordedPath(hash: try row.decode(String.self, at: 1), stat: stat,
+                                                                           readAtNs: try row.decode(Int64.self, at: 7))
+        }
+        return recorded
+    }
+
+    /// Records the paths of `reads`, those whose content is in `gfx_files`.
+    func recordPaths(_ reads: [PathRead]) async throws {
+        let items = reads.filter { $0.stat != nil }
+        guard !items.isEmpty else { return }
+        try await pool.execute("""
+            INSERT INTO gfx_file_paths (path, file_hash, byte_size, mtime_ns, ctime_ns, inode, device, read_at_ns)
+            SELECT p, h, s, m, c, i, d, r
+            FROM unnest(\(items.map(\.path))::text[], \(items.map(\.hash))::text[], \(items.map { $0.stat!.size })::bigint[],
+                        \(items.map { $0.stat!.modifiedNs })::bigint[], \(items.map { $0.stat!.changedNs })::bigint[],
+                        \(items.map { $0.stat!.inode })::bigint[], \(items.map { $0.stat!.device })::bigint[],
+                        \(items.map(\.readAtNs))::bigint[]) AS u(p, h, s, m, c, i, d, r)
+            WHERE EXISTS (SELECT 1 FROM gfx_files f WHERE f.file_hash = u.h)
+            ON CONFLICT (path) DO UPDATE SET file_hash = EXCLUDED.file_hash, byte_size = EXCLUDED.byte_size, mtime_ns = EXCLUDED.mtime_ns,
+                ctime_ns = EXCLUDED.ctime_ns, inode = EXCLUDED.inode, device = EXCLUDED.device, read_at_ns = EXCLUDED.read_at_ns,
+                seen_at = now()
+            """)
+    }
+
+    /// Records the path of `item` if its content is already imported.
+    /// - Returns: whether the content is in `gfx_files` (the file is unchanged).
+    func recordPathIfKnown(_ item: PathRead) async throws -> Bool {
+        guard let stat = item.stat else {
+            return !(try await pool.query("SELECT 1 FROM gfx_files WHERE file_hash = \(item.hash)").isEmpty)
+        }
+        let rows = try await pool.query("""
+            WITH known AS (SELECT file_hash FROM gfx_files WHERE file_hash = \(item.hash)), recorded AS (
+                INSERT INTO gfx_file_paths (path, file_hash, byte_size, mtime_ns, ctime_ns, inode, device, read_at_ns)
+                SELECT \(item.path), file_hash, \(stat.size), \(stat.modifiedNs), \(stat.changedNs), \(stat.inode), \(stat.device),
+                       \(item.readAtNs)
+                FROM known
+                ON CONFLICT (path) DO UPDATE SET file_hash = EXCLUDED.file_hash, byte_size = EXCLUDED.byte_size,
+                    mtime_ns = EXCLUDED.mtime_ns, ctime_ns = EXCLUDED.ctime_ns, inode = EXCLUDED.inode, device = EXCLUDED.device,
+                    read_at_ns = EXCLUDED.read_at_ns, seen_at = now()
+                RETURNING 1
+            )
+            SELECT count(*) FROM known
+            """)
+        return try rows[0].decode(Int.self, at: 0) > 0
     }
 
     /// What importing one file wrote.
     struct Outcome: Sendable {
         var rowsCreated = 0
         var rowsUpdated = 0
-        var newHandIDs: [Int64] = []
+        /// The hands added, graded.
+        var graded: [HandGrader.GradedHand] = []
         var sessionCreated = false
         var playersCreated = 0
     }
 
-    /// Imports `items` on up to ``concurrency`` connections; results in input order.
-    func importConcurrently(_ items: [Loaded], runID: Int64?, done: @escaping @Sendable (Int) -> Void) async throws
-        -> [Result<Outcome, SyncFileError>] {
-        guard !items.isEmpty else { return [] }
+    /// What became of one file.
+    enum FileResult: Sendable {
+        case imported(Outcome)
+        /// Its content was imported before.
+        case unchanged
+        /// A byte-identical copy of a file another worker of this run took.
+        case copyInThisRun(PathRead)
+        case failed(SyncFileError)
+    }
+
+    /// Hashes of the contents this run has taken on, so a byte-identical copy is imported once.
+    final class Claims: Sendable {
+        private let hashes = PThreadLocked(Set<String>())
+        /// Whether `hash` was not taken yet (and now is).
+        func claim(_ hash: String) -> Bool { hashes.withLock { $0.insert(hash).inserted } }
+    }
+
+    /// Imports `files` on up to ``concurrency`` connections; results in input order.
+    func importConcurrently(_ files: [GFXScanner.File], runID: Int64?, done: @escaping @Sendable (Int) -> Void) async throws
+        -> [FileResult] {
+        guard !files.isEmpty else { return [] }
         let next = Counter()
         let finished = Counter()
-        return try await withThrowingTaskGroup(of: [(Int, Result<Outcome, SyncFileError>)].self) { group in
-            for _ in 0..<min(concurrency, items.count) {
+        let claims = Claims()
+        return try await withThrowingTaskGroup(of: [(Int, FileResult)].self) { group in
+            for _ in 0..<min(concurrency, files.count) {
                 group.addTask {
                     try await pool.withAffinity {
-                        var mine: [(Int, Result<Outcome, SyncFileError>)] = []
+                        var mine: [(Int, FileResult)] = []
                         while true {
                             let index = next.increment() - 1
                             // A stopping daemon ends at a file boundary: started files finish, the
                             // rest are imported by the next run.
-                            guard index < items.count, !shouldStop() else { break }
-                            mine.append((index, try await importOne(items[index], runID: runID)))
+                            guard index < files.count, !shouldStop() else { break }
+                            mine.append((index, try await importOne(files[index], runID: runID, claims: claims)))
                             done(finished.increment())
                         }
                         return mine
                     }
                 }
             }
-            var all: [(Int, Result<Outcome, SyncFileError>)] = []
+            var all: [(Int, FileResult)] = []
             for try await part in group { all += part }
             return all.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 
-    /// Checks one file completely, then writes it in one transaction (retried when it lost a
-    /// deadlock to a concurrent import of the same session, and when the connection to PostgreSQL
-    /// was lost: 7 retries from 0.1 s doubling, about 13 s in all, which covers a server restart).
+    /// Reads and hashes one file; unless its content is known, checks it completely and writes it
+    /// in one transaction (retried when it lost a deadlock to a concurrent import of the same
+    /// session, and when the connection to PostgreSQL was lost: 7 retries from 0.1 s doubling,
+    /// about 13 s in all, which covers a server restart).
     /// - Throws: only database failures that are not about this file (connection lost, …).
-    func importOne(_ item: Loaded, runID: Int64?) async throws -> Result<Outcome, SyncFileError> {
-        let path = item.file.path
+    func importOne(_ file: GFXScanner.File, runID: Int64?, claims: Claims) async throws -> FileResult {
+        let path = file.path
+        // The status first, then the read: a write after the status was taken changes the times
+        // the next run compares, so the recorded status can only be older than the content.
+        let readAt = GFXFileStat.nowNs()
+        let stat = GFXFileStat.of(path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failed(SyncFileError(path: path,
+                reason: "the file was listed but could not be read (removed or unreadable during the scan); it is tried again on the next sync"))
+        }
+        let read = PathRead(path: path, hash: Self.sha256(data), stat: stat.flatMap { $0.size == Int64(data.count) ? $0 : nil }, readAtNs: readAt)
+        guard claims.claim(read.hash) else { return .copyInThisRun(read) }
+        if try await retrying(path, { try await recordPathIfKnown(read) }) { return .unchanged }
+        let item = Loaded(file: file, data: data, read: read)
         let record: GFXSessionRecord
         do {
             record = try Self.parse(item.data, fileName: URL(fileURLWithPath: path).lastPathComponent)
         } catch let error as ContentError {
             logger.warning("skipped \(path): \(error.position.map { "\($0): " } ?? "")\(error.reason)")
-            return .failure(SyncFileError(path: path, position: error.position, reason: error.reason))
+            return .failed(SyncFileError(path: path, position: error.position, reason: error.reason))
         }
+        do {
+            return .imported(try await retrying(path) { try await write(record, item: item, runID: runID) })
+        } catch let error as PostgresError where error.code == .server || error.code == .invalidParameter {
+            // The server refused this file's data (a value out of range, …), or the driver a value
+            // no PostgreSQL text can hold (a NUL character): skip the file.
+            logger.warning("skipped \(path): \(error.message)")
+            let reason = error.code == .server ? "the database refused the file's data: \(error.message)"
+                                               : "the file's data cannot be stored: \(error.message)"
+            return .failed(SyncFileError(path: path, reason: reason))
+        }
+    }
+
+    /// Runs `body` again when it lost a deadlock (twice) or the connection (7 times, from 0.1 s
+    /// doubling): the transaction was rolled back with it, so running it again is safe.
+    func retrying<T>(_ path: String, _ body: () async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return .success(try await write(record, item: item, runID: runID))
+                return try await body()
             } catch let error as PostgresError where error.sqlState.map({ ["40P01", "40001"].contains($0) }) == true && attempt < 3 {
                 continue
             } catch let error as PostgresError where [.connectionClosed, .connectionFailed].contains(error.code) && attempt < 8 {
@@ -176,10 +305,6 @@ public struct GFXImporter: Sendable {
                 logger.warning("PostgreSQL connection lost while importing \(path) (\(error.message)); retrying in \(delay)")
                 try await Task.sleep(for: delay)
                 continue
-            } catch let error as PostgresError where error.code == .server {
-                // The server refused this file's data (a value out of range, …): skip the file.
-                logger.warning("skipped \(path): \(error.message)")
-                return .failure(SyncFileError(path: path, reason: "the database refused the file's data: \(error.message)"))
             }
         }
     }
@@ -198,15 +323,20 @@ public struct GFXImporter: Sendable {
     /// - Throws: ``ContentError`` saying where and what.
     static func parse(_ data: Data, fileName: String) throws -> GFXSessionRecord {
         guard !data.isEmpty else { throw ContentError(position: nil, reason: "the file is empty (an export still being written?)") }
-        let export: GFXExport
+        if let export = GFXFastDecoder.decode(data) { return try GFXSessionRecord(export: export, fileName: fileName) }
+        return try GFXSessionRecord(export: try decodeWithCodable(data), fileName: fileName)
+    }
+
+    /// `data` through `JSONDecoder` and ``GFXExport/init(from:)``: what a file holds, and for a bad
+    /// file where and why (``GFXFastDecoder`` reads the usual files faster and leaves the rest here).
+    static func decodeWithCodable(_ data: Data) throws -> GFXExport {
         do {
-            export = try JSONDecoder().decode(GFXExport.self, from: data)
+            return try JSONDecoder().decode(GFXExport.self, from: data)
         } catch let error as DecodingError {
             throw Self.describe(error)
         } catch {
             throw ContentError(position: nil, reason: "not valid JSON: \(error)")
         }
-        return try GFXSessionRecord(export: export, fileName: fileName)
     }
 
     static func describe(_ error: DecodingError) -> ContentError {

@@ -26,9 +26,14 @@ extension SyncRunner {
         return await syncWSOP(directory: directory)
     }
 
-    /// Grades the hands not graded yet and publishes `hand_created` for each.
+    /// Announces the hands this runner's GFX imports graded as they wrote them, grades any hand
+    /// not graded yet (imported by another writer), and publishes `hand_created` for each.
+    /// - Returns: the hands graded since the last call: this runner's imports' and the others.
     public func grade() async throws -> [HandGrader.GradedHand] {
-        let graded = try await HandGrader(pool: pool, events: events).gradePending(correlationID: correlation)
+        let grader = HandGrader(pool: pool, events: events)
+        let imported = gradedAtImport.take()
+        await grader.publishCreated(imported, correlationID: correlation)
+        let graded = imported + (try await grader.gradePending(correlationID: correlation))
         if !graded.isEmpty {
             logger.info("graded \(graded.count) hands: \(graded.filter(\.isPremium).count) premium, \(graded.filter(\.broadcastWorthy).count) broadcast-worthy")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HubDriverSupport
 import HubPostgres
 import Logging
 
@@ -29,6 +30,8 @@ public struct SyncRunner: Sendable {
     public var media = MediaPolicy()
     /// The run's logger (its metadata holds `correlation_id`).
     public let logger: Logger
+    /// Hands the GFX imports of this runner graded as they wrote them, until ``grade()`` announces them.
+    let gradedAtImport = GradedHands()
 
     public init(pool: PostgresPool, events: EventPublisher?, correlationID: UUID = UUID(), logger: Logger = Logger(label: "hub.sync")) {
         self.pool = pool
@@ -41,6 +44,14 @@ public struct SyncRunner: Sendable {
 
     var store: SyncStore { SyncStore(pool: pool) }
     var correlation: String { correlationID.uuidString.lowercased() }
+
+    /// Graded hands handed from the import to ``grade()``.
+    final class GradedHands: Sendable {
+        private let hands = PThreadLocked<[HandGrader.GradedHand]>([])
+        func add(_ more: [HandGrader.GradedHand]) { hands.withLock { $0 += more } }
+        /// Every hand added so far; empties the list.
+        func take() -> [HandGrader.GradedHand] { hands.withLock { list in defer { list = [] }; return list } }
+    }
 
     /// The outcome of one source run.
     public struct SourceResult: Sendable, Codable, Hashable {
@@ -68,10 +79,12 @@ public struct SyncRunner: Sendable {
             importer.shouldStop = shouldStop
             let progress = self.progress
             let report = try await importer.importFiles(files, runID: runID) { done, total in progress("gfx", done, total) }
+            // Graded as they were written; ``grade()`` announces them.
+            gradedAtImport.add(report.graded)
             let failed: Set<String> = report.counts.filesFailed > 0 ? Set(SyncSource.gfx.entities) : []
             return (report.counts, failed, report.newHandIDs.count,
                     ["sessions_created": .integer(Int64(report.sessionsCreated)), "hands_added": .integer(Int64(report.newHandIDs.count)),
-                     "players_created": .integer(Int64(report.playersCreated))])
+                     "players_created": .integer(Int64(report.playersCreated)), "files_not_read": .integer(Int64(report.filesNotRead))])
         }
     }
 
