@@ -62,7 +62,7 @@ import Testing
         let worker = try ChaosTests.Worker(["--backend", "command", "--command", render, "--output-dir", output, "--once"], environment: env)
         try await waitUntil("the worker to render and exit", timeout: 60) { !worker.process.isRunning }
         #expect(await count(pool, "SELECT count(*) FROM render_instructions WHERE status = 'completed'") == 1, "\(worker.output)")
-        let path = try await pool.query("SELECT output_path FROM render_outputs WHERE status = 'completed'")[0].decode(String.self, at: 0)
+        let path = try #require(try await pool.query("SELECT output_path FROM render_outputs WHERE status = 'completed'").first).decode(String.self, at: 0)
         let seen = try String(contentsOfFile: path, encoding: .utf8)
         let names = Set(seen.split(separator: "\n").compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
         for secret in ["HUB_DATABASE_URL", "HUB_ADMIN_DATABASE_URL", "HUB_REDIS_URL", "HUB_API_KEYS", "HUB_DASHBOARD_PASSWORD",
@@ -228,6 +228,37 @@ import Testing
             try await waitUntil("the worker to exit", timeout: 60) { !worker.process.isRunning }
         }
         try await assertRenderInvariants(pool, outputDirectories: [URL(fileURLWithPath: output)])
+        await pool.close()
+    }
+
+    /// `hub-worker --once` must not take a due instruction that another transaction holds a lock
+    /// on for an empty queue: the claim skips locked rows, and the worker's own reconciler, signalling
+    /// a row written with SQL, holds one while it inserts the row's timeline entry — the flake of
+    /// rendererEnvironmentHoldsNoSecret ("0 completed" from a --once worker that had just started).
+    @Test func aOnceWorkerWaitsForADueInstructionAnotherTransactionHolds() async throws {
+        let (env, pool) = try await prepare()
+        let render = try script("printf done > \"$2\"\n")
+        let output = NSTemporaryDirectory() + "hub-held-\(UUID())"
+        try await pool.query("""
+            INSERT INTO render_instructions (template_name, output_settings, data_hash) VALUES ('held', '{"format":"png"}', repeat('4', 64))
+            """)
+        let holder = try PostgresPool(url: env["HUB_DATABASE_URL"]!, maxConnections: 1)
+        let worker = try await holder.withConnection { connection in
+            // The lock an INSERT of a row referencing the instruction takes (the reconciler's timeline entry).
+            try await connection.query("BEGIN")
+            try await connection.query("SELECT id FROM render_instructions FOR KEY SHARE")
+            let worker = try ChaosTests.Worker(["--backend", "command", "--command", render, "--output-dir", output, "--once"], environment: env)
+            try await waitUntil("the worker to find the due instruction held (or to exit)", timeout: 60) {
+                worker.output.contains("held by another transaction") || !worker.process.isRunning
+            }
+            #expect(worker.process.isRunning, "a --once worker exited with a due instruction left: \(worker.output)")
+            try await connection.query("COMMIT")
+            return worker
+        }
+        try await waitUntil("the worker to render and exit", timeout: 60) { !worker.process.isRunning }
+        #expect(await count(pool, "SELECT count(*) FROM render_instructions WHERE status = 'completed'") == 1, "\(worker.output)")
+        try await assertRenderInvariants(pool, outputDirectories: [URL(fileURLWithPath: output)])
+        await holder.close()
         await pool.close()
     }
 

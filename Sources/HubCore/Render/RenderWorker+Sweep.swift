@@ -162,6 +162,14 @@ extension RenderWorker {
 }
 
 extension RenderStore {
+    /// Whether a pending instruction is due, locked by another transaction or not (`hub-worker --once`
+    /// asks before it takes a claim that found nothing for an empty queue).
+    func hasDueInstruction() async throws -> Bool {
+        try await pool.query("""
+            SELECT EXISTS (SELECT 1 FROM render_instructions WHERE status = 'pending' AND scheduled_at <= now() AND NOT cancel_requested)
+            """)[0].decode(Bool.self, at: 0)
+    }
+
     /// Whether a completed output names the file `path` (the start-up sweep asks before it removes
     /// a dead worker's temporary output). Output names end in `-<instruction id>-a<attempt>-<token>.<ext>`:
     /// the instruction's id narrows the look-up when the name has it.

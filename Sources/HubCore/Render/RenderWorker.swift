@@ -232,6 +232,8 @@ public final class RenderWorker: Sendable {
         // Claims that failed in a row (the database restarting, failing over, the pool exhausted):
         // the slot waits and tries again; it never takes its siblings or the worker down.
         var claimFailures = 0
+        // `--once`: how often a due instruction held by another transaction was looked at again.
+        var heldRechecks = 0
         while !isStopping && !Task.isCancelled {
             let claim: RenderClaim?
             if let claimed = next.take() {
@@ -257,7 +259,18 @@ public final class RenderWorker: Sendable {
                 next = await process(claim, thenClaimFor: consumer)
                 continue
             }
-            if configuration.once { return }
+            if configuration.once {
+                // The claim skips rows another transaction holds a lock on — the reconciler
+                // signalling a row written with SQL holds one while it inserts its timeline entry —
+                // so nothing claimed is not yet an empty queue: look again while one is due (10 s at most).
+                if heldRechecks < 100, (try? await queue.store.hasDueInstruction()) == true {
+                    if heldRechecks == 0 { logger.notice("slot \(consumer): an instruction is due but held by another transaction; looking again") }
+                    heldRechecks += 1
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                return
+            }
             switch mode {
             case .redis:
                 guard becomeReader() else {
