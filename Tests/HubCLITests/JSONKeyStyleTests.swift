@@ -79,7 +79,10 @@ import Testing
 
     @Test func everyJSONOutputUsesSnakeCaseKeys() async throws {
         let (hubEnv, pool) = try await HubSyncTests.environment()
-        let env = hubEnv.merging(["HUB_RENDER_STREAM": "json-\(UUID().uuidString.prefix(8))", "HUB_LOG_LEVEL": "error"]) { $1 }
+        // The photo registered below is written to the temporary directory: a media root here
+        // (besides the default /srv/media of the sample descriptions).
+        let env = hubEnv.merging(["HUB_RENDER_STREAM": "json-\(UUID().uuidString.prefix(8))", "HUB_LOG_LEVEL": "error",
+                                  "HUB_MEDIA_ROOTS": "/srv/media:" + FileManager.default.temporaryDirectory.path]) { $1 }
         let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HUB_") }.merging(env) { $1 }
         let samples = HubSyncTests.samples
         let root = TestServices.repositoryRoot

@@ -19,7 +19,7 @@ import Testing
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         for file in [templates + "/Flag/KR.png", media + "/flags/kr.png", base + "/outside/secret.png"] {
-            fm.createFile(atPath: file, contents: Data("x".utf8))
+            try Data("x".utf8).write(to: URL(fileURLWithPath: file))
         }
         // Links: one leaving the roots, one staying inside them.
         try fm.createSymbolicLink(atPath: media + "/escape", withDestinationPath: base + "/outside")
