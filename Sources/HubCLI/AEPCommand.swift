@@ -22,9 +22,7 @@ struct AEPCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw HubError(.notFound, "cannot read \(file): the file does not exist or is not readable")
-            }
+            let data = try InputFile.readNamed(file, configuration: try global.configuration())
             let description = try AEPDescription.parse(data, file: file)
             let result = try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")

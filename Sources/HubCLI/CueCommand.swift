@@ -37,7 +37,9 @@ struct CueCommand: AsyncParsableCommand {
         let source: String
         if text.hasPrefix("@") {
             let path = String(text.dropFirst())
-            guard let contents = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            let contents: Data
+            do { contents = try InputFile.read(path, maxBytes: InputFile.defaultMaxBytes, followLinks: true) }
+            catch { throw ValidationError("cannot read \(path): \(error)") }
             source = String(decoding: contents, as: UTF8.self)
         } else {
             source = text

@@ -48,9 +48,7 @@ struct GraphicsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw HubError(.notFound, "cannot read \(file): the file does not exist or is not readable")
-            }
+            let data = try InputFile.readNamed(file, configuration: try global.configuration())
             let catalog = try GraphicsCatalog.parse(data, file: file)
             let result = try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
@@ -78,9 +76,7 @@ struct GraphicsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw HubError(.notFound, "cannot read \(file): the file does not exist or is not readable")
-            }
+            let data = try InputFile.readNamed(file, configuration: try global.configuration())
             guard let text = String(data: data, encoding: .utf8) else { throw HubError(.usage, "\(file) is not UTF-8 text") }
             let mapping = try LayerMapping.parse(yaml: text, project: project)
             let result = try await global.withClients { clients in

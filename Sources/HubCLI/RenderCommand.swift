@@ -31,9 +31,9 @@ extension JobsCommand {
                 let text: String
                 if data.hasPrefix("@") {
                     let path = String(data.dropFirst())
-                    guard let contents = FileManager.default.contents(atPath: path) else {
-                        throw ValidationError("cannot read \(path)")
-                    }
+                    let contents: Data
+                    do { contents = try InputFile.read(path, maxBytes: InputFile.defaultMaxBytes, followLinks: true) }
+                    catch { throw ValidationError("cannot read \(path): \(error)") }
                     text = String(decoding: contents, as: UTF8.self)
                 } else {
                     text = data

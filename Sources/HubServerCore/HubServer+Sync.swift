@@ -115,6 +115,7 @@ extension HubServer {
         runner.concurrency = max(1, min(4, poolSize / 2))
         runner.webhook = settings.webhook
         runner.media = clients.media
+        runner.maxFileBytes = try InputFile.maxBytes(clients.configuration)
         let correlation = runner.correlationID.uuidString.lowercased()
         logger.info("sync \(target.name) triggered over the API (correlation id \(correlation))")
         switch target.source {

@@ -72,6 +72,7 @@ struct SyncSession {
         runner.shouldStop = { stop?.isSet ?? false }
         runner.webhook = try WebhookSettings(configuration: clients.configuration)
         runner.media = clients.media
+        runner.maxFileBytes = try InputFile.maxBytes(clients.configuration)
         runner.progress = { phase, done, total in progress.update(phase, done, total) }
         var output = Output(correlationID: runner.correlationID.uuidString.lowercased(), sources: [], handsGraded: 0, premiumHands: 0,
                             broadcastWorthyHands: 0, phaseErrors: [], succeeded: true)

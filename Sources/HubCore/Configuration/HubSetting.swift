@@ -77,7 +77,7 @@ public struct HubSetting: Sendable, Hashable {
         templateDirectory, mediaRoots, mediaURLPrefixes, nexrenderBinary, nexrenderURL, nexrenderSecret, aerenderBinary,
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
-        syncGFXDirectories, syncWSOPDirectory, syncPremiumTemplate, syncPollSeconds,
+        syncGFXDirectories, syncWSOPDirectory, syncPremiumTemplate, syncPollSeconds, syncMaxFileBytes,
         quarantineCrashes, webhookURL, webhookMinimumLevel,
     ]
 }

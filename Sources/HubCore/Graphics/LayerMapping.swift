@@ -31,7 +31,49 @@ public struct LayerMapping: Sendable, Hashable, Codable {
     /// - Parameter project: overrides the file's `template.name`.
     /// - Throws: ``HubError`` `.usage` naming the line of a YAML error, a missing project name,
     ///   a mapping that is not key → text, or two fields mapped to one layer of a composition.
+    /// The line of the first YAML alias (`*name` where a value starts) in `text`, outside quotes
+    /// and comments. Aliases are refused before the YAML is read: a few hundred bytes of nested
+    /// aliases ("billion laughs") expand to more nodes than memory holds, and comparing the keys
+    /// they make held `hubctl graphics mapping import` for minutes (found by fuzzing).
+    static func aliasLine(_ text: String) -> Int? {
+        var line = 1
+        var quote: UInt8? = nil
+        var previous: UInt8 = 0x0A // the last byte that is not a space or tab
+        var inComment = false
+        var raw: UInt8 = 0x0A // the last byte
+        for byte in text.utf8 {
+            defer { raw = byte }
+            if byte == 0x0A {
+                line += 1
+                inComment = false
+                if quote == UInt8(ascii: "'") || quote == nil { previous = 0x0A }
+                continue
+            }
+            if inComment { continue }
+            if let open = quote {
+                if byte == open { quote = nil; previous = byte }
+                continue
+            }
+            switch byte {
+            case 0x20, 0x09: continue
+            case UInt8(ascii: "#") where raw == 0x0A || raw == 0x20 || raw == 0x09: inComment = true
+            case UInt8(ascii: "\""), UInt8(ascii: "'") where [0x0A, UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "["), UInt8(ascii: "{"),
+                                                               UInt8(ascii: ","), UInt8(ascii: "?")].contains(previous):
+                quote = byte
+            case UInt8(ascii: "*") where [0x0A, UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "["), UInt8(ascii: "{"),
+                                          UInt8(ascii: ","), UInt8(ascii: "?")].contains(previous):
+                return line
+            default: break
+            }
+            previous = byte
+        }
+        return nil
+    }
+
     public static func parse(yaml text: String, project: String? = nil) throws -> LayerMapping {
+        if let line = aliasLine(text) {
+            throw HubError(.usage, "the layer mapping uses a YAML alias (*name) on line \(line): mapping files do not need them; write the value out")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

@@ -28,6 +28,8 @@ public struct GFXImporter: Sendable {
     /// How long after a file's last change a read of it must have begun to be trusted
     /// (``GFXRecordedPath/racyMarginNs``; tests shorten it).
     var racyMarginNs = GFXRecordedPath.racyMarginNs
+    /// The largest export read (``HubSetting/syncMaxFileBytes``): a larger file is refused unread.
+    public var maxFileBytes = InputFile.defaultMaxBytes
     let logger: Logger
 
     /// Creates an importer.
@@ -95,7 +97,8 @@ public struct GFXImporter: Sendable {
         let total = files.count
         let alreadyDone = total - pending.count
         progress(alreadyDone, total)
-        let results = try await importConcurrently(pending, runID: runID) { done in progress(alreadyDone + done, total) }
+        let claims = Claims()
+        let results = try await importConcurrently(pending, runID: runID, claims: claims) { done in progress(alreadyDone + done, total) }
         var copies: [PathRead] = []
         for result in results {
             switch result {
@@ -110,8 +113,15 @@ public struct GFXImporter: Sendable {
             case .unchanged:
                 report.counts.filesUnchanged += 1
             case .copyInThisRun(let item):
-                report.counts.filesUnchanged += 1
-                copies.append(item)
+                // A copy of a file refused in this run is refused with it (found by fuzzing: two
+                // empty exports counted one failed and one unchanged, a skip nobody was told of).
+                if let refusal = claims.refusal(item.hash) {
+                    report.counts.filesFailed += 1
+                    report.counts.errors.append(SyncFileError(path: item.path, position: refusal.position, reason: refusal.reason))
+                } else {
+                    report.counts.filesUnchanged += 1
+                    copies.append(item)
+                }
             case .failed(let error):
                 report.counts.filesFailed += 1
                 report.counts.errors.append(error)
@@ -218,15 +228,22 @@ public struct GFXImporter: Sendable {
         private let hashes = PThreadLocked(Set<String>())
         /// Whether `hash` was not taken yet (and now is).
         func claim(_ hash: String) -> Bool { hashes.withLock { $0.insert(hash).inserted } }
+        private let failures = PThreadLocked([String: SyncFileError]())
+        /// Notes that the content `hash` was refused: its copies in this run are refused with it.
+        func refuse(_ hash: String, _ error: SyncFileError) -> FileResult {
+            failures.withLock { $0[hash] = error }
+            return .failed(error)
+        }
+        /// Why the content `hash` was refused in this run, if it was.
+        func refusal(_ hash: String) -> SyncFileError? { failures.withLock { $0[hash] } }
     }
 
     /// Imports `files` on up to ``concurrency`` connections; results in input order.
-    func importConcurrently(_ files: [GFXScanner.File], runID: Int64?, done: @escaping @Sendable (Int) -> Void) async throws
+    func importConcurrently(_ files: [GFXScanner.File], runID: Int64?, claims: Claims, done: @escaping @Sendable (Int) -> Void) async throws
         -> [FileResult] {
         guard !files.isEmpty else { return [] }
         let next = Counter()
         let finished = Counter()
-        let claims = Claims()
         return try await withThrowingTaskGroup(of: [(Int, FileResult)].self) { group in
             for _ in 0..<min(concurrency, files.count) {
                 group.addTask {
@@ -261,9 +278,12 @@ public struct GFXImporter: Sendable {
         // the next run compares, so the recorded status can only be older than the content.
         let readAt = GFXFileStat.nowNs()
         let stat = GFXFileStat.of(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .failed(SyncFileError(path: path,
-                reason: "the file was listed but could not be read (removed or unreadable during the scan); it is tried again on the next sync"))
+        let data: Data
+        do {
+            data = try InputFile.readExport(path, maxBytes: maxFileBytes)
+        } catch let refusal as SyncFileError {
+            logger.warning("skipped \(path): \(refusal.reason)")
+            return .failed(refusal)
         }
         let read = PathRead(path: path, hash: Self.sha256(data), stat: stat.flatMap { $0.size == Int64(data.count) ? $0 : nil }, readAtNs: readAt)
         guard claims.claim(read.hash) else { return .copyInThisRun(read) }
@@ -274,7 +294,7 @@ public struct GFXImporter: Sendable {
             record = try Self.parse(item.data, fileName: URL(fileURLWithPath: path).lastPathComponent)
         } catch let error as ContentError {
             logger.warning("skipped \(path): \(error.position.map { "\($0): " } ?? "")\(error.reason)")
-            return .failed(SyncFileError(path: path, position: error.position, reason: error.reason))
+            return claims.refuse(read.hash, SyncFileError(path: path, position: error.position, reason: error.reason))
         }
         do {
             return .imported(try await retrying(path) { try await write(record, item: item, runID: runID) })
@@ -284,7 +304,7 @@ public struct GFXImporter: Sendable {
             logger.warning("skipped \(path): \(error.message)")
             let reason = error.code == .server ? "the database refused the file's data: \(error.message)"
                                                : "the file's data cannot be stored: \(error.message)"
-            return .failed(SyncFileError(path: path, reason: reason))
+            return claims.refuse(read.hash, SyncFileError(path: path, reason: reason))
         }
     }
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Finds PokerGFX exports under folders and decides which table each belongs to.
 public enum GFXScanner {
@@ -34,7 +37,10 @@ public enum GFXScanner {
                                                       options: [.skipsHiddenFiles]) else { continue }
             let rootComponents = root.pathComponents.count
             for case let url as URL in enumerator where url.pathExtension.lowercased() == "json" {
-                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                // Folders are walked; anything else named *.json is listed — a link, a pipe or a
+                // device is then refused by the read with its reason, never skipped in silence.
+                var status = stat()
+                guard lstat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else { continue }
                 let components = url.standardizedFileURL.pathComponents
                 let owner = components.count > rootComponents + 1 ? components[rootComponents] : root.lastPathComponent
                 files.append(File(path: url.standardizedFileURL.path, table: table ?? owner))

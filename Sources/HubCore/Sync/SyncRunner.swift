@@ -28,6 +28,9 @@ public struct SyncRunner: Sendable {
     public var webhook: WebhookSettings? = nil
     /// Where WSOP+ player photos may point (``WSOPImporter/media``).
     public var media = MediaPolicy()
+    /// The largest export file read (``HubSetting/syncMaxFileBytes``): a larger one is skipped
+    /// unread, with the reason.
+    public var maxFileBytes = InputFile.defaultMaxBytes
     /// The run's logger (its metadata holds `correlation_id`).
     public let logger: Logger
     /// Hands the GFX imports of this runner graded as they wrote them, until ``grade()`` announces them.
@@ -77,6 +80,7 @@ public struct SyncRunner: Sendable {
             var importer = GFXImporter(pool: pool, concurrency: concurrency, logger: logger)
             importer.concurrency = concurrency
             importer.shouldStop = shouldStop
+            importer.maxFileBytes = maxFileBytes
             let progress = self.progress
             let report = try await importer.importFiles(files, runID: runID) { done, total in progress("gfx", done, total) }
             // Graded as they were written; ``grade()`` announces them.
@@ -94,7 +98,9 @@ public struct SyncRunner: Sendable {
             let files = try WSOPImporter.scan(directory)
             logger.info("wsop: \(files.count) files under \(directory)")
             let progress = self.progress
-            let report = try await WSOPImporter(pool: pool, media: media, logger: logger).importFiles(files, runID: runID) { done, total in
+            var importer = WSOPImporter(pool: pool, media: media, logger: logger)
+            importer.maxFileBytes = maxFileBytes
+            let report = try await importer.importFiles(files, runID: runID) { done, total in
                 progress("wsop", done, total)
             }
             let failed = Set(report.byEntity.filter { $0.value.filesFailed > 0 }.map(\.key.rawValue))

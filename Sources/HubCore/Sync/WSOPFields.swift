@@ -253,12 +253,33 @@ enum WSOPFields {
         return String(format: "%02d:%02d:%02d", values[0], values[1], values.count == 3 ? values[2] : 0)
     }
 
+    /// The id at `position`: a string as it is, a whole number as digits.
+    /// - Throws: ``ContentError`` for a number that is not whole or does not fit 64 bits (a
+    ///   20-digit id read as a double would be rounded into another player's id).
+    static func key(_ value: JSONValue?, at position: String) throws -> String? {
+        if case .number(let d) = value, Int64(exactly: d) == nil {
+            throw ContentError(position: position, reason: "the id \(String(d)) is not a whole number of at most 19 digits (write a longer id as a string)")
+        }
+        return text(value)
+    }
+
+    /// A date or time field: text as it is.
+    /// - Throws: ``ContentError`` for a number (`-1e19` is no date).
+    static func dateText(_ value: JSONValue?, at position: String) throws -> String? {
+        switch value {
+        case .integer, .number, .bool: throw ContentError(position: position, reason: "a date is expected (2026-07-09), not \(text(value) ?? "a value")")
+        default: return text(value)
+        }
+    }
+
     /// The text of a JSON value (strings as they are, numbers as digits).
     static func text(_ value: JSONValue?) -> String? {
         switch value {
         case .string(let s): return s.trimmingCharacters(in: .whitespaces)
         case .integer(let i): return String(i)
-        case .number(let d): return d == d.rounded() ? String(Int64(d)) : String(d)
+        // A whole number as digits when it fits 64 bits; any other (1e19, 1.5, a 20-digit id read
+        // as a double) as Swift writes it, for the callers to refuse (`Int64(d)` trapped here).
+        case .number(let d): return Int64(exactly: d).map { String($0) } ?? String(d)
         case .bool(let b): return String(b)
         default: return nil
         }

@@ -18,6 +18,8 @@ public struct WSOPImporter: Sendable {
     /// (it becomes part of a flag path), is dropped with a warning (``SyncCounts/warnings``); the
     /// row still imports.
     public var media: MediaPolicy
+    /// The largest export file read (``HubSetting/syncMaxFileBytes``): a larger one is refused unread.
+    public var maxFileBytes = InputFile.defaultMaxBytes
     let logger: Logger
 
     /// Creates an importer.
@@ -93,7 +95,7 @@ public struct WSOPImporter: Sendable {
                 counts.errors = [error]
                 _ = try? await pool.query("""
                     INSERT INTO wsop_import_logs (file_name, file_hash, entity, status, error, sync_run_id)
-                    VALUES (\(file.path), \(Self.hash(of: file.path)), \(file.entity.rawValue), 'failed', \(error.description), \(runID))
+                    VALUES (\(file.path), \(hash(of: file.path)), \(file.entity.rawValue), 'failed', \(error.description), \(runID))
                     """)
             }
             report.counts.add(counts)
@@ -103,8 +105,10 @@ public struct WSOPImporter: Sendable {
         return report
     }
 
-    static func hash(of path: String) -> String {
-        GFXImporter.sha256(FileManager.default.contents(atPath: path) ?? Data())
+    /// The hash of the file a failure log names: of its content when it can be read within the
+    /// cap, of nothing otherwise (a refused file is never read past the cap to name it).
+    func hash(of path: String) -> String {
+        GFXImporter.sha256((try? InputFile.read(path, maxBytes: maxFileBytes)) ?? Data())
     }
 
     /// Imports one file.
@@ -112,9 +116,7 @@ public struct WSOPImporter: Sendable {
     /// - Returns: rows created and updated, or nil when its content was imported before.
     /// - Throws: ``SyncFileError`` when the file is skipped.
     func importOne(_ file: File, runID: Int64?, warnings: inout [SyncFileError]) async throws -> (created: Int, updated: Int)? {
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw SyncFileError(path: file.path, reason: "the file was listed but could not be read (removed or unreadable during the scan)")
-        }
+        let data = try InputFile.readExport(file.path, maxBytes: maxFileBytes)
         let hash = GFXImporter.sha256(data)
         let known = try await pool.query("""
             SELECT 1 FROM wsop_import_logs WHERE file_hash = \(hash) AND entity = \(file.entity.rawValue) AND status = 'imported'
@@ -159,6 +161,10 @@ public struct WSOPImporter: Sendable {
             throw SyncFileError(path: file.path, position: error.position, reason: error.reason)
         } catch let error as PostgresError where error.code == .server {
             throw SyncFileError(path: file.path, reason: "the database refused the file's data: \(error.message)")
+        } catch let error as PostgresError where error.code == .invalidParameter {
+            // A value no PostgreSQL text can hold (a NUL character): the driver refused it before
+            // anything was sent, and the transaction rolled back.
+            throw SyncFileError(path: file.path, reason: "the file's data cannot be stored: \(error.message)")
         }
     }
 

@@ -72,7 +72,7 @@ enum WSOPRecords {
         return try objects(data, entity: .events).enumerated().map { index, object in
             let f = fields(object, known: WSOPFields.eventKeys)
             let at = "[\(index)]"
-            guard let key = WSOPFields.text(f["id"]), !key.isEmpty else { throw ContentError(position: "\(at).id", reason: "every event needs an id") }
+            guard let key = try WSOPFields.key(f["id"], at: "\(at).id"), !key.isEmpty else { throw ContentError(position: "\(at).id", reason: "every event needs an id") }
             guard seen.insert(key).inserted else { throw ContentError(position: "\(at).id", reason: "event \(key) appears twice") }
             func number(_ name: String) throws -> Int64? {
                 guard let text = WSOPFields.text(f[name]) else { return nil }
@@ -81,7 +81,7 @@ enum WSOPRecords {
                 return value
             }
             return Event(key: key, name: WSOPFields.text(f["name"]).flatMap { $0.isEmpty ? nil : $0 } ?? key, buyIn: try number("buy_in"),
-                         startDate: WSOPFields.text(f["start_date"]), venue: WSOPFields.text(f["venue"]), status: WSOPFields.text(f["status"]),
+                         startDate: try WSOPFields.dateText(f["start_date"], at: "\(at).start_date"), venue: WSOPFields.text(f["venue"]), status: WSOPFields.text(f["status"]),
                          entries: try number("entries"), prizePool: try number("prize_pool"))
         }
     }
@@ -91,7 +91,7 @@ enum WSOPRecords {
         return try objects(data, entity: .players).enumerated().map { index, object in
             let f = fields(object, known: WSOPFields.playerKeys)
             let at = "[\(index)]"
-            guard let key = WSOPFields.text(f["id"]), !key.isEmpty else { throw ContentError(position: "\(at).id", reason: "every player needs an id") }
+            guard let key = try WSOPFields.key(f["id"], at: "\(at).id"), !key.isEmpty else { throw ContentError(position: "\(at).id", reason: "every player needs an id") }
             guard let name = WSOPFields.text(f["name"]), !name.isEmpty else { throw ContentError(position: "\(at).name", reason: "player \(key) has no name") }
             guard seen.insert(key).inserted else { throw ContentError(position: "\(at).id", reason: "player \(key) appears twice") }
             return Player(key: key, name: name, country: WSOPFields.text(f["country"]), city: WSOPFields.text(f["city"]),

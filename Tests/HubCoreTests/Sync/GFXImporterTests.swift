@@ -156,7 +156,7 @@ import Testing
         #expect(reasons["PGFX_live_data_export GameID=333.json"]?.position == "Hands[1].HandNum")
         #expect(reasons["PGFX_live_data_export GameID=444.json"]?.position == "Hands[1].Players[0].HoleCards")
         #expect(reasons["PGFX_live_data_export GameID=555.json"] != nil)
-        #expect(reasons["PGFX_live_data_export GameID=666.json"]?.reason.contains("could not be read") == true)
+        #expect(reasons["PGFX_live_data_export GameID=666.json"]?.reason.contains("does not exist (removed after it was listed?)") == true)
         let sessions = try await pool.query("SELECT gfx_id FROM gfx_sessions")
         #expect(try sessions.map { try $0.decode(Int64.self, at: 0) } == [638_961_224_831_992_165], "nothing of a bad file is written")
         #expect(try await Self.totals(pool).hands == 3)
