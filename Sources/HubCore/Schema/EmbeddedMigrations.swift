@@ -1715,5 +1715,28 @@ extension HubSchema {
             DROP TABLE gfx_file_paths;
             """#
         ),
+        Migration(
+            version: 14,
+            name: "gfx_events_key",
+            up: #"""
+            -- 0014 gfx_events_key: an event is identified by its hand and its place in the hand.
+            --
+            -- The surrogate id of gfx_events was read by nothing (events are read by hand, in seq order) and
+            -- cost the import a sequence value and a second index entry per event — about a third of the
+            -- cost of writing an event, for the 1.2 million events of a season's exports. The primary key is
+            -- now the natural key (hand_id, seq), which was unique already.
+
+            ALTER TABLE gfx_events DROP CONSTRAINT gfx_events_pkey;
+            ALTER TABLE gfx_events DROP COLUMN id;
+            ALTER TABLE gfx_events DROP CONSTRAINT gfx_events_hand_id_seq_key, ADD CONSTRAINT gfx_events_pkey PRIMARY KEY (hand_id, seq);
+            """#,
+            down: #"""
+            -- 0014 down: gfx_events gets its surrogate id back (numbered anew), (hand_id, seq) stays unique.
+
+            ALTER TABLE gfx_events DROP CONSTRAINT gfx_events_pkey;
+            ALTER TABLE gfx_events ADD CONSTRAINT gfx_events_hand_id_seq_key UNIQUE (hand_id, seq);
+            ALTER TABLE gfx_events ADD COLUMN id bigserial PRIMARY KEY;
+            """#
+        ),
     ]
 }

@@ -92,8 +92,10 @@ extension GFXImporter {
     }
 
     /// The master players (inserted or touched, in key order so that concurrent imports lock them
-    /// in the same order), the seats, grades and events of the new hands, and the file's hash and
-    /// path: one statement. Returns the session's average play time for the hands' summaries.
+    /// in the same order); the seats and events of the new hands, each table one `COPY` (half the
+    /// server's work of an `INSERT … SELECT FROM unnest(…)` of the same rows); then their grades,
+    /// the file's hash and its path in one statement, which also returns the session's average play
+    /// time for the hands' summaries.
     func writeDetails(_ hands: [(id: Int64, hand: GFXHandRecord)], sessionID: Int64, table: String, record: GFXSessionRecord, item: Loaded,
                       runID: Int64?, on connection: PostgresConnection, outcome: inout Outcome) async throws {
         var byKey: [String: GFXHandRecord.Player] = [:]
@@ -101,14 +103,45 @@ extension GFXImporter {
             for player in hand.players where !player.nameKey.isEmpty && byKey[player.nameKey] == nil { byKey[player.nameKey] = player }
         }
         let keys = byKey.keys.sorted()
+        var names = ArrayParameter(.text), longNames = ArrayParameter(.text), keyText = ArrayParameter(.text)
+        for key in keys {
+            names.append(byKey[key]!.name)
+            longNames.append(byKey[key]!.longName)
+            keyText.append(key)
+        }
+        if names.containsNUL || longNames.containsNUL || keyText.containsNUL { throw Self.nulRefusal }
+        var playerIDs: [String: Int64] = [:]
+        if !keys.isEmpty {
+            let players = try await connection.query("""
+                INSERT INTO gfx_players (name, long_name, name_key)
+                SELECT n, l, k FROM unnest(\(names)::text[], \(longNames)::text[], \(keyText)::text[]) AS u(n, l, k)
+                ORDER BY k
+                ON CONFLICT (name_key) DO UPDATE SET last_seen_at = now()
+                RETURNING id, name_key, (xmax = 0) AS inserted
+                """)
+            for row in players {
+                playerIDs[try row.decode(String.self, at: 1)] = try row.decode(Int64.self, at: 0)
+                if try row.decode(Bool.self, at: 2) { outcome.playersCreated += 1 }
+            }
+        }
 
-        var seats = SeatColumns(capacity: hands.count * 10), events = EventColumns(capacity: hands.count * 10)
+        var seats = CopyRows(capacity: hands.count * 10 * 80), events = CopyRows(capacity: hands.count * 10 * 40)
         var grades = GradeColumns()
         var best: [HandValue?] = []
         best.reserveCapacity(hands.count)
         for (id, hand) in hands {
-            for p in hand.players { seats.append(p, hand: id) }
-            for (index, e) in hand.events.enumerated() { events.append(e, seq: index, hand: id) }
+            for p in hand.players {
+                seats.int(id); seats.int(p.nameKey.isEmpty ? nil : playerIDs[p.nameKey]); seats.int(p.seat); seats.text(p.name)
+                seats.text(p.longName); seats.int(p.startStack); seats.int(p.endStack); seats.int(p.cumulativeWinnings)
+                seats.int(p.blindBetStraddle); seats.cards(p.holeCards); seats.bool(p.sittingOut); seats.int(p.eliminationRank)
+                seats.double(p.vpip); seats.double(p.pfr); seats.double(p.aggression); seats.double(p.showdown)
+                seats.endRow()
+            }
+            for (index, e) in hand.events.enumerated() {
+                events.int(id); events.int(index); events.text(e.type); events.int(e.playerNum); events.int(e.betAmt); events.int(e.pot)
+                events.text(e.boardCard?.description); events.int(e.boardNum); events.text(e.occurredAt); events.int(e.numCardsDrawn)
+                events.endRow()
+            }
             var top: HandValue?
             for grade in Self.grades(of: hand) {
                 grades.append(grade, hand: id)
@@ -116,49 +149,28 @@ extension GFXImporter {
             }
             best.append(top)
         }
-        var names = ArrayParameter(.text), longNames = ArrayParameter(.text), keyText = ArrayParameter(.text)
-        for key in keys {
-            names.append(byKey[key]!.name)
-            longNames.append(byKey[key]!.longName)
-            keyText.append(key)
+        if seats.containsNUL || events.containsNUL { throw Self.nulRefusal }
+        if seats.rows > 0 {
+            outcome.rowsCreated += try await connection.copyIn("""
+                COPY gfx_hand_players (hand_id, player_id, seat, name, long_name, start_stack, end_stack, cumulative_winnings, blind_bet_straddle,
+                                       hole_cards, sitting_out, elimination_rank, vpip_percent, pfr_percent, aggression_percent, showdown_percent)
+                FROM STDIN
+                """, data: seats.bytes)
         }
-        if seats.containsNUL || events.containsNUL || names.containsNUL || longNames.containsNUL { throw Self.nulRefusal }
+        if events.rows > 0 {
+            outcome.rowsCreated += try await connection.copyIn("""
+                COPY gfx_events (hand_id, seq, event_type, player_num, bet_amt, pot, board_card, board_num, occurred_at, num_cards_drawn)
+                FROM STDIN
+                """, data: events.bytes)
+        }
         let path = item.read
         let rows = try await connection.query("""
-            WITH pl AS (
-                INSERT INTO gfx_players (name, long_name, name_key)
-                SELECT n, l, k FROM unnest(\(names)::text[], \(longNames)::text[], \(keyText)::text[]) AS u(n, l, k)
-                ORDER BY k
-                ON CONFLICT (name_key) DO UPDATE SET last_seen_at = now()
-                RETURNING id, name_key, (xmax = 0) AS inserted
-            ), seats AS (
-                INSERT INTO gfx_hand_players (hand_id, player_id, seat, name, long_name, start_stack, end_stack, cumulative_winnings,
-                                              blind_bet_straddle, hole_cards, sitting_out, elimination_rank, vpip_percent, pfr_percent,
-                                              aggression_percent, showdown_percent)
-                SELECT h, pl.id, s, n, l, st, en, cu, bl, coalesce(string_to_array(nullif(hc, ''), ' '), '{}'), so, el, vp, pf, ag, sd
-                FROM unnest(\(seats.hand)::bigint[], \(seats.nameKey)::text[], \(seats.seat)::bigint[], \(seats.name)::text[],
-                            \(seats.longName)::text[], \(seats.start)::bigint[], \(seats.end)::bigint[],
-                            \(seats.cumulative)::bigint[], \(seats.straddle)::bigint[], \(seats.hole)::text[],
-                            \(seats.sittingOut)::boolean[], \(seats.elimination)::bigint[], \(seats.vpip)::float8[],
-                            \(seats.pfr)::float8[], \(seats.aggression)::float8[], \(seats.showdown)::float8[])
-                     AS u(h, k, s, n, l, st, en, cu, bl, hc, so, el, vp, pf, ag, sd)
-                LEFT JOIN pl ON pl.name_key = u.k
-                RETURNING id, hand_id, seat
-            ), grades AS (
+            WITH grades AS (
                 INSERT INTO hand_grades (hand_id, hand_player_id, seat, category, category_rank, strength, best_five)
-                SELECT g.h, seats.id, g.s, g.c, g.r, g.st, string_to_array(g.b, ' ')
+                SELECT g.h, p.id, g.s, g.c, g.r, g.st, string_to_array(g.b, ' ')
                 FROM unnest(\(grades.hand)::bigint[], \(grades.seat)::bigint[], \(grades.category)::text[],
                             \(grades.rank)::bigint[], \(grades.strength)::bigint[], \(grades.best)::text[]) AS g(h, s, c, r, st, b)
-                JOIN seats ON seats.hand_id = g.h AND seats.seat = g.s
-                RETURNING 1
-            ), ev AS (
-                INSERT INTO gfx_events (hand_id, seq, event_type, player_num, bet_amt, pot, board_card, board_num, occurred_at, num_cards_drawn)
-                SELECT h, q, t, p, b, po, nullif(c, ''), bn, nullif(tm, '')::timestamptz, d
-                FROM unnest(\(events.hand)::bigint[], \(events.seq)::bigint[], \(events.type)::text[],
-                            \(events.player)::bigint[], \(events.bet)::bigint[], \(events.pot)::bigint[],
-                            \(events.card)::text[], \(events.boardNum)::bigint[], \(events.time)::text[],
-                            \(events.drawn)::bigint[])
-                     AS u(h, q, t, p, b, po, c, bn, tm, d)
+                JOIN gfx_hand_players p ON p.hand_id = g.h AND p.seat = g.s
                 RETURNING 1
             ), f AS (
                 INSERT INTO gfx_files (file_hash, session_id, path, byte_size, hands_in_file, hands_added, sync_run_id)
@@ -175,16 +187,13 @@ extension GFXImporter {
                     seen_at = now()
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM pl WHERE inserted), (SELECT count(*) FROM seats), (SELECT count(*) FROM ev),
-                   (SELECT count(*) FROM grades), (SELECT count(*) FROM fp),
+            SELECT (SELECT count(*) FROM grades), (SELECT count(*) FROM fp),
                    (SELECT avg(duration_seconds) FROM gfx_hands WHERE session_id = \(sessionID))
             """)
-        let players = try rows[0].decode(Int.self, at: 0)
-        outcome.playersCreated += players
-        outcome.rowsCreated += players + (try rows[0].decode(Int.self, at: 1)) + (try rows[0].decode(Int.self, at: 2))
+        outcome.rowsCreated += outcome.playersCreated
         // The hands' summaries as the `hands` view shows them now (gfx_hand_summary: the session's
         // average over every hand it holds, this file's included).
-        let average = try rows[0].decode(Double?.self, at: 5)
+        let average = try rows[0].decode(Double?.self, at: 2)
         outcome.graded = zip(hands, best).map { added, top in
             let premium = (top?.category.rawValue ?? 0) >= HandCategory.fullHouse.rawValue
             let long = added.hand.durationSeconds.flatMap { duration in average.map { duration >= 1.5 * $0 } } ?? false
@@ -217,43 +226,6 @@ extension GFXImporter {
                 blinds.append(JSONValue.object(hand.blinds).compactText); stud.append(JSONValue.object(hand.studLimits).compactText)
                 board.append(hand.board.map(\.description).joined(separator: " ")); pot.append(hand.pot); winner.append(hand.winnerSeat ?? -1)
             }
-        }
-    }
-
-    /// Seats as array parameters.
-    struct SeatColumns {
-        var hand: ArrayParameter, nameKey = ArrayParameter(.text), seat = ArrayParameter(.int8), name = ArrayParameter(.text)
-        var longName = ArrayParameter(.text), start = ArrayParameter(.int8), end = ArrayParameter(.int8), cumulative = ArrayParameter(.int8)
-        var straddle = ArrayParameter(.int8), hole = ArrayParameter(.text), sittingOut = ArrayParameter(.bool)
-        var elimination = ArrayParameter(.int8), vpip = ArrayParameter(.float8), pfr = ArrayParameter(.float8)
-        var aggression = ArrayParameter(.float8), showdown = ArrayParameter(.float8)
-
-        init(capacity: Int) { hand = ArrayParameter(.int8, capacity: capacity) }
-
-        var containsNUL: Bool { [nameKey, name, longName].contains(where: \.containsNUL) }
-
-        mutating func append(_ p: GFXHandRecord.Player, hand id: Int64) {
-            hand.append(id); nameKey.append(p.nameKey); seat.append(p.seat); name.append(p.name); longName.append(p.longName)
-            start.append(p.startStack); end.append(p.endStack); cumulative.append(p.cumulativeWinnings); straddle.append(p.blindBetStraddle)
-            hole.append(p.holeCards.map(\.description).joined(separator: " ")); sittingOut.append(p.sittingOut)
-            elimination.append(p.eliminationRank); vpip.append(p.vpip); pfr.append(p.pfr); aggression.append(p.aggression)
-            showdown.append(p.showdown)
-        }
-    }
-
-    /// Events as array parameters.
-    struct EventColumns {
-        var hand: ArrayParameter, seq = ArrayParameter(.int8), type = ArrayParameter(.text), player = ArrayParameter(.int8)
-        var bet = ArrayParameter(.int8), pot = ArrayParameter(.int8), card = ArrayParameter(.text), boardNum = ArrayParameter(.int8)
-        var time = ArrayParameter(.text), drawn = ArrayParameter(.int8)
-
-        init(capacity: Int) { hand = ArrayParameter(.int8, capacity: capacity) }
-
-        var containsNUL: Bool { [type, time].contains(where: \.containsNUL) }
-
-        mutating func append(_ e: GFXHandRecord.Event, seq index: Int, hand id: Int64) {
-            hand.append(id); seq.append(index); type.append(e.type); player.append(e.playerNum); bet.append(e.betAmt); pot.append(e.pot)
-            card.append(e.boardCard?.description ?? ""); boardNum.append(e.boardNum); time.append(e.occurredAt ?? ""); drawn.append(e.numCardsDrawn)
         }
     }
 

@@ -104,6 +104,99 @@ struct ArrayParameter: PostgresEncodable {
     }
 }
 
+/// Rows for `COPY … FROM STDIN` in the text format: columns separated by tabs, rows ended by a
+/// newline, `\N` for NULL, and backslash, tab, newline and carriage return escaped with a
+/// backslash. Each value is appended in the statement's column order, then ``endRow()``.
+struct CopyRows {
+    private(set) var bytes: [UInt8] = []
+    private(set) var rows = 0
+    /// A text value held a NUL character, which PostgreSQL text cannot store.
+    private(set) var containsNUL = false
+    private var atRowStart = true
+
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    private mutating func separate() {
+        if atRowStart { atRowStart = false } else { bytes.append(0x09) }
+    }
+
+    mutating func endRow() {
+        bytes.append(0x0A)
+        rows += 1
+        atRowStart = true
+    }
+
+    mutating func null() {
+        separate()
+        bytes.append(UInt8(ascii: "\\"))
+        bytes.append(UInt8(ascii: "N"))
+    }
+
+    mutating func int(_ value: Int64) {
+        separate()
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
+    }
+
+    mutating func int(_ value: Int) { int(Int64(value)) }
+
+    mutating func int(_ value: Int64?) {
+        guard let value else { return null() }
+        int(value)
+    }
+
+    mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+    }
+
+    /// Text that reads back as exactly `value`: whole numbers as digits, others as Swift's shortest
+    /// round-trip text.
+    mutating func double(_ value: Double) {
+        if value.isFinite, value == value.rounded(), value.magnitude < 1e15, !(value == 0 && value.sign == .minus) {
+            return int(Int64(value))
+        }
+        separate()
+        if value.isNaN { bytes.append(contentsOf: "NaN".utf8) }
+        else if value.isInfinite { bytes.append(contentsOf: (value > 0 ? "Infinity" : "-Infinity").utf8) }
+        else { bytes.append(contentsOf: "\(value)".utf8) }
+    }
+
+    mutating func text(_ value: String?) {
+        guard var value else { return null() }
+        separate()
+        value.withUTF8 { utf8 in
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                case 0: containsNUL = true
+                default: bytes.append(byte)
+                }
+            }
+        }
+    }
+
+    /// A `text[]` of cards (`{Td,9d}`, `{}`): their names are letters and digits, nothing to quote.
+    mutating func cards(_ cards: [Card]) {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        for (index, card) in cards.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: card.description.utf8)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+}
+
 extension JSONValue {
     /// The value as JSON text, written directly (not through `JSONEncoder`, which cost a tenth of
     /// the import's CPU for the blinds of every hand). Keys in no particular order: `jsonb` does not
