@@ -226,6 +226,7 @@ public struct Notifier: Sendable {
             }
         }
         result.webhookStatus = lastError == nil ? "delivered" : "failed"
+        HubMetrics.webhookDelivery(outcome: result.webhookStatus)
         result.webhookError = lastError
         if let lastError { logger.warning("notification \(notification.id) not delivered to the webhook after \(result.webhookAttempts) tries: \(lastError)") }
         try await pool.query("""

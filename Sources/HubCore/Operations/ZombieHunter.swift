@@ -77,6 +77,7 @@ public struct ZombieHunter: Sendable {
         var report = Report(acted: true)
         report.reaped = try await queue.store.reapExpiredLeases(actor: actor, legacyTimeout: settings.legacyTimeout,
                                                                quarantineAfter: settings.quarantineAfter)
+        HubMetrics.reaped(report.reaped.count, quarantined: report.reaped.filter { $0.status == .failed }.count)
         for reaped in report.reaped {
             logger.warning("instruction \(reaped.id) taken back from \(reaped.workerID ?? "?"): \(reaped.status.rawValue) (\(reaped.reason ?? ""))")
             if let instruction = try? await queue.store.instruction(reaped.id) {
