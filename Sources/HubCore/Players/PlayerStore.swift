@@ -18,16 +18,25 @@ public struct PlayerStore: Sendable {
 
     // MARK: Lookups
 
-    /// Players whose name (or Korean name, or WSOP+ id) contains `text`, compared as the linker
-    /// compares names: case, spacing and accents ignored, Hangul kept.
+    /// Players whose name (or Korean name, or WSOP+ id) contains `text`, ignoring case; the
+    /// source names are also compared as the linker compares them (spacing and accents ignored,
+    /// Hangul kept). Exact names first, then names that begin with `text`, then by name. One
+    /// statement with `text` bound, at most `limit` rows.
+    /// - Throws: ``HubError`` `.usage` for an empty text.
     public func search(_ text: String, limit: Int = 50) async throws -> [UnifiedPlayer] {
-        let key = WSOPFields.nameKey(text)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = WSOPFields.nameKey(trimmed)
         guard !key.isEmpty else { throw HubError(.usage, "the search text is empty") }
-        return try await list()
-            .filter { player in
-                [player.name, player.nameKorean ?? "", player.wsopPlayerKey ?? ""].contains { WSOPFields.nameKey($0).contains(key) }
-            }
-            .prefix(limit).map { $0 }
+        return try await pool.query("""
+            SELECT \(fragment: UnifiedPlayer.columns) FROM unified_players u
+            WHERE strpos(lower(u.name), lower(\(trimmed))) > 0
+               OR strpos(lower(coalesce(u.name_korean, '')), lower(\(trimmed))) > 0
+               OR strpos(lower(coalesce(u.wsop_player_key, '')), lower(\(trimmed))) > 0
+               OR EXISTS (SELECT 1 FROM wsop_players w WHERE w.id = u.wsop_player_id AND strpos(w.name_key, \(key)) > 0)
+               OR EXISTS (SELECT 1 FROM gfx_players g WHERE g.id = u.gfx_player_id AND strpos(g.name_key, \(GFXHandRecord.nameKey(trimmed))) > 0)
+            ORDER BY lower(u.name) = lower(\(trimmed)) DESC, strpos(lower(u.name), lower(\(trimmed))) = 1 DESC, u.name, u.player_ref
+            LIMIT \(max(1, min(limit, 10_000)))
+            """).map(UnifiedPlayer.decode)
     }
 
     /// Every player (at most `limit`), by name.

@@ -2,6 +2,9 @@ import Foundation
 import HubPostgres
 
 extension GFXImporter {
+    /// The actor of the activity log entries an import writes (the new-player rule).
+    static let activityActor = "hub-sync"
+
     /// Writes one checked file in one transaction of two statements: the session (created or
     /// touched) with the new hands, then the master players of the new hands, their seats, grades
     /// and events, the file's hash and its path's status. Two statements instead of one per table:
@@ -130,7 +133,15 @@ extension GFXImporter {
                 SELECT n, l, k FROM unnest(\(names)::text[], \(longNames)::text[], \(keyText)::text[]) AS u(n, l, k)
                 ORDER BY k
                 ON CONFLICT (name_key) DO UPDATE SET last_seen_at = now()
-                RETURNING id, name_key, (xmax = 0) AS inserted
+                RETURNING id, name, name_key, (xmax = 0) AS inserted
+            ), np AS (
+                -- The "new player -> activity log" rule (schema doc §8.2), one entry per new player.
+                INSERT INTO activity_log (actor, action, entity_type, entity_id, reason, details)
+                SELECT \(Self.activityActor), \(NotificationRules.newPlayerRule), 'player', 'gfx:' || pl.id,
+                       \(NotificationRules.newPlayerTitlePrefix) || pl.name,
+                       jsonb_build_object('source', 'gfx', 'name', pl.name, 'gfx_player_id', pl.id, 'table_id', \(table)::text, 'sync_run_id', \(runID))
+                FROM pl WHERE pl.inserted
+                RETURNING 1
             ), seats AS (
                 INSERT INTO gfx_hand_players (hand_id, player_id, seat, name, long_name, start_stack, end_stack, cumulative_winnings,
                                               blind_bet_straddle, hole_cards, sitting_out, elimination_rank, vpip_percent, pfr_percent,
@@ -175,7 +186,7 @@ extension GFXImporter {
                     seen_at = now()
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM pl WHERE inserted), (SELECT count(*) FROM seats), (SELECT count(*) FROM ev),
+            SELECT (SELECT count(*) FROM np), (SELECT count(*) FROM seats), (SELECT count(*) FROM ev),
                    (SELECT count(*) FROM grades), (SELECT count(*) FROM fp),
                    (SELECT avg(duration_seconds) FROM gfx_hands WHERE session_id = \(sessionID))
             """)
