@@ -30,6 +30,22 @@ public struct HubNotification: Sendable, Hashable, Codable {
         case webhookError = "webhook_error"
         case readAt = "read_at"
     }
+
+    /// Encodes every key, a missing value as null (`read_at: null` is an unread one).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(level, forKey: .level)
+        try container.encode(title, forKey: .title)
+        try container.encode(message, forKey: .message)
+        try container.encode(data, forKey: .data)
+        try container.encode(webhookStatus, forKey: .webhookStatus)
+        try container.encode(webhookAttempts, forKey: .webhookAttempts)
+        try container.encode(webhookError, forKey: .webhookError)
+        try container.encode(readAt, forKey: .readAt)
+    }
 }
 
 /// Posts a JSON body to a URL; the real one uses URLSession, tests may use their own.

@@ -60,6 +60,14 @@ extension WSOPQueries {
             case event, standings
             case snapshotAt = "snapshot_at"
         }
+
+        /// Encodes `snapshot_at` as null while no standings are imported.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(event, forKey: .event)
+            try container.encode(snapshotAt, forKey: .snapshotAt)
+            try container.encode(standings, forKey: .standings)
+        }
     }
 
     /// The event by database id or export key.
