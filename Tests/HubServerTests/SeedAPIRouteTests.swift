@@ -119,6 +119,8 @@ import Testing
             // Search: case-insensitive, accents ignored for source names, exact names first, limited.
             let search = try await client.send(.get, "/api/v1/players/search?q=PARK")
             #expect(search.status == .ok, "/players/search is a route, not the player called search")
+            let patchSearch = try await client.send(.patch, "/api/v1/players/search", json: #"{"bio":"x"}"#)
+            #expect(patchSearch.status == .methodNotAllowed && patchSearch.headers[.allow] == "GET", "the literal path wins over {ref}, as in the router")
             #expect((try search.json()["players"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Park Minsu"])
             let jose = try await client.send(.get, "/api/v1/players/search?q=jose").json()["players"] as? [[String: Any]]
             #expect(jose?.map { $0["name"] as? String } == ["José Álvarez"])

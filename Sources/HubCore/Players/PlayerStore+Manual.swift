@@ -61,16 +61,18 @@ extension PlayerStore {
     }
 
     /// Checks a photo file: inside the media roots (``media``), readable, a real PNG or JPEG.
-    /// - Throws: ``HubError`` `.refused` outside the media roots, `.usage` for an unreadable file
-    ///   or one that is not a PNG or JPEG.
-    func prepareImage(_ path: String) throws -> PreparedImage {
+    /// - Parameter missing: the error code for a file that cannot be read (`hubctl players image`
+    ///   says not found; a request body names a bad field).
+    /// - Throws: ``HubError`` `.refused` outside the media roots, `missing` for an unreadable file,
+    ///   `.usage` for one that is not a PNG or JPEG.
+    func prepareImage(_ path: String, missing: HubError.Code = .usage) throws -> PreparedImage {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         if let refusal = media?.refusal(of: url.path) {
             throw HubError(.refused, "\(url.path) cannot be a profile photo: \(refusal.reason). Render machines open photos only inside "
                 + "\(media?.roots.joined(separator: ", ") ?? ""): put it there, or add its folder to HUB_MEDIA_ROOTS")
         }
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw HubError(.usage, "cannot read \(path): the file does not exist or is not readable")
+            throw HubError(missing, "cannot read \(path): the file does not exist or is not readable")
         }
         let info = try ImageProbe.inspect(data, name: path)
         let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
@@ -132,7 +134,7 @@ extension PlayerStore {
         } else {
             key = "M-" + UUID().uuidString.prefix(12).lowercased()
         }
-        let image = try changes.profileImage.map(prepareImage)
+        let image = try changes.profileImage.map { try prepareImage($0) }
         let id = try await pool.withTransaction { connection -> Int64 in
             let rows = try await connection.query("""
                 INSERT INTO wsop_players (player_key, name, name_key) VALUES (\(key), \(name), \(WSOPFields.nameKey(name)))
@@ -167,7 +169,7 @@ extension PlayerStore {
             throw HubError(.usage, "nothing to change: give at least one of name, name_korean, country_code, bio, notable_wins, profile_image")
         }
         let texts = try changes.validatedTexts()
-        let image = try changes.profileImage.map(prepareImage)
+        let image = try changes.profileImage.map { try prepareImage($0) }
         let player = try await player(reference)
         try await pool.withTransaction { connection in
             try await Self.storeOverrides(texts, wsopPlayerID: player.wsopPlayerID, gfxPlayerID: player.gfxPlayerID, actor: actor,
