@@ -272,32 +272,71 @@ import Testing
     @Test func importersRaiseTheNewPlayerRuleOncePerNewPlayer() async throws {
         let harness = try await ServerHarness.make()
         let pool = harness.clients.database
-        let gfxFolder = TestServices.repositoryRoot.appendingPathComponent("Samples/gfx").path
-        _ = try await GFXImporter(pool: pool).importFiles(try GFXScanner.scan([gfxFolder]))
-        let gfxPlayers = try await Self.count(pool, "SELECT count(*) FROM gfx_players")
-        #expect(gfxPlayers > 0)
+        let samples = TestServices.repositoryRoot.appendingPathComponent("Samples/gfx/GG")
+        let names = try FileManager.default.contentsOfDirectory(atPath: samples.path).filter { $0.hasSuffix(".json") }.sorted()
+        try #require(names.count == 2)
+        /// Imports `data` as `name` from a folder of its own (table GG).
+        func importGFX(_ data: Data, as name: String) async throws {
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("seed-api-gfx-\(UUID())")
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("GG"), withIntermediateDirectories: true)
+            try data.write(to: root.appendingPathComponent("GG/\(name)"))
+            let report = try await GFXImporter(pool: pool).importFiles(try GFXScanner.scan([root.path]))
+            #expect(report.counts.filesFailed == 0)
+        }
+        /// Players without exactly one new_player entry.
+        func playersWithoutOneEntry() async throws -> Int {
+            try await Self.count(pool, """
+                SELECT count(*) FROM gfx_players g
+                WHERE (SELECT count(*) FROM activity_log a WHERE a.action = 'new_player' AND a.entity_id = 'gfx:' || g.id) <> 1
+                """)
+        }
+
+        try await importGFX(try Data(contentsOf: samples.appendingPathComponent(names[0])), as: names[0])
+        let first = try await Self.count(pool, "SELECT count(*) FROM gfx_players")
+        #expect(first > 0)
         #expect(try await Self.count(pool, """
             SELECT count(*) FROM activity_log a JOIN gfx_players g ON a.entity_id = 'gfx:' || g.id
             WHERE a.action = 'new_player' AND a.actor = 'hub-sync' AND a.details->>'source' = 'gfx' AND a.reason = 'New player ' || g.name
-            """) == gfxPlayers, "one entry per new GFX player")
+            """) == first, "one entry per new GFX player, with its name")
+
+        // The second export with one seat renamed: its other players may be known already; only
+        // the ones new to the hub get an entry.
+        var edited = try JSONDecoder().decode([String: JSONValue].self, from: try Data(contentsOf: samples.appendingPathComponent(names[1])))
+        guard case .array(var hands) = edited["Hands"], case .object(var hand) = hands[0], case .array(var seats) = hand["Players"],
+              case .object(var seat) = seats[0] else { Issue.record("unexpected export shape"); return }
+        seat["Name"] = .string("Newcomer Lee")
+        seat["LongName"] = .string("Newcomer Lee")
+        seats[0] = .object(seat)
+        hand["Players"] = .array(seats)
+        hands[0] = .object(hand)
+        edited["Hands"] = .array(hands)
+        try await importGFX(try JSONEncoder().encode(JSONValue.object(edited)), as: names[1])
+        let second = try await Self.count(pool, "SELECT count(*) FROM gfx_players")
+        #expect(second > first)
+        #expect(try await Self.count(pool, "SELECT count(*) FROM activity_log WHERE action = 'new_player'") == second)
+        #expect(try await playersWithoutOneEntry() == 0)
+        #expect(try await Self.count(pool, "SELECT count(*) FROM activity_log WHERE action = 'new_player' AND details->>'name' = 'Newcomer Lee'") == 1)
 
         _ = try await WSOPImporter(pool: pool).importFiles(try WSOPImporter.scan(EventRouteTests.wsopSample.path))
         let wsopPlayers = try await Self.count(pool, "SELECT count(*) FROM wsop_players")
+        #expect(wsopPlayers > 0)
         #expect(try await Self.count(pool, """
             SELECT count(*) FROM activity_log a JOIN wsop_players w ON a.entity_id = 'wsop:' || w.id
             WHERE a.action = 'new_player' AND a.details->>'source' = 'wsop' AND a.details->>'wsop_player_key' = w.player_key
             """) == wsopPlayers, "one entry per new WSOP+ player")
-
-        // A copy of a GFX export under another name: its hands are new to the hub, its players are not.
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("seed-api-gfx-\(UUID())/GG")
-        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
-        let source = try #require(try FileManager.default.contentsOfDirectory(atPath: gfxFolder + "/GG").sorted().first)
-        let data = try Data(contentsOf: URL(fileURLWithPath: gfxFolder + "/GG/" + source))
-        try data.write(to: copy.appendingPathComponent(source))
-        _ = try await GFXImporter(pool: pool).importFiles(try GFXScanner.scan([copy.deletingLastPathComponent().path]))
+        // Imported again (the files are known) and with a changed chip count file naming a new
+        // player by name only: only that player is new.
         _ = try await WSOPImporter(pool: pool).importFiles(try WSOPImporter.scan(EventRouteTests.wsopSample.path))
-        #expect(try await Self.count(pool, "SELECT count(*) FROM activity_log WHERE action = 'new_player'") == gfxPlayers + wsopPlayers,
+        let chips = FileManager.default.temporaryDirectory.appendingPathComponent("seed-api-wsop-\(UUID())")
+        try FileManager.default.createDirectory(at: chips, withIntermediateDirectories: true)
+        try Data("Event ID,Player Name,Player ID,Chip Count,Table,Seat,Recorded At\nWSOP-2026-E76,Newcomer Choi,,\"300,000\",15,2,2026-07-10T19:00:00Z\n".utf8)
+            .write(to: chips.appendingPathComponent("ChipCounts.csv"))
+        let report = try await WSOPImporter(pool: pool).importFiles(try WSOPImporter.scan(chips.path))
+        #expect(report.counts.filesFailed == 0, "\(report.counts.errors)")
+        #expect(try await Self.count(pool, "SELECT count(*) FROM wsop_players") == wsopPlayers + 1)
+        #expect(try await Self.count(pool, "SELECT count(*) FROM activity_log WHERE action = 'new_player'") == second + wsopPlayers + 1,
                 "players seen before raise nothing")
+        #expect(try await Self.count(pool, "SELECT count(*) FROM activity_log WHERE action = 'new_player' AND details->>'name' = 'Newcomer Choi'") == 1)
         await harness.clients.shutdown()
     }
 }
