@@ -205,7 +205,8 @@ struct CueCommand: AsyncParsableCommand {
     // MARK: Items
 
     struct Item: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cue items of a sheet: add, list.", subcommands: [Add.self, List.self])
+        static let configuration = CommandConfiguration(abstract: "Cue items of a sheet: add, list, set a status by hand.",
+                                                        subcommands: [Add.self, List.self, Status.self])
 
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add a cue from a template to a sheet and print its id.")
@@ -257,6 +258,31 @@ struct CueCommand: AsyncParsableCommand {
                     [String($0.id), String($0.number), $0.cueType.rawValue, $0.title, $0.templateName, $0.status.rawValue,
                      $0.renderInstructionID.map(String.init) ?? "-", $0.error ?? ""]
                 }))
+            }
+        }
+
+        struct Status: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Set a cue item's status by hand: pending (re-arm), completed (played), cancelled (skipped).",
+                discussion: "The same as PATCH /api/v1/items/{id}/status: an item queued or rendering is refused (exit 1); it publishes cue_item_updated."
+            )
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var who: ActorOptions
+            @Argument(help: "The item id.") var item: Int64
+            @Argument(help: "pending, completed or cancelled.") var status: String
+            @Flag(help: "Print JSON.") var json = false
+
+            func validate() throws {
+                guard let parsed = CueItemStatus(rawValue: status), CueItemStatus.settableByHand.contains(parsed) else {
+                    throw ValidationError("STATUS must be \(CueItemStatus.settableByHand.map(\.rawValue).joined(separator: ", ")), not '\(status)'")
+                }
+            }
+
+            func run() async throws {
+                let updated = try await CueCommand.withDirector(global) {
+                    try await $0.setItemStatus(item, to: CueItemStatus(rawValue: status) ?? .pending, actor: who.actor, reason: who.reason)
+                }
+                print(json ? try JSONOutput.encode(updated) : "cue item \(updated.id) is \(updated.status.rawValue)")
             }
         }
     }

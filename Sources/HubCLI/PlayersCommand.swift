@@ -14,7 +14,7 @@ struct PlayersCommand: AsyncParsableCommand {
             (case, spacing and accents ignored). Merge priority: name manual > WSOP+ > GFX; name_korean, bio, \
             notable_wins manual only; country_code and profile_image manual > WSOP+; chip_count WSOP+ > GFX; hand data GFX.
             """,
-        subcommands: [Search.self, Show.self, Override.self, Link.self, Unlink.self, Image.self]
+        subcommands: [Search.self, Show.self, Create.self, Update.self, Override.self, Link.self, Unlink.self, Image.self]
     )
 
     static func withPlayers<T>(_ global: GlobalOptions, _ body: (PlayerStore) async throws -> T) async throws -> T {
@@ -85,6 +85,59 @@ struct PlayersCommand: AsyncParsableCommand {
                 }
                 print(TextTable.render(table))
             }
+        }
+    }
+
+    /// The manual values `create` and `update` take (the fields of `POST /api/v1/players`).
+    struct ValueOptions: ParsableArguments {
+        @Option(help: "Korean name.") var korean: String?
+        @Option(help: "ISO country code in capitals (KR, US).") var country: String?
+        @Option(help: "Biography.") var bio: String?
+        @Option(help: "Notable wins.") var wins: String?
+        @Option(help: "A PNG or JPEG file inside the media roots.") var photo: String?
+
+        func changes(name: String?) -> PlayerChanges {
+            PlayerChanges(name: name, nameKorean: korean, countryCode: country, bio: bio, notableWins: wins, profileImage: photo)
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a manual player (one no source has exported yet) and print its ref.",
+            discussion: "Example: hubctl players create \"Minsu Park\" --korean 박민수 --country KR --wsop-id P-9001. The same as POST /api/v1/players."
+        )
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The player's name.") var name: String
+        @OptionGroup var values: ValueOptions
+        @Option(name: .customLong("wsop-id"), help: "The WSOP+ player id when known (P-1234); default a made-up M-….") var wsopID: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let player = try await PlayersCommand.withPlayers(global) {
+                try await $0.create(values.changes(name: name), wsopPlayerKey: wsopID, actor: who.actor, reason: who.reason)
+            }
+            print(json ? try JSONOutput.encode(player) : player.ref)
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a player's values by hand (each becomes a manual value from now on).",
+            discussion: "Example: hubctl players update P-1003 --wins \"10 bracelets\". The same as PATCH /api/v1/players/{ref}."
+        )
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The player (wsop:12, gfx:7, P-1001 or a name).") var player: String
+        @Option(help: "A new name.") var name: String?
+        @OptionGroup var values: ValueOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let updated = try await PlayersCommand.withPlayers(global) {
+                try await $0.update(player, values.changes(name: name), actor: who.actor, reason: who.reason)
+            }
+            print(json ? try JSONOutput.encode(updated) : PlayersCommand.table([updated]))
         }
     }
 

@@ -7,9 +7,10 @@ extension HubServer {
     /// code `hubctl players` and `hubctl cue` run):
     /// `GET /api/v1/players[?search=&limit=]`, `GET /api/v1/players/{ref}`,
     /// `POST /api/v1/players/{ref}/overrides`, `GET|POST /api/v1/sessions`,
-    /// `GET /api/v1/sessions/{id}`, `POST /api/v1/sessions/{id}/sheets`,
-    /// `GET|POST /api/v1/sheets/{id}/items`, `GET /api/v1/items/{id}` and
-    /// `POST /api/v1/items/{id}/trigger`. The caller is the actor recorded.
+    /// `GET /api/v1/sessions/{id}`, `GET|POST /api/v1/sessions/{id}/sheets`,
+    /// `GET|POST /api/v1/sheets/{id}/items`, `GET /api/v1/items/{id}`,
+    /// `PATCH /api/v1/items/{id}/status` and `POST /api/v1/items/{id}/trigger`. The caller is the
+    /// actor recorded.
     func addCueRoutes(to router: Router<HubRequestContext>) {
         let players = PlayerStore(pool: clients.database)
         let director = CueDirector(queue: queue, notifier: Notifier(pool: clients.database, events: queue.events, webhook: settings.webhook))
@@ -49,6 +50,9 @@ extension HubServer {
             let session = try await director.store.session(id)
             return try Self.json(SessionResponse(session: session, sheets: try await director.store.sheets(session: id)))
         }
+        router.get("/api/v1/sessions/{id}/sheets") { _, context -> Response in
+            try Self.json(["sheets": try await director.store.sheets(session: try Self.idParameter(context))])
+        }
         router.post("/api/v1/sessions/{id}/sheets") { request, context -> Response in
             let body = try await Self.decodeBody(SheetRequest.self, request, context, example: #"{"name":"Main"}"#)
             return try Self.json(try await director.createSheet(session: try Self.idParameter(context), name: body.name, actor: Self.actor(context)),
@@ -65,6 +69,15 @@ extension HubServer {
         }
         router.get("/api/v1/items/{id}") { _, context -> Response in
             try Self.json(try await director.store.item(try Self.idParameter(context)))
+        }
+        router.patch("/api/v1/items/{id}/status") { request, context -> Response in
+            let body = try await Self.decodeBody(ItemStatusRequest.self, request, context, example: #"{"status":"completed","reason":"played live"}"#)
+            guard let status = CueItemStatus(rawValue: body.status), CueItemStatus.settableByHand.contains(status) else {
+                throw APIError.validation("status must be one of \(CueItemStatus.settableByHand.map(\.rawValue).joined(separator: ", ")), not \"\(body.status)\""
+                                          + " (queued and rendering come only from a trigger, failed only from its render)",
+                                          details: ["field": .string("status")])
+            }
+            return try Self.json(try await director.setItemStatus(try Self.idParameter(context), to: status, actor: Self.actor(context), reason: body.reason))
         }
         router.post("/api/v1/items/{id}/trigger") { request, context -> Response in
             let body = try await Self.decodeBody(ReasonRequest.self, request, context, allowEmpty: true, example: #"{"reason":"after the break"}"#)
@@ -132,6 +145,12 @@ struct ItemRequest: Decodable {
     var number: Int?
     var title: String?
     var data: [String: JSONValue]?
+}
+
+/// The body of `PATCH /api/v1/items/{id}/status`.
+struct ItemStatusRequest: Decodable {
+    var status: String
+    var reason: String?
 }
 
 struct ReasonRequest: Decodable {

@@ -24,13 +24,27 @@ final class RouteMethods: Sendable {
     }
 
     /// The methods registered for `path`, in the order of RFC 9110's list, empty for an unknown path.
+    /// Where several patterns match, only the most specific counts, as the router picks it: a
+    /// literal segment beats a capture (`/api/v1/players/search` before `/api/v1/players/{ref}`),
+    /// so a method only the capture has is not allowed on the literal path.
     func allowed(for path: String) -> [String] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let methods = Set(entries.withLock { entries in
-            entries.filter { Self.matches($0.segments, parts) }.map(\.method)
+            let matching = entries.filter { Self.matches($0.segments, parts) }
+            guard let best = matching.map({ Self.specificity($0.segments) }).max(by: { $0.lexicographicallyPrecedes($1) }) else { return [String]() }
+            return matching.filter { Self.specificity($0.segments) == best }.map(\.method)
         })
         let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
         return order.filter(methods.contains) + methods.subtracting(order).sorted()
+    }
+
+    /// Per segment: 2 for a literal, 1 for a capture or `*`, 0 for `**`.
+    private static func specificity(_ pattern: [String]) -> [Int] {
+        pattern.map { segment in
+            if segment == "**" { return 0 }
+            let capture = segment.hasPrefix(":") || (segment.hasPrefix("{") && segment.hasSuffix("}")) || segment == "*"
+            return capture ? 1 : 2
+        }
     }
 
     private static func matches(_ pattern: [String], _ parts: [String]) -> Bool {

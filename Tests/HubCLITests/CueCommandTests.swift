@@ -63,4 +63,29 @@ import Testing
         #expect(try await pool.query("SELECT count(*) FROM player_overrides")[0].decode(Int.self, at: 0) == 0)
         await pool.close()
     }
+
+    /// The CLI twins of `POST /api/v1/players`, `PATCH /api/v1/players/{ref}` and
+    /// `PATCH /api/v1/items/{id}/status`.
+    @Test func manualPlayersAndAnItemsStatusByHand() async throws {
+        let (env, pool) = try await HubSyncTests.environment()
+        let ref = try await Hubctl.ok(["players", "create", "Minsu Park", "--korean", "박민수", "--country", "KR", "--wsop-id", "P-9001",
+                                       "--actor", "director", "--reason", "feature table"], env: env)
+        #expect(ref.hasPrefix("wsop:"))
+        let created = try JSONValue.parse(try await Hubctl.ok(["players", "show", "P-9001", "--json"], env: env)).objectValue ?? [:]
+        guard case .object(let player)? = created["player"] else { Issue.record("no player in \(created)"); return }
+        #expect(player["name_korean"] == .string("박민수") && player["country_code"] == .string("KR"))
+        let updated = try await Hubctl.ok(["players", "update", ref, "--wins", "2024 bracelet"], env: env)
+        #expect(updated.contains("Minsu Park"))
+        #expect(try await pool.query("SELECT count(*) FROM activity_log WHERE action IN ('new_player', 'player_update')")[0].decode(Int.self, at: 0) == 2)
+        let again = try await Hubctl.run(["players", "create", "Other", "--wsop-id", "P-9001"], env: env)
+        #expect(again.status == 1 && again.stderr.contains("P-9001"), "\(again.stderr)")
+        let badCountry = try await Hubctl.run(["players", "create", "Other", "--country", "korea"], env: env)
+        #expect(badCountry.status == 2, "\(badCountry.stderr)")
+
+        let badStatus = try await Hubctl.run(["cue", "item", "status", "1", "rendering"], env: env)
+        #expect(badStatus.status == 2 && badStatus.stderr.contains("pending, completed, cancelled"))
+        let missing = try await Hubctl.run(["cue", "item", "status", "987654", "completed"], env: env)
+        #expect(missing.status == 3, "\(missing.stderr)")
+        await pool.close()
+    }
 }

@@ -198,6 +198,8 @@ import Testing
         let photo = FileManager.default.temporaryDirectory.appendingPathComponent("photo-\(UUID()).png")
         try Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")!.write(to: photo)
         _ = try await json(["players", "image"], ["P-1001", photo.path])
+        _ = try await json(["players", "create"], ["Minsu Park", "--korean", "박민수", "--photo", photo.path, "--wsop-id", "P-9001"])
+        _ = try await json(["players", "update"], ["P-9001", "--wins", "2024 bracelet"])
 
         // AEP metadata, cue sheets, the graphics package.
         _ = try await json(["aep", "import"], [samples.appendingPathComponent("aep/wsop-graphics.json").path])
@@ -220,6 +222,7 @@ import Testing
         _ = try await json(["cue", "sheet", "list"], [session])
         let item = try integer(try await json(["cue", "item", "add"], [sheet, "--template", "leaderboard", "--top", "3"]), "id")
         _ = try await json(["cue", "item", "list"], [sheet])
+        _ = try await json(["cue", "item", "status"], [item, "completed"])
         _ = try await json(["cue", "trigger"], [item])
         let rule = try integer(try await json(["cue", "rule", "add"], ["--session", session, "--table", "GG", "--on", "every:2",
                                                                         "--composition", "_MAIN Mini Chip Count"]), "id")

@@ -46,6 +46,16 @@ public enum NotificationRules {
     /// Consecutive sync failures that make a failure critical.
     public static let syncCriticalAfter = 3
 
+    /// The rule (the `activity_log.action`) of a new player; the importers raise it in the
+    /// statement that inserts the players, one entry per new player.
+    public static let newPlayerRule = "new_player"
+
+    /// The title (the `activity_log.reason`) of a new player.
+    public static func newPlayerTitle(_ name: String) -> String { newPlayerTitlePrefix + name }
+
+    /// What the title of a new player begins with (the importers build it in SQL).
+    public static let newPlayerTitlePrefix = "New player "
+
     /// The decision for `trigger`, nil when it deserves no notification.
     public static func decide(_ trigger: NotificationTrigger) -> NotificationDecision? {
         switch trigger {
@@ -65,7 +75,7 @@ public enum NotificationRules {
         case let .syncCompleted(source):
             return NotificationDecision(rule: "sync_completed", level: .info, title: "Sync \(source) completed", message: "", deliveries: [.dashboard])
         case let .newPlayer(name):
-            return NotificationDecision(rule: "new_player", level: .info, title: "New player \(name)", message: "", deliveries: [.activityLog])
+            return NotificationDecision(rule: newPlayerRule, level: .info, title: newPlayerTitle(name), message: "", deliveries: [.activityLog])
         case let .sessionStarted(name):
             return NotificationDecision(rule: "session_started", level: .info, title: "Broadcast session \(name) started", message: "",
                                         deliveries: [.dashboard, .webhook])

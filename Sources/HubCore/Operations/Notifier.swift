@@ -17,6 +17,35 @@ public struct HubNotification: Sendable, Hashable, Codable {
     public var webhookStatus: String
     public var webhookAttempts: Int
     public var webhookError: String?
+    /// What it is about (`session_id`, `instruction_id`, …).
+    public var data: [String: JSONValue] = [:]
+    /// When an operator marked it read (nil: unread).
+    public var readAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, rule, level, title, message, data
+        case createdAt = "created_at"
+        case webhookStatus = "webhook_status"
+        case webhookAttempts = "webhook_attempts"
+        case webhookError = "webhook_error"
+        case readAt = "read_at"
+    }
+
+    /// Encodes every key, a missing value as null (`read_at: null` is an unread one).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(level, forKey: .level)
+        try container.encode(title, forKey: .title)
+        try container.encode(message, forKey: .message)
+        try container.encode(data, forKey: .data)
+        try container.encode(webhookStatus, forKey: .webhookStatus)
+        try container.encode(webhookAttempts, forKey: .webhookAttempts)
+        try container.encode(webhookError, forKey: .webhookError)
+        try container.encode(readAt, forKey: .readAt)
+    }
 }
 
 /// Posts a JSON body to a URL; the real one uses URLSession, tests may use their own.
@@ -246,17 +275,23 @@ public struct Notifier: Sendable {
         return "\(ns.domain) error \(ns.code)"
     }
 
-    /// Notifications, newest first.
-    public func list(limit: Int = 50) async throws -> [HubNotification] {
-        let rows = try await pool.query("""
-            SELECT id, created_at, rule, level, title, message, webhook_status, webhook_attempts, webhook_error
-            FROM notifications ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))
-            """)
-        return try rows.map { row in
-            HubNotification(id: try row.decode(Int64.self, at: 0), createdAt: try row.decode(Date.self, at: 1), rule: try row.decode(String.self, at: 2),
-                            level: AlertLevel(rawValue: try row.decode(String.self, at: 3)) ?? .info, title: try row.decode(String.self, at: 4),
-                            message: try row.decode(String.self, at: 5), webhookStatus: try row.decode(String.self, at: 6),
-                            webhookAttempts: try row.decode(Int.self, at: 7), webhookError: try row.decode(String?.self, at: 8))
-        }
+    /// Notifications, newest first; with `unread`, only those nobody has marked read.
+    public func list(limit: Int = 50, unread: Bool = false) async throws -> [HubNotification] {
+        try await pool.query("""
+            SELECT \(fragment: Self.columns) FROM notifications
+            WHERE NOT \(unread) OR read_at IS NULL
+            ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))
+            """).map(Self.decode)
+    }
+
+    /// The columns ``decode(_:)`` reads.
+    static let columns: PostgresQuery = "id, created_at, rule, level, title, message, webhook_status, webhook_attempts, webhook_error, data, read_at"
+
+    static func decode(_ row: PostgresRow) throws -> HubNotification {
+        HubNotification(id: try row.decode(Int64.self, at: 0), createdAt: try row.decode(Date.self, at: 1), rule: try row.decode(String.self, at: 2),
+                        level: AlertLevel(rawValue: try row.decode(String.self, at: 3)) ?? .info, title: try row.decode(String.self, at: 4),
+                        message: try row.decode(String.self, at: 5), webhookStatus: try row.decode(String.self, at: 6),
+                        webhookAttempts: try row.decode(Int.self, at: 7), webhookError: try row.decode(String?.self, at: 8),
+                        data: try row.decode(PostgresJSON<[String: JSONValue]>.self, at: 9).value, readAt: try row.decode(Date?.self, at: 10))
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HubPostgres
 
@@ -18,16 +17,25 @@ public struct PlayerStore: Sendable {
 
     // MARK: Lookups
 
-    /// Players whose name (or Korean name, or WSOP+ id) contains `text`, compared as the linker
-    /// compares names: case, spacing and accents ignored, Hangul kept.
+    /// Players whose name (or Korean name, or WSOP+ id) contains `text`, ignoring case; the
+    /// source names are also compared as the linker compares them (spacing and accents ignored,
+    /// Hangul kept). Exact names first, then names that begin with `text`, then by name. One
+    /// statement with `text` bound, at most `limit` rows.
+    /// - Throws: ``HubError`` `.usage` for an empty text.
     public func search(_ text: String, limit: Int = 50) async throws -> [UnifiedPlayer] {
-        let key = WSOPFields.nameKey(text)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = WSOPFields.nameKey(trimmed)
         guard !key.isEmpty else { throw HubError(.usage, "the search text is empty") }
-        return try await list()
-            .filter { player in
-                [player.name, player.nameKorean ?? "", player.wsopPlayerKey ?? ""].contains { WSOPFields.nameKey($0).contains(key) }
-            }
-            .prefix(limit).map { $0 }
+        return try await pool.query("""
+            SELECT \(fragment: UnifiedPlayer.columns) FROM unified_players u
+            WHERE strpos(lower(u.name), lower(\(trimmed))) > 0
+               OR strpos(lower(coalesce(u.name_korean, '')), lower(\(trimmed))) > 0
+               OR strpos(lower(coalesce(u.wsop_player_key, '')), lower(\(trimmed))) > 0
+               OR EXISTS (SELECT 1 FROM wsop_players w WHERE w.id = u.wsop_player_id AND strpos(w.name_key, \(key)) > 0)
+               OR EXISTS (SELECT 1 FROM gfx_players g WHERE g.id = u.gfx_player_id AND strpos(g.name_key, \(GFXHandRecord.nameKey(trimmed))) > 0)
+            ORDER BY lower(u.name) = lower(\(trimmed)) DESC, strpos(lower(u.name), lower(\(trimmed))) = 1 DESC, u.name, u.player_ref
+            LIMIT \(max(1, min(limit, 10_000)))
+            """).map(UnifiedPlayer.decode)
     }
 
     /// Every player (at most `limit`), by name.
@@ -261,30 +269,14 @@ public struct PlayerStore: Sendable {
     /// - Throws: ``HubError`` `.refused` for a file outside the media roots, `.usage` for one that
     ///   is not a PNG or JPEG, `.notFound` for one that cannot be read.
     public func registerImage(_ player: UnifiedPlayer, file path: String, actor: String, reason: String?) async throws -> ImageProbe.Info {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        if let refusal = media?.refusal(of: url.path) {
-            throw HubError(.refused, "\(url.path) cannot be a profile photo: \(refusal.reason). Render machines open photos only inside "
-                + "\(media?.roots.joined(separator: ", ") ?? ""): put it there, or add its folder to HUB_MEDIA_ROOTS")
-        }
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw HubError(.notFound, "cannot read \(path): the file does not exist or is not readable")
-        }
-        let info = try ImageProbe.inspect(data, name: path)
-        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let image = try prepareImage(path, missing: .notFound)
         try await pool.withTransaction { connection in
-            try await connection.execute("""
-                UPDATE profile_images SET active = false
-                WHERE active AND (wsop_player_id = \(player.wsopPlayerID) OR gfx_player_id = \(player.wsopPlayerID == nil ? player.gfxPlayerID : nil))
-                """)
-            try await connection.execute("""
-                INSERT INTO profile_images (wsop_player_id, gfx_player_id, path, format, width, height, byte_size, sha256, uploaded_by)
-                VALUES (\(player.wsopPlayerID), \(player.wsopPlayerID == nil ? player.gfxPlayerID : nil), \(url.path), \(info.format.rawValue),
-                        \(info.width), \(info.height), \(Int64(data.count)), \(hash), \(actor))
-                """)
+            try await Self.storeImage(image, wsopPlayerID: player.wsopPlayerID, gfxPlayerID: player.gfxPlayerID, actor: actor, on: connection)
             try await Self.log(connection, actor: actor, action: "player_image", player: player, reason: reason,
-                               details: ["path": .string(url.path), "width": .integer(Int64(info.width)), "height": .integer(Int64(info.height))])
+                               details: ["path": .string(image.path), "width": .integer(Int64(image.info.width)),
+                                         "height": .integer(Int64(image.info.height))])
         }
-        return info
+        return image.info
     }
 
     // MARK: Linking

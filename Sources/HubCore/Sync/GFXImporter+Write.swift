@@ -2,6 +2,9 @@ import Foundation
 import HubPostgres
 
 extension GFXImporter {
+    /// The actor of the activity log entries an import writes (the new-player rule).
+    static let activityActor = "hub-sync"
+
     /// Writes one checked file in one transaction of two statements: the session (created or
     /// touched) with the new hands, then the master players of the new hands, their seats, grades
     /// and events, the file's hash and its path's status. Two statements instead of one per table:
@@ -113,11 +116,22 @@ extension GFXImporter {
         var playerIDs: [String: Int64] = [:]
         if !keys.isEmpty {
             let players = try await connection.query("""
-                INSERT INTO gfx_players (name, long_name, name_key)
-                SELECT n, l, k FROM unnest(\(names)::text[], \(longNames)::text[], \(keyText)::text[]) AS u(n, l, k)
-                ORDER BY k
-                ON CONFLICT (name_key) DO UPDATE SET last_seen_at = now()
-                RETURNING id, name_key, (xmax = 0) AS inserted
+                WITH pl AS (
+                    INSERT INTO gfx_players (name, long_name, name_key)
+                    SELECT n, l, k FROM unnest(\(names)::text[], \(longNames)::text[], \(keyText)::text[]) AS u(n, l, k)
+                    ORDER BY k
+                    ON CONFLICT (name_key) DO UPDATE SET last_seen_at = now()
+                    RETURNING id, name, name_key, (xmax = 0) AS inserted
+                ), np AS (
+                    -- The "new player -> activity log" rule (schema doc §8.2), one entry per new player.
+                    INSERT INTO activity_log (actor, action, entity_type, entity_id, reason, details)
+                    SELECT \(Self.activityActor), \(NotificationRules.newPlayerRule), 'player', 'gfx:' || pl.id,
+                           \(NotificationRules.newPlayerTitlePrefix) || pl.name,
+                           jsonb_build_object('source', 'gfx', 'name', pl.name, 'gfx_player_id', pl.id, 'table_id', \(table)::text, 'sync_run_id', \(runID))
+                    FROM pl WHERE pl.inserted
+                    RETURNING 1
+                )
+                SELECT id, name_key, inserted FROM pl
                 """)
             for row in players {
                 playerIDs[try row.decode(String.self, at: 1)] = try row.decode(Int64.self, at: 0)

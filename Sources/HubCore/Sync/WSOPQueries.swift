@@ -108,16 +108,7 @@ public struct WSOPQueries: Sendable {
     /// count of every player that has one.
     /// - Throws: ``HubError`` `.notFound` when there is no such event.
     public func event(_ idOrKey: String) async throws -> EventDetail {
-        let id = Int64(idOrKey)
-        let rows = try await pool.query("""
-            SELECT \(fragment: Self.eventColumns) FROM wsop_events e
-            WHERE (\(id)::bigint IS NOT NULL AND e.id = \(id)) OR e.event_key = \(idOrKey)
-            ORDER BY (e.event_key = \(idOrKey)) DESC LIMIT 1
-            """)
-        guard let row = rows.first else {
-            throw HubError(.notFound, "WSOP+ event \(idOrKey) does not exist: GET /api/v1/events lists the imported events (hub-sync wsop imports them)")
-        }
-        let event = try Self.decodeEvent(row)
+        let event = try await findEvent(idOrKey)
         let players = try await pool.query("""
             SELECT p.id, p.player_key, p.name, p.country_code, latest.chips, latest.is_eliminated, ep.table_no, ep.seat, latest.recorded_at
             FROM (SELECT DISTINCT ON (c.player_id) c.player_id, c.chips, c.is_eliminated, c.recorded_at

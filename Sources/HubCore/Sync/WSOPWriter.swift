@@ -22,6 +22,20 @@ struct WSOPWriter {
         }
     }
 
+    /// The "new player -> activity log" rule (schema doc §8.2) as a data-modifying CTE: one
+    /// entry per row of `source` (`id`, `player_key`, `name`, `inserted`) that was inserted, in
+    /// the statement that inserts the players.
+    static func newPlayerEntries(_ source: String) -> PostgresQuery {
+        """
+        INSERT INTO activity_log (actor, action, entity_type, entity_id, reason, details)
+        SELECT \(GFXImporter.activityActor), \(NotificationRules.newPlayerRule), 'player', 'wsop:' || s.id,
+               \(NotificationRules.newPlayerTitlePrefix) || s.name,
+               jsonb_build_object('source', 'wsop', 'name', s.name, 'wsop_player_id', s.id, 'wsop_player_key', s.player_key)
+        FROM \(identifier: source) s WHERE s.inserted
+        RETURNING 1
+        """
+    }
+
     /// Created and updated counts from `RETURNING (xmax = 0)`.
     static func tally(_ rows: PostgresResult, column: Int) throws -> Counts {
         var counts: Counts = (0, 0)
@@ -56,6 +70,7 @@ struct WSOPWriter {
         guard !players.isEmpty else { return try await transaction(pool, rows: 0) { _ in (0, 0) } }
         return try await transaction(pool, rows: players.count) { connection in
             let rows = try await connection.query("""
+                WITH up AS (
                 INSERT INTO wsop_players (player_key, name, name_key, country_code, city, profile_image_url)
                 SELECT k, n, nk, nullif(c, ''), nullif(ci, ''), nullif(ph, '')
                 FROM unnest(\(players.map(\.key))::text[], \(players.map(\.name))::text[], \(players.map { WSOPFields.nameKey($0.name) })::text[],
@@ -66,7 +81,9 @@ struct WSOPWriter {
                     profile_image_url = EXCLUDED.profile_image_url, updated_at = now()
                 WHERE (wsop_players.name, wsop_players.country_code, wsop_players.city, wsop_players.profile_image_url)
                       IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.country_code, EXCLUDED.city, EXCLUDED.profile_image_url)
-                RETURNING (xmax = 0)
+                RETURNING id, player_key, name, (xmax = 0) AS inserted
+                ), np AS (\(fragment: Self.newPlayerEntries("up")))
+                SELECT inserted FROM up
                 """)
             return try Self.tally(rows, column: 0)
         }
@@ -127,7 +144,8 @@ struct WSOPWriter {
                 SELECT k, n, nk, nullif(c, '') FROM unnest(\(keys)::text[], \(keys.map { toCreate[$0]!.name })::text[],
                     \(keys.map { WSOPFields.nameKey(toCreate[$0]!.name) })::text[], \(keys.map { toCreate[$0]!.country ?? "" })::text[]) AS u(k, n, nk, c)
                 ORDER BY k
-                ON CONFLICT (player_key) DO NOTHING RETURNING id, player_key)
+                ON CONFLICT (player_key) DO NOTHING RETURNING id, player_key, name, true AS inserted
+            ), np AS (\(fragment: Self.newPlayerEntries("ins")))
             SELECT id, player_key, true FROM ins
             UNION ALL SELECT id, player_key, false FROM wsop_players WHERE player_key = ANY(\(keys))
             """)
