@@ -23,8 +23,7 @@ struct CueCommand: AsyncParsableCommand {
     static func withDirector<T>(_ global: GlobalOptions, _ body: (CueDirector) async throws -> T) async throws -> T {
         try await global.withClients { clients in
             try await SchemaGuard.verify(clients.database, program: "hubctl")
-            let queue = RenderQueue(store: clients.renderStore, redis: clients.redis,
-                                    dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hubctl")
+            let queue = clients.renderQueue(source: "hubctl")
             let notifier = Notifier(pool: clients.database, events: queue.events, webhook: try WebhookSettings(configuration: clients.configuration))
             return try await body(CueDirector(queue: queue, notifier: notifier))
         }

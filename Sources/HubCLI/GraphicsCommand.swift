@@ -148,8 +148,7 @@ struct GraphicsCommand: AsyncParsableCommand {
         func run() async throws {
             let rendered = try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
-                let queue = RenderQueue(store: clients.renderStore, redis: clients.redis,
-                                        dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hubctl")
+                let queue = clients.renderQueue(source: "hubctl")
                 return try await GraphicsService(pool: clients.database).render(moment.request(composition), queue: queue, priority: priority, actor: who.actor)
             }
             if json {

@@ -31,8 +31,7 @@ struct MonitorCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
-                let queue = RenderQueue(store: clients.renderStore, redis: clients.redis,
-                                        dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hubctl")
+                let queue = clients.renderQueue(source: "hubctl")
                 let notifier = Notifier(pool: clients.database, events: queue.events, webhook: try WebhookSettings(configuration: clients.configuration))
                 _ = try await PassGuard(pool: clients.database, name: "monitor").acquire(actor: actor, interval: .seconds(60), force: true)
                 let report = try await AnomalyDetector(pool: clients.database, queue: queue, notifier: notifier, events: queue.events).pass(actor: actor)

@@ -19,8 +19,7 @@ extension GlobalOptions {
     func withActions<T>(_ body: (OperatorActions) async throws -> T) async throws -> T {
         try await withClients { clients in
             try await SchemaGuard.verify(clients.database, program: "hubctl")
-            let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
-                                    dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hubctl")
+            let queue = clients.renderQueue(source: "hubctl")
             return try await body(OperatorActions(queue: queue))
         }
     }

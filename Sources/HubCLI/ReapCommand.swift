@@ -29,8 +29,7 @@ extension JobsCommand {
         func run() async throws {
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
-                let queue = RenderQueue(store: RenderStore(pool: clients.database), redis: clients.redis,
-                                        dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hubctl")
+                let queue = clients.renderQueue(source: "hubctl")
                 let notifier = Notifier(pool: clients.database, events: queue.events, webhook: try WebhookSettings(configuration: clients.configuration))
                 let report = try await ZombieHunter(queue: queue, settings: try ZombieHunter.Settings(configuration: clients.configuration), notifier: notifier)
                     .pass(actor: actor, force: force)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubCommandSupport
 import HubCore
+import HubRedis
 
 extension JobsCommand {
     struct Submit: AsyncParsableCommand {
@@ -48,8 +49,11 @@ extension JobsCommand {
                                               priority: priority, maxRetries: maxRetries)
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
-                let queue = RenderQueue(store: clients.renderStore, redis: clients.redis,
-                                        dispatch: DispatchConfiguration(configuration: clients.configuration), source: "hubctl")
+                let queue = clients.renderQueue(source: "hubctl")
+                // A one-shot process pays its Redis connection before the commit, not between the
+                // commit and the dispatch signal, where it was the CLI's extra dispatch latency
+                // (issue 17). Redis down: the submit's own publish reports it, as before.
+                _ = try? await clients.redis.ping()
                 let result = try await queue.submit(submission, actor: actor)
                 if json {
                     print(try JSONOutput.encode(result.instruction))

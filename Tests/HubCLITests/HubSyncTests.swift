@@ -257,6 +257,10 @@ import Testing
         let metrics = try #require(HTTPProbe.get(port: port, path: "/metrics", headers: ["X-API-Key": "sync-metrics-key"]))
         #expect(metrics.status == 200)
         #expect(metrics.body.contains("hub_process_up{program=\"hub-sync\"} 1"))
+        // Files are counted as each one ends, not when the pass ends (this pass is still running).
+        let importedLine = metrics.body.split(separator: "\n").first { $0.hasPrefix("hub_sync_files_total{") && $0.contains("outcome=\"imported\"") }
+        #expect(importedLine.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true,
+                "hub_sync_files_total mid-import: \(metrics.body.split(separator: "\n").filter { $0.contains("hub_sync") })")
         #expect(HTTPProbe.get(port: port, path: "/metrics")?.status == 401, "/metrics needs credentials")
         process.terminate()
         try await waitUntil("hub-sync exits after SIGTERM", timeout: 60) { !process.isRunning }

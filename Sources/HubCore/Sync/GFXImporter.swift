@@ -90,6 +90,7 @@ public struct GFXImporter: Sendable {
             if let known = recorded[file.path], let now = GFXFileStat.of(file.path), known.proves(now, margin: racyMarginNs) {
                 report.counts.filesUnchanged += 1
                 report.filesNotRead += 1
+                HubMetrics.syncFiles(1, source: "gfx", outcome: "unchanged")
             } else {
                 pending.append(file)
             }
@@ -118,9 +119,11 @@ public struct GFXImporter: Sendable {
                 if let refusal = claims.refusal(item.hash) {
                     report.counts.filesFailed += 1
                     report.counts.errors.append(SyncFileError(path: item.path, position: refusal.position, reason: refusal.reason))
+                    HubMetrics.syncFiles(1, source: "gfx", outcome: "failed")
                 } else {
                     report.counts.filesUnchanged += 1
                     copies.append(item)
+                    HubMetrics.syncFiles(1, source: "gfx", outcome: "unchanged")
                 }
             case .failed(let error):
                 report.counts.filesFailed += 1
@@ -254,7 +257,19 @@ public struct GFXImporter: Sendable {
                             // A stopping daemon ends at a file boundary: started files finish, the
                             // rest are imported by the next run.
                             guard index < files.count, !shouldStop() else { break }
-                            mine.append((index, try await importOne(files[index], runID: runID, claims: claims)))
+                            let result = try await importOne(files[index], runID: runID, claims: claims)
+                            // Counted as each file ends (a copy of another file of this run when
+                            // the run ends, as it takes the other's outcome), so /metrics moves
+                            // during a long import, not at its end.
+                            switch result {
+                            case .imported(let outcome):
+                                HubMetrics.syncFiles(1, source: "gfx", outcome: "imported")
+                                HubMetrics.syncHands(outcome.graded.count, outcome: "new")
+                            case .unchanged: HubMetrics.syncFiles(1, source: "gfx", outcome: "unchanged")
+                            case .failed: HubMetrics.syncFiles(1, source: "gfx", outcome: "failed")
+                            case .copyInThisRun: break
+                            }
+                            mine.append((index, result))
                             done(finished.increment())
                         }
                         return mine

@@ -110,17 +110,13 @@ public struct SyncRunner: Sendable {
 
     typealias Body = @Sendable (Int64) async throws -> (SyncCounts, Set<String>, Int, [String: JSONValue])
 
-    /// Runs one source under its lock and breaker, with history, state and events, and counts it
-    /// in the process's metrics (files by outcome, new hands, duration).
+    /// Runs one source under its lock and breaker, with history, state and events, and records its
+    /// duration in the process's metrics.
     func run(_ source: SyncSource, body: Body) async -> SourceResult {
         let started = ContinuousClock.now
         let result = await runUnmeasured(source, body: body)
         HubMetrics.syncDuration(source: source.rawValue, ContinuousClock.now - started)
-        for (outcome, count) in [("imported", result.counts.filesImported), ("unchanged", result.counts.filesUnchanged),
-                                 ("failed", result.counts.filesFailed)] {
-            HubMetrics.syncFiles(count, source: source.rawValue, outcome: outcome)
-        }
-        if source == .gfx { HubMetrics.syncHands(result.newHands, outcome: "new") }
+        // Files and new hands are counted by the importers as each file ends.
         return result
     }
 

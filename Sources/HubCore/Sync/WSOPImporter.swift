@@ -100,6 +100,7 @@ public struct WSOPImporter: Sendable {
             }
             report.counts.add(counts)
             report.byEntity[file.entity, default: SyncCounts()].add(counts)
+            HubMetrics.syncFiles(1, source: "wsop", outcome: counts.filesImported > 0 ? "imported" : counts.filesFailed > 0 ? "failed" : "unchanged")
             progress(index + 1, files.count)
         }
         return report
