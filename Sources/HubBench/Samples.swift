@@ -62,8 +62,11 @@ struct BenchResult: Codable {
 /// Monotonic nanoseconds (since the first call's process-wide origin).
 @inline(__always)
 func monotonicNanos() -> UInt64 {
-    let elapsed = ContinuousClock.now - monotonicOrigin
-    return UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
+    // The origin first: a global is initialized on first use, so reading the clock before it made
+    // the first call's elapsed time negative, which trapped (`hub-bench` died on its first sample).
+    let origin = monotonicOrigin
+    let elapsed = ContinuousClock.now - origin
+    return UInt64(max(0, elapsed.components.seconds)) * 1_000_000_000 + UInt64(max(0, elapsed.components.attoseconds) / 1_000_000_000)
 }
 
 private let monotonicOrigin = ContinuousClock.now

@@ -79,7 +79,8 @@ public struct ZombieHunter: Sendable {
                                                                quarantineAfter: settings.quarantineAfter)
         HubMetrics.reaped(report.reaped.count, quarantined: report.reaped.filter { $0.status == .failed }.count)
         for reaped in report.reaped {
-            logger.warning("instruction \(reaped.id) taken back from \(reaped.workerID ?? "?"): \(reaped.status.rawValue) (\(reaped.reason ?? ""))")
+            logger.warning("instruction \(reaped.id) taken back from \(reaped.workerID ?? "?"): \(reaped.status.rawValue) (\(reaped.reason ?? ""))",
+                           metadata: ["instruction_id": "\(reaped.id)", "worker": "\(reaped.workerID ?? "")"])
             if let instruction = try? await queue.store.instruction(reaped.id) {
                 await queue.events.render(reaped.status == .failed ? "render_failed" : "instruction_updated", instruction,
                                           extra: ["error": .string(reaped.reason ?? ""), "reaped_by": .string(actor)])

@@ -19,6 +19,7 @@ extension RenderWorker {
     /// - Returns: the slot's next job when a successful render's completion statement claimed one
     ///   for `consumer` (see ``RenderStore/complete(_:thenClaimFor:lease:)``).
     func process(_ claim: RenderClaim, thenClaimFor consumer: String) async -> RenderClaim? {
+        let logger = self.logger(for: claim)
         let instruction = claim.instruction
         let ext = instruction.outputSettings.format.rawValue
         let outputPath = configuration.outputDirectory
@@ -115,6 +116,17 @@ extension RenderWorker {
     /// Whole seconds of `duration`, for messages.
     static func seconds(_ duration: Duration) -> Int64 { duration.components.seconds }
 
+    /// The worker's logger with the claim's ids as metadata (`instruction_id`, `lease`, `worker`,
+    /// `attempt`), for every line logged about it: a log shipper filters by them.
+    func logger(for claim: RenderClaim) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "instruction_id"] = "\(claim.instruction.id)"
+        logger[metadataKey: "lease"] = "\(claim.leaseToken.uuidString.lowercased())"
+        logger[metadataKey: "worker"] = "\(claim.workerID)"
+        logger[metadataKey: "attempt"] = "\(claim.attempt)"
+        return logger
+    }
+
     /// How long one render may run and what its failure says when it runs longer.
     struct RenderTimeLimit: Sendable {
         var duration: Duration
@@ -127,6 +139,8 @@ extension RenderWorker {
     /// ``RenderWorkerConfiguration/maxRenderTime``. A database error does not stop the render: the
     /// worker's limit holds for it and the error is logged.
     func renderTimeLimit(for instruction: RenderInstruction) async -> RenderTimeLimit {
+        var logger = self.logger
+        logger[metadataKey: "instruction_id"] = "\(instruction.id)"
         let template = "\(instruction.templateName)/\(instruction.composition)"
         let key = TemplateLimitCacheKey(worker: ObjectIdentifier(self), template: instruction.templateName, composition: instruction.composition)
         let now = ContinuousClock.now
@@ -161,6 +175,8 @@ extension RenderWorker {
     /// ``LayerMappingStore``, cached per project for ``layerMappingLifetime``. A database error
     /// does not fail the render: it is logged and the fields fill the layers named like their keys.
     func layerMapping(for instruction: RenderInstruction) async -> LayerMapping? {
+        var logger = self.logger
+        logger[metadataKey: "instruction_id"] = "\(instruction.id)"
         guard GFXDataDocument(layerData: instruction.layerData) != nil else { return nil }
         let project = instruction.templateName
         let key = LayerMappingCacheKey(worker: ObjectIdentifier(self), project: project)
@@ -187,6 +203,7 @@ extension RenderWorker {
 
     /// Heartbeats until the render ends; returns early when the render must stop.
     private func watch(_ claim: RenderClaim, progress: PThreadLocked<RenderProgress?>) async -> Outcome? {
+        let logger = self.logger(for: claim)
         while true {
             do {
                 try await Task.sleep(for: min(configuration.heartbeatInterval, .milliseconds(250)))
@@ -215,6 +232,7 @@ extension RenderWorker {
 
     private func record(_ outcome: Outcome, for claim: RenderClaim, started: ContinuousClock.Instant, thenClaimFor consumer: String,
                         moving move: OutputMove? = nil) async -> RenderClaim? {
+        let logger = self.logger(for: claim)
         let id = claim.instruction.id
         state.withLock { $0.lastHeartbeat[claim.leaseToken] = nil }
         do {

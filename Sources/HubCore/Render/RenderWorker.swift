@@ -319,6 +319,7 @@ public final class RenderWorker: Sendable {
 
     /// Gives back a claim that was never rendered (the worker stopped right after claiming it).
     private func handBackUnstarted(_ claim: RenderClaim) async {
+        let logger = self.logger(for: claim)
         do {
             try await queue.store.handBack(claim, reason: "worker \(claim.workerID) stopped before the render started")
             count { $0.handedBack += 1 }
@@ -387,6 +388,7 @@ public final class RenderWorker: Sendable {
     /// (`leaseLost`) is thrown at once, as is any other error. A worker that is stopping gives up
     /// once its grace and one lease have passed (the job's lease then expires and it is recovered).
     func persisting<T: Sendable>(_ what: String, of claim: RenderClaim, _ body: () async throws -> T) async throws -> T {
+        let logger = self.logger(for: claim)
         var failures = 0
         while true {
             do {

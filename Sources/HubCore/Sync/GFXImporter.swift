@@ -289,6 +289,8 @@ public struct GFXImporter: Sendable {
     /// - Throws: only database failures that are not about this file (connection lost, …).
     func importOne(_ file: GFXScanner.File, runID: Int64?, claims: Claims) async throws -> FileResult {
         let path = file.path
+        var logger = self.logger
+        logger[metadataKey: "file"] = "\(path)"
         // The status first, then the read: a write after the status was taken changes the times
         // the next run compares, so the recorded status can only be older than the content.
         let readAt = GFXFileStat.nowNs()

@@ -75,6 +75,8 @@ public struct WSOPImporter: Sendable {
     public func importFiles(_ files: [File], runID: Int64? = nil, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Report {
         var report = Report()
         for (index, file) in files.enumerated() {
+            var logger = self.logger
+            logger[metadataKey: "file"] = "\(file.path)"
             var counts = SyncCounts()
             counts.filesSeen = 1
             do {
