@@ -32,8 +32,15 @@ public struct OutputSettings: Sendable, Hashable, Codable {
         self.frameEnd = frameEnd
     }
 
+    /// snake_case, as every HTTP body and `--json` (issue 14).
     private enum CodingKeys: String, CodingKey {
-        case format, width, height, fps, codec, frameStart, frameEnd
+        case format, width, height, fps, codec
+        case frameStart = "frame_start", frameEnd = "frame_end"
+    }
+
+    /// The spelling of the first API and of settings stored before: still read.
+    private enum LegacyKeys: String, CodingKey {
+        case frameStart, frameEnd
     }
 
     /// Decodes settings; a missing key takes its default, so rows written by hand or by older
@@ -46,8 +53,9 @@ public struct OutputSettings: Sendable, Hashable, Codable {
         height = try c.decodeIfPresent(Int.self, forKey: .height) ?? defaults.height
         fps = try c.decodeIfPresent(Int.self, forKey: .fps) ?? defaults.fps
         codec = try c.decodeIfPresent(String.self, forKey: .codec)
-        frameStart = try c.decodeIfPresent(Int.self, forKey: .frameStart)
-        frameEnd = try c.decodeIfPresent(Int.self, forKey: .frameEnd)
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        frameStart = try c.decodeIfPresent(Int.self, forKey: .frameStart) ?? legacy.decodeIfPresent(Int.self, forKey: .frameStart)
+        frameEnd = try c.decodeIfPresent(Int.self, forKey: .frameEnd) ?? legacy.decodeIfPresent(Int.self, forKey: .frameEnd)
     }
 
     /// The largest frame number `frameStart`/`frameEnd` may name: 10,000,000 (over 92 hours at 30 fps).
