@@ -110,10 +110,12 @@ struct EntryBench: AsyncParsableCommand {
         let http = HTTPClient(configuration: .init(connectionPool: .init(idleTimeout: .seconds(60))))
 
         let pool = clients.database
+        /// Waits until instruction `id` is completed: the worker slot is idle again (waiting for a
+        /// claim), as the next submit must find it.
         func waitClaimed(_ id: Int64) async throws {
             let deadline = ContinuousClock.now + .seconds(30)
-            while try await pool.query("SELECT 1 FROM render_instructions WHERE id = \(id) AND status <> 'pending'").isEmpty {
-                if ContinuousClock.now > deadline { throw BenchError("instruction \(id) was not claimed within 30 s") }
+            while try await pool.query("SELECT 1 FROM render_instructions WHERE id = \(id) AND status = 'completed'").isEmpty {
+                if ContinuousClock.now > deadline { throw BenchError("instruction \(id) was not completed within 30 s") }
                 try await Task.sleep(for: .microseconds(200))
             }
         }
@@ -162,6 +164,8 @@ struct EntryBench: AsyncParsableCommand {
                 let id = try await post("entry-api", i)
                 caller.append(monotonicNanos() - t0)
                 try await waitClaimed(id)
+                // The slot goes back to its blocking read after recording the completion.
+                try await Task.sleep(for: .milliseconds(5))
             }
             result.append(try await figures("POST /api/v1/render", "entry-api", caller: caller))
         }
