@@ -77,7 +77,7 @@ public struct ZombieHunter: Sendable {
         var report = Report(acted: true)
         report.reaped = try await queue.store.reapExpiredLeases(actor: actor, legacyTimeout: settings.legacyTimeout,
                                                                quarantineAfter: settings.quarantineAfter)
-        HubMetrics.reaped(report.reaped.count, quarantined: report.reaped.filter { $0.status == .failed }.count)
+        HubMetrics.reaped(report.reaped.count, quarantined: report.reaped.filter(\.quarantined).count)
         for reaped in report.reaped {
             logger.warning("instruction \(reaped.id) taken back from \(reaped.workerID ?? "?"): \(reaped.status.rawValue) (\(reaped.reason ?? ""))",
                            metadata: ["instruction_id": "\(reaped.id)", "worker": "\(reaped.workerID ?? "")"])

@@ -78,6 +78,8 @@ extension RenderWorker {
                     process: record.consumerPrefix, signal: record.signal, actor: "hub-worker:\(configuration.consumerPrefix)",
                     quarantineAfter: configuration.operations.hunter.quarantineAfter)
                 try? files.removeItem(at: url)
+                // A pending instruction this crash quarantined is a quarantine as the hunter's are.
+                HubMetrics.reaped(0, quarantined: counted.filter(\.quarantined).count)
                 let list = counted.map { "\($0.id) (\($0.status.rawValue), \($0.crashCount) crash(es))" }.joined(separator: ", ")
                 logger.warning("worker process \(record.consumerPrefix) crashed with signal \(record.signal); counted against the instructions it held: \(list.isEmpty ? "none" : list)")
             } catch {
