@@ -5,6 +5,11 @@ public struct WaitTimeout: Error, CustomStringConvertible {
     public var what: String
     public var seconds: Double
     public var description: String { "timed out after \(seconds) s waiting for \(what)" }
+
+    public init(what: String, seconds: Double) {
+        self.what = what
+        self.seconds = seconds
+    }
 }
 
 /// Polls `condition` until it returns true, backing off from 5 ms to 100 ms, or throws

@@ -66,8 +66,14 @@ extension ChaosTests {
             await count(pool, "SELECT count(*) FROM render_instructions WHERE status IN ('pending', 'processing')")
         }
         // (While PostgreSQL restarts the count fails: the producer goes ahead, its submit fails and is tried again.)
-        @Sendable func waitForRoom() async {
-            while await backlog() >= 24 { try? await Task.sleep(for: .milliseconds(100)) }
+        @Sendable func waitForRoom() async throws {
+            try await waitUntil("the backlog to fall below 24", timeout: 120) { await backlog() < 24 }
+        }
+        /// A submit fails during the faults (PostgreSQL restarting) and is tried again, for 90 s at most.
+        @Sendable func retryDeadline() -> ContinuousClock.Instant { ContinuousClock.now + .seconds(90) }
+        @Sendable func pauseBeforeRetry(_ deadline: ContinuousClock.Instant) async throws {
+            guard ContinuousClock.now < deadline else { throw WaitTimeout(what: "a submit to succeed again", seconds: 90) }
+            try await Task.sleep(for: .milliseconds(200))
         }
         var producerConfiguration = try RedisConfiguration(url: endpoints.redisURL)
         producerConfiguration.connectTimeout = .milliseconds(500)
@@ -83,7 +89,8 @@ extension ChaosTests {
                     group.addTask {
                         for k in 0..<perProducer {
                             let label = producer * 1000 + k
-                            await waitForRoom()
+                            try await waitForRoom()
+                            let deadline = retryDeadline()
                             while true {
                                 let result = try await Hubctl.run(["jobs", "submit", "--template", "chaos", "--format", "png",
                                                                    "--data", "{\"n\":\(label)}", "--actor", "producer-\(producer)"], env: env)
@@ -93,7 +100,7 @@ extension ChaosTests {
                                     break
                                 }
                                 failedSubmits.withLock { $0 += 1 }
-                                try await Task.sleep(for: .milliseconds(200))
+                                try await pauseBeforeRetry(deadline)
                             }
                         }
                     }
@@ -101,7 +108,8 @@ extension ChaosTests {
                 group.addTask {
                     for k in 0..<perProducer {
                         let label = 2000 + k
-                        await waitForRoom()
+                        try await waitForRoom()
+                        let deadline = retryDeadline()
                         while true {
                             do {
                                 let result = try await queue.submit(RenderSubmission(templateName: "chaos", layerData: ["n": .integer(Int64(label))],
@@ -111,7 +119,7 @@ extension ChaosTests {
                                 break
                             } catch {
                                 failedSubmits.withLock { $0 += 1 }
-                                try await Task.sleep(for: .milliseconds(200))
+                                try await pauseBeforeRetry(deadline)
                             }
                         }
                     }
