@@ -18,7 +18,6 @@ let package = Package(
         .executable(name: "hub-worker", targets: ["HubWorker"]),
         .executable(name: "hub-bench", targets: ["HubBench"]),
         .executable(name: "hub-sync", targets: ["HubSync"]),
-        .library(name: "HubServerCore", targets: ["HubServerCore"]),
         .executable(name: "hub-server", targets: ["HubServer"]),
     ],
     dependencies: [

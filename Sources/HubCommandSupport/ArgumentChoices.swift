@@ -12,27 +12,27 @@ extension GraphicsMoment.StaffMember.Role: ExpressibleByArgument {}
 
 extension HubLogging.Format: ExpressibleByArgument {
     /// `JSON` as well as `json`, as `HubLogging.bootstrap()` reads it before parsing.
-    public init?(argument: String) {
+    package init?(argument: String) {
         self.init(rawValue: argument.lowercased())
     }
 }
 
 extension CueRuleEvent: ExpressibleByArgument {
-    public init?(argument: String) {
+    package init?(argument: String) {
         guard let event = try? CueRuleEvent(parsing: argument) else { return nil }
         self = event
     }
 
     /// `every:N` stands for every hand whose number is a multiple of N (1…100000).
-    public static var allValueStrings: [String] { ["elimination", "premium_hand", "level_change", "chip_leader", "every:N"] }
+    package static var allValueStrings: [String] { ["elimination", "premium_hand", "level_change", "chip_leader", "every:N"] }
 
-    public static var defaultCompletionKind: CompletionKind {
+    package static var defaultCompletionKind: CompletionKind {
         .list(["elimination", "premium_hand", "level_change", "chip_leader", "every:"])
     }
 }
 
 /// The renderers `hub-worker --backend` drives (and `HUB_RENDER_BACKEND` names).
-public enum RenderBackendName: String, CaseIterable, Sendable, ExpressibleByArgument {
+package enum RenderBackendName: String, CaseIterable, Sendable, ExpressibleByArgument {
     case preview, nexrender
     case nexrenderServer = "nexrender-server"
     case aerender, command, noop

@@ -6,8 +6,8 @@ import HubRedis
 
 /// Parses and runs a command, turning every error into one line on stderr and the exit status of
 /// SPEC §8.2: 0 success, 1 failure, 2 usage error, 3 not found.
-public enum CommandRunner {
-    public static func run<Root: ParsableCommand>(_ root: Root.Type, program: String) async {
+package enum CommandRunner {
+    package static func run<Root: ParsableCommand>(_ root: Root.Type, program: String) async {
         var command: any ParsableCommand
         do {
             command = try Root.parseAsRoot()

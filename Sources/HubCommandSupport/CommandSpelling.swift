@@ -4,25 +4,25 @@ import ArgumentParser
 /// `Command<Listed>` is the one `--help` and the shell completions list (`hubctl jobs retry`),
 /// `Command<OldSpelling>` the old top-level spelling scripts still use (`hubctl retry`) — hidden,
 /// but otherwise the very same command: the same options, validation, help text and `run()`.
-public protocol CommandSpelling {
+package protocol CommandSpelling {
     /// Whether help and completions list the command.
     static var isListed: Bool { get }
 }
 
 /// The spelling under the command's noun.
-public enum Listed: CommandSpelling {
-    public static var isListed: Bool { true }
+package enum Listed: CommandSpelling {
+    package static var isListed: Bool { true }
 }
 
 /// An old top-level spelling, kept for scripts and not listed.
-public enum OldSpelling: CommandSpelling {
-    public static var isListed: Bool { false }
+package enum OldSpelling: CommandSpelling {
+    package static var isListed: Bool { false }
 }
 
 extension CommandConfiguration {
     /// This configuration as `spelling` spells it: the old spelling is hidden, and named `oldName`
     /// when the command's old name differs from its new one (`events list` for `monitor events`).
-    public func spelled<Spelling: CommandSpelling>(_ spelling: Spelling.Type, oldName: String? = nil) -> CommandConfiguration {
+    package func spelled<Spelling: CommandSpelling>(_ spelling: Spelling.Type, oldName: String? = nil) -> CommandConfiguration {
         guard !Spelling.isListed else { return self }
         var configuration = self
         configuration.shouldDisplay = false

@@ -3,9 +3,9 @@ import Foundation
 
 /// Asking before a destructive command: on a terminal the operator is asked; otherwise (a script,
 /// a pipe, cron) the command refuses unless `--yes` was given.
-public enum Confirmation {
+package enum Confirmation {
     /// Whether standard input is a terminal.
-    public static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 }
+    package static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 }
 
     /// Returns when the action may go ahead; throws when it may not.
     /// - Parameters:
@@ -14,7 +14,7 @@ public enum Confirmation {
     ///   - yes: whether `--yes` was given.
     /// - Throws: ``ValidationError`` (exit 2) without `--yes` off a terminal; ``ExitCode`` 1 when the
     ///   operator answers anything but yes.
-    public static func require(_ question: String, refusal: String, yes: Bool) throws {
+    package static func require(_ question: String, refusal: String, yes: Bool) throws {
         if yes { return }
         guard isInteractive else {
             throw ValidationError("\(refusal): pass --yes to confirm (standard input is not a terminal, so there is no one to ask)")

@@ -7,9 +7,9 @@ import HubCore
 /// Use as the `transform:` of an option, so the property keeps its type:
 ///
 ///     @Option(help: "…", transform: DurationOption.wholeSeconds) var lease: Int?
-public enum DurationOption {
+package enum DurationOption {
     /// The value name help shows.
-    public static let valueName = "duration"
+    package static let valueName = "duration"
 
     /// Why a value is not a duration (printed after "The value 'x' is invalid for '--flag'").
     struct NotADuration: Error, CustomStringConvertible {
@@ -22,24 +22,24 @@ public enum DurationOption {
     }
 
     /// The duration.
-    public static func duration(_ text: String) throws -> Duration {
+    package static func duration(_ text: String) throws -> Duration {
         guard let duration = DurationSyntax.parse(text) else { throw NotADuration(text: text, wholeSeconds: false) }
         return duration
     }
 
     /// The duration in seconds, with fractions.
-    public static func seconds(_ text: String) throws -> Double {
+    package static func seconds(_ text: String) throws -> Double {
         let components = try duration(text).components
         return Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 
     /// The duration in whole seconds (`1.5s` and `250ms` are refused).
-    public static func wholeSeconds(_ text: String) throws -> Int {
+    package static func wholeSeconds(_ text: String) throws -> Int {
         let components = try duration(text).components
         guard components.attoseconds == 0, components.seconds <= Int64(Int.max) else { throw NotADuration(text: text, wholeSeconds: true) }
         return Int(components.seconds)
     }
 
     /// `seconds` as help shows a bound: `90s`, `5m`, `1h`, `7d`.
-    public static func text(seconds: Int) -> String { DurationSyntax.format(.seconds(seconds)) }
+    package static func text(seconds: Int) -> String { DurationSyntax.format(.seconds(seconds)) }
 }

@@ -9,9 +9,9 @@ import Foundation
 /// `[String: …]` dictionary are data (layer names, template names, field keys) and are printed
 /// exactly as stored; a dictionary keyed by an enum is converted like a property, so such enums
 /// have snake_case raw values.
-public enum JSONOutput {
+package enum JSONOutput {
     /// The encoder.
-    public static var encoder: JSONEncoder {
+    package static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -20,7 +20,7 @@ public enum JSONOutput {
     }
 
     /// Encodes `value`.
-    public static func encode<T: Encodable>(_ value: T) throws -> String {
+    package static func encode<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

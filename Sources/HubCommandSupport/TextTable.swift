@@ -1,6 +1,6 @@
 /// Renders rows as aligned columns for terminal output.
-public enum TextTable {
-    public static func render(_ rows: [[String]]) -> String {
+package enum TextTable {
+    package static func render(_ rows: [[String]]) -> String {
         guard let first = rows.first else { return "" }
         var widths = Array(repeating: 0, count: first.count)
         for row in rows {

@@ -10,15 +10,15 @@ import Logging
 /// `code` is an upper-case constant clients can branch on (`UNAUTHORIZED`, `NOT_FOUND`,
 /// `VALIDATION_ERROR`, …); `message` is one sentence for a person that says what to do; `details`
 /// holds machine-readable context (never a secret).
-public struct APIError: HTTPResponseError, Sendable {
-    public var status: HTTPResponse.Status
-    public var code: String
-    public var message: String
-    public var details: [String: JSONValue]
-    public var headers: HTTPFields
+package struct APIError: HTTPResponseError, Sendable {
+    package var status: HTTPResponse.Status
+    package var code: String
+    package var message: String
+    package var details: [String: JSONValue]
+    package var headers: HTTPFields
 
     /// Creates an error.
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, details: [String: JSONValue] = [:],
+    package init(_ status: HTTPResponse.Status, code: String, _ message: String, details: [String: JSONValue] = [:],
                 headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
@@ -36,7 +36,7 @@ public struct APIError: HTTPResponseError, Sendable {
         var error: Inner
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         let data = try APIJSON.encoder.encode(Body(error: .init(code: code, message: message, details: details)))
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"

@@ -14,11 +14,11 @@ import ServiceLifecycle
 /// is full is dropped from the hub at once (it receives what is already queued, then a close
 /// frame 1008 "slow consumer" and reconnects to re-read the dashboard). Dropping single events
 /// instead would leave its tables silently wrong.
-public final class EventHub: Service, Sendable {
+package final class EventHub: Service, Sendable {
     /// The channels subscribed by name.
-    public static let channels = ["render-progress", "notifications", "sync-status"]
+    package static let channels = ["render-progress", "notifications", "sync-status"]
     /// The channels subscribed by pattern.
-    public static let patterns = ["broadcast-*"]
+    package static let patterns = ["broadcast-*"]
 
     /// One connected client.
     final class Client: Sendable {
@@ -43,28 +43,28 @@ public final class EventHub: Service, Sendable {
     }
 
     /// A client's end: the events to write and a way to change its channels.
-    public struct Subscription: Sendable {
+    package struct Subscription: Sendable {
         let client: Client
         /// The client's queue of encoded events.
-        public let events: AsyncStream<String>
+        package let events: AsyncStream<String>
         /// Whether the hub dropped the client because its queue overflowed.
-        public var overflowed: Bool { client.overflowed.withLock { $0 } }
+        package var overflowed: Bool { client.overflowed.withLock { $0 } }
         /// Replaces the channel filter (nil = every channel).
-        public func setChannels(_ channels: Set<String>?) { client.filter.withLock { $0 = channels } }
+        package func setChannels(_ channels: Set<String>?) { client.filter.withLock { $0 = channels } }
         /// The current channel filter.
-        public var channels: Set<String>? { client.filter.withLock { $0 } }
+        package var channels: Set<String>? { client.filter.withLock { $0 } }
     }
 
     let redis: RedisClient
     let metrics: ServerMetrics
     let logger: Logger
     /// Events a client may have queued before it is dropped.
-    public let clientBufferLimit: Int
+    package let clientBufferLimit: Int
     private let clients = PThreadLocked<(next: Int, all: [Int: Client])>((0, [:]))
     private let subscribed = PThreadLocked(false)
 
     /// Creates the hub; ``run()`` subscribes.
-    public init(redis: RedisClient, metrics: ServerMetrics, clientBufferLimit: Int = 256,
+    package init(redis: RedisClient, metrics: ServerMetrics, clientBufferLimit: Int = 256,
                 logger: Logger = Logger(label: "hub.server.events")) {
         self.redis = redis
         self.metrics = metrics
@@ -73,10 +73,10 @@ public final class EventHub: Service, Sendable {
     }
 
     /// Whether the Redis subscription is established (tests wait for it).
-    public var isSubscribed: Bool { subscribed.withLock { $0 } }
+    package var isSubscribed: Bool { subscribed.withLock { $0 } }
 
     /// Registers a client with its channel filter.
-    public func register(channels: Set<String>?) -> Subscription {
+    package func register(channels: Set<String>?) -> Subscription {
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(clientBufferLimit))
         let client = clients.withLock { state -> Client in
             state.next += 1
@@ -89,7 +89,7 @@ public final class EventHub: Service, Sendable {
     }
 
     /// Removes a client (its connection closed).
-    public func unregister(_ subscription: Subscription) {
+    package func unregister(_ subscription: Subscription) {
         let removed = clients.withLock { $0.all.removeValue(forKey: subscription.client.id) }
         subscription.client.continuation.finish()
         if removed != nil || subscription.overflowed { metrics.clientDisconnected() }
@@ -119,7 +119,7 @@ public final class EventHub: Service, Sendable {
 
     /// Subscribes and forwards until the service group shuts down; resubscribes while Redis is
     /// unreachable (the subscription itself reconnects once established).
-    public func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             await self.forward()
         }

@@ -14,24 +14,24 @@ import HubDriverSupport
 ///
 /// The table is bounded: addresses whose failures all lie outside the window are pruned when it
 /// grows past ``maxAddresses``.
-public final class FailureThrottle: Sendable {
+package final class FailureThrottle: Sendable {
     /// Failures allowed within ``window`` before the address is refused.
-    public let maxFailures: Int
+    package let maxFailures: Int
     /// The sliding window.
-    public let window: Duration
+    package let window: Duration
     /// Bound of the table of addresses.
-    public let maxAddresses: Int
+    package let maxAddresses: Int
     private let failures = PThreadLocked<[String: [ContinuousClock.Instant]]>([:])
     /// How long a failed attempt from a throttled address is held before it is answered.
-    public let delay: Duration
+    package let delay: Duration
     /// At most this many failed attempts are held at once (beyond, they are answered at once),
     /// so a flood cannot pile up tasks.
-    public let maxHeld: Int
+    package let maxHeld: Int
     private let held = PThreadLocked(0)
     private let clock: @Sendable () -> ContinuousClock.Instant
 
     /// Creates a throttle; `clock` is replaceable for tests.
-    public init(maxFailures: Int = 10, window: Duration = .seconds(60), maxAddresses: Int = 10_000,
+    package init(maxFailures: Int = 10, window: Duration = .seconds(60), maxAddresses: Int = 10_000,
                 delay: Duration = .seconds(1), maxHeld: Int = 256,
                 clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.maxFailures = max(1, maxFailures)
@@ -45,7 +45,7 @@ public final class FailureThrottle: Sendable {
     /// Holds a failed attempt of a throttled address for ``delay`` (at once when ``maxHeld``
     /// attempts are already held): each connection of a guesser gets at most one answer per
     /// ``delay``.
-    public func hold() async {
+    package func hold() async {
         guard delay > .zero, held.withLock({ count -> Bool in
             guard count < maxHeld else { return false }
             count += 1
@@ -56,7 +56,7 @@ public final class FailureThrottle: Sendable {
     }
 
     /// How long `address` must wait before trying again; nil when it may try now.
-    public func retryAfter(_ address: String) -> Duration? {
+    package func retryAfter(_ address: String) -> Duration? {
         let now = clock()
         return failures.withLock { table -> Duration? in
             guard var times = table[address] else { return nil }
@@ -68,7 +68,7 @@ public final class FailureThrottle: Sendable {
     }
 
     /// Records a failed attempt from `address`.
-    public func recordFailure(_ address: String) {
+    package func recordFailure(_ address: String) {
         let now = clock()
         failures.withLock { table in
             if table.count >= maxAddresses {
@@ -82,7 +82,7 @@ public final class FailureThrottle: Sendable {
     }
 
     /// Clears `address` (not called on a successful sign-in: see the type's comment).
-    public func recordSuccess(_ address: String) {
+    package func recordSuccess(_ address: String) {
         failures.withLock { table in
             if table[address] != nil { table[address] = nil }
         }

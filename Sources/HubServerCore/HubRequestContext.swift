@@ -5,34 +5,34 @@ import NIOCore
 
 /// The request context of every hub-server route: HTTP and WebSocket upgrades share one router,
 /// so the authentication middleware sees both.
-public struct HubRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct HubRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// Where the handler of a WebSocket upgrade is left for the upgrade channel.
-    public let webSocket: WebSocketHandlerReference<Self>
+    package let webSocket: WebSocketHandlerReference<Self>
     /// The peer's address (throttling is per address).
-    public let remoteAddress: SocketAddress?
+    package let remoteAddress: SocketAddress?
     /// Who made the request, set by ``AuthMiddleware``: `user:<name>`, `api-key:<n>` or
     /// `session:<name>`; recorded as the actor of what the request changes.
-    public var principal: String?
+    package var principal: String?
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
         self.remoteAddress = source.channel.remoteAddress
     }
 
     /// Dates as ISO 8601 with fractions, sorted keys: the same JSON every time.
-    public var responseEncoder: JSONEncoder { APIJSON.encoder }
-    public var requestDecoder: JSONDecoder { APIJSON.decoder }
+    package var responseEncoder: JSONEncoder { APIJSON.encoder }
+    package var requestDecoder: JSONDecoder { APIJSON.decoder }
 
     /// The peer's IP address as text (`unknown` when the channel has none).
     var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 }
 
 /// The JSON coders of the HTTP API.
-public enum APIJSON {
+package enum APIJSON {
     /// Sorted keys, ISO 8601 dates with milliseconds, slashes unescaped.
-    public static var encoder: JSONEncoder {
+    package static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -45,7 +45,7 @@ public enum APIJSON {
     /// Accepts every RFC 3339 date-time (the document's `format: date-time`): fractions of any
     /// length, `Z` or an offset up to ±23:59, upper- or lower-case `T`/`Z`. Foundation's
     /// `.iso8601` strategy refused offsets beyond ±18 h and lower-case letters.
-    public static var decoder: JSONDecoder {
+    package static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -61,10 +61,10 @@ public enum APIJSON {
 }
 
 /// RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
-public enum RFC3339 {
+package enum RFC3339 {
     /// The instant `text` names, or nil when it is not an RFC 3339 date-time (or names no real
     /// day, such as February 30). A leap second (`:60`) reads as the next minute's first second.
-    public static func date(_ text: String) -> Date? {
+    package static func date(_ text: String) -> Date? {
         let b = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= b.count else { return nil }

@@ -43,12 +43,12 @@ extension HubServer {
             let instruction = try await self.queue.store.instruction(id)
             let attempts = try await RenderOutputRecord.list(instruction: id, pool: self.clients.database)
             return try Self.json(OutputResponse(instructionID: id, status: instruction.status.rawValue,
-                                                output: attempts.last { $0.status == "completed" }, attempts: attempts))
+                                                output: attempts.last { $0.status == .completed }, attempts: attempts))
         }
         router.get("/api/v1/render/{id}/output/file") { _, context -> Response in
             let id = try Self.idParameter(context)
             let attempts = try await RenderOutputRecord.list(instruction: id, pool: self.clients.database)
-            guard let recorded = attempts.last(where: { $0.status == "completed" })?.outputPath else {
+            guard let recorded = attempts.last(where: { $0.status == .completed })?.outputPath else {
                 throw APIError.notFound("instruction \(id) has no completed output; GET /api/v1/render/\(id)/status shows where it is")
             }
             let directory = self.clients.configuration.value(.outputDirectory) ?? ".hub/output"

@@ -10,34 +10,34 @@ import NIOCore
 import ServiceLifecycle
 
 /// Where hub-server listens and how it protects itself.
-public struct HubServerSettings: Sendable {
+package struct HubServerSettings: Sendable {
     /// Listen host (`127.0.0.1`, `0.0.0.0`, …).
-    public var host: String = "127.0.0.1"
+    package var host: String = "127.0.0.1"
     /// Listen port; 0 picks a free one.
-    public var port: Int = 8080
+    package var port: Int = 8080
     /// Who may call it.
-    public var credentials: ServerCredentials
+    package var credentials: ServerCredentials
     /// Events a WebSocket client may have queued before it is disconnected.
-    public var clientBufferLimit = 256
+    package var clientBufferLimit = 256
     /// Failed sign-ins per address within ``throttleWindow`` before further failed ones get 429
     /// (a correct credential always passes).
-    public var throttleFailures = 10
+    package var throttleFailures = 10
     /// The throttle's window.
-    public var throttleWindow: Duration = .seconds(60)
+    package var throttleWindow: Duration = .seconds(60)
     /// How long a refused attempt from a throttled address is held before its 429 is sent.
-    public var throttleDelay: Duration = .seconds(1)
+    package var throttleDelay: Duration = .seconds(1)
     /// How often the server heartbeats in `service_registry`.
-    public var heartbeatInterval: Duration = .seconds(5)
+    package var heartbeatInterval: Duration = .seconds(5)
 
     /// Settings with the given credentials and the defaults.
     /// Where notifications are posted (`HUB_WEBHOOK_URL`), read once at start-up.
-    public var webhook: WebhookSettings?
+    package var webhook: WebhookSettings?
 
-    public init(credentials: ServerCredentials) { self.credentials = credentials }
+    package init(credentials: ServerCredentials) { self.credentials = credentials }
 
     /// Reads `HUB_SERVER_ADDRESS` (`host:port`) and the credentials.
     /// - Throws: ``HubError`` `.configuration`.
-    public init(configuration: HubConfiguration) throws {
+    package init(configuration: HubConfiguration) throws {
         self.init(credentials: try ServerCredentials(configuration: configuration))
         webhook = try WebhookSettings(configuration: configuration)
         if let address = configuration.value(.serverAddress) {
@@ -46,7 +46,7 @@ public struct HubServerSettings: Sendable {
     }
 
     /// Splits `host:port`.
-    public static func parseAddress(_ text: String, variable: String) throws -> (String, Int) {
+    package static func parseAddress(_ text: String, variable: String) throws -> (String, Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
               (0...65_535).contains(port), colon != text.startIndex
         else { throw HubError(.configuration, "\(variable) must be host:port (e.g. 127.0.0.1:8080), not '\(text)'") }
@@ -61,29 +61,29 @@ public struct HubServerSettings: Sendable {
 /// ``RequestOriginMiddleware``, so every route but ``publicPaths`` needs credentials, WebSocket
 /// upgrades included, and no browser on another site can change anything with the operator's
 /// cached credentials.
-public final class HubServer: Sendable {
+package final class HubServer: Sendable {
     /// Paths answered without credentials.
-    public static let publicPaths: Set<String> = ["/api/health"]
+    package static let publicPaths: Set<String> = ["/api/health"]
     /// The header that carries an API key.
-    public static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+    package static let apiKeyHeader = HTTPField.Name("X-API-Key")!
     /// The program name in health reports and the service registry.
-    public static let program = "hub-server"
+    package static let program = "hub-server"
 
-    public let clients: HubClients
-    public let settings: HubServerSettings
-    public let metrics: ServerMetrics
-    public let events: EventHub
-    public let tokens: SessionTokens
-    public let throttle: FailureThrottle
-    public let queue: RenderQueue
+    package let clients: HubClients
+    package let settings: HubServerSettings
+    package let metrics: ServerMetrics
+    package let events: EventHub
+    package let tokens: SessionTokens
+    package let throttle: FailureThrottle
+    package let queue: RenderQueue
     /// This process's id in `service_registry`.
-    public let instanceID: String
+    package let instanceID: String
     /// The dashboard's maintained aggregate of finished instructions (one per process).
-    public let rollup = FinishedRollup()
+    package let rollup = FinishedRollup()
     let logger: Logger
 
     /// Wires the server on `clients`.
-    public init(clients: HubClients, settings: HubServerSettings, logger: Logger = Logger(label: "hub.server")) {
+    package init(clients: HubClients, settings: HubServerSettings, logger: Logger = Logger(label: "hub.server")) {
         self.clients = clients
         self.settings = settings
         self.logger = logger
@@ -98,7 +98,7 @@ public final class HubServer: Sendable {
 
     /// The router with every route. Routes are added by area (`HubServer+<Area>.swift`); a new
     /// area adds its `add…Routes` call here, after the middlewares.
-    public func buildRouter() -> Router<HubRequestContext> {
+    package func buildRouter() -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         let routeMethods = RouteMethods()
         router.add(middleware: ErrorMiddleware(routes: routeMethods))
@@ -124,12 +124,12 @@ public final class HubServer: Sendable {
 
     /// The registry mode: `live` while the live feed is subscribed, `no-live-feed` while Redis is
     /// unreachable.
-    public var registryMode: String { events.isSubscribed ? "live" : "no-live-feed" }
+    package var registryMode: String { events.isSubscribed ? "live" : "no-live-feed" }
 
     /// The application: HTTP/1.1 with WebSocket upgrade on the same router, with the live feed
     /// (and, with `heartbeat`, the registry heartbeat) as services. `hub-server` runs it under
     /// ``HubRuntime``, which heartbeats itself; tests and benchmarks run it on its own.
-    public func makeApplication(heartbeat: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    package func makeApplication(heartbeat: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = buildRouter()
         var services: [any Service] = [events]
         if heartbeat {

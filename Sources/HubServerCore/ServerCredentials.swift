@@ -2,4 +2,4 @@ import HubCore
 
 /// hub-server's credentials are the hub's (``HubCredentials``, shared with the `/metrics`
 /// endpoints of hub-worker and hub-sync).
-public typealias ServerCredentials = HubCredentials
+package typealias ServerCredentials = HubCredentials

@@ -11,9 +11,9 @@ import Prometheus
 /// that follows. Both are stamped by their publishers right after their commits, so the
 /// difference is commit-to-claim as seen on the event bus (clocks of different machines must be
 /// in sync). Only submissions seen while the server runs are measured.
-public final class ServerMetrics: Sendable {
+package final class ServerMetrics: Sendable {
     /// Upper bounds (seconds) of the latency histogram's buckets.
-    public static let latencyBuckets: [Double] = HubMetrics.latencyBuckets
+    package static let latencyBuckets: [Double] = HubMetrics.latencyBuckets
 
     struct State {
         var submitted: [Int64: Date] = [:]
@@ -37,7 +37,7 @@ public final class ServerMetrics: Sendable {
     private let slowDisconnectsCounter: Counter
     private let clientsGauge: Gauge
 
-    public init() {
+    package init() {
         latency = registry.makeValueHistogram(name: "hub_dispatch_latency_seconds", buckets: Self.latencyBuckets,
                                               help: "Submission to claim (instruction_updated pending to render_started events).")
         eventsReceivedCounter = registry.makeCounter(name: "hub_events_received_total", help: "Hub events received from Redis Pub/Sub.")
@@ -79,9 +79,9 @@ public final class ServerMetrics: Sendable {
     func clientDisconnected() { clientsGauge.set(Double(state.withLock { $0.webSocketClients -= 1; return $0.webSocketClients })) }
 
     /// How many clients were cut off for being too slow (tests and the bench read it).
-    public var slowClientsDisconnected: UInt64 { state.withLock { $0.slowClientsDisconnected } }
+    package var slowClientsDisconnected: UInt64 { state.withLock { $0.slowClientsDisconnected } }
     /// How many events came in from Redis.
-    public var eventsReceived: UInt64 { state.withLock { $0.eventsReceived } }
+    package var eventsReceived: UInt64 { state.withLock { $0.eventsReceived } }
 
     /// Sets the queue gauges from a dashboard snapshot read at scrape time.
     func recordQueue(_ snapshot: DashboardSnapshot) {

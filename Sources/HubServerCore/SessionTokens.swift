@@ -8,26 +8,26 @@ import Foundation
 /// page carries a token that its scripts send as `Authorization: Bearer …` and, for the WebSocket
 /// only, as `?token=…`. A token is `<expiry>.<HMAC-SHA256(expiry|principal)>` under a key made
 /// at start-up: it dies with the process and cannot be forged without the key.
-public struct SessionTokens: Sendable {
+package struct SessionTokens: Sendable {
     private let keyBytes: Data
     /// How long a token is valid.
-    public let lifetime: Duration
+    package let lifetime: Duration
 
     /// Creates a signer with a fresh random key.
-    public init(lifetime: Duration = .seconds(12 * 3600)) {
+    package init(lifetime: Duration = .seconds(12 * 3600)) {
         self.keyBytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         self.lifetime = lifetime
     }
 
     /// A token for `principal` valid for ``lifetime``.
-    public func issue(for principal: String, now: Date = Date()) -> String {
+    package func issue(for principal: String, now: Date = Date()) -> String {
         let expiry = Int64(now.timeIntervalSince1970) + lifetime.components.seconds
         let name = Data(principal.utf8).base64EncodedString()
         return "\(expiry).\(name).\(signature(expiry: expiry, name: name))"
     }
 
     /// The principal of a valid, unexpired token; nil otherwise.
-    public func verify(_ token: String, now: Date = Date()) -> String? {
+    package func verify(_ token: String, now: Date = Date()) -> String? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let expiry = Int64(parts[0]), expiry > Int64(now.timeIntervalSince1970) else { return nil }
         let expected = Array(signature(expiry: expiry, name: String(parts[1])).utf8)

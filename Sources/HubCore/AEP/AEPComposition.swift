@@ -3,28 +3,28 @@ import Foundation
 /// An After Effects composition as the hub knows it (schema doc §5.2): its layers and the field
 /// keys that bind data onto them. Registered from a description file by `hubctl aep import`
 /// (format: Docs/players-and-cues.md).
-public struct AEPComposition: Sendable, Hashable, Codable {
+package struct AEPComposition: Sendable, Hashable, Codable {
     /// The AEP project (the render instruction's template name).
-    public var project: String
+    package var project: String
     /// The composition inside the project.
-    public var name: String
-    public var width: Int
-    public var height: Int
-    public var fps: Int
-    public var durationFrames: Int?
-    public var description: String?
+    package var name: String
+    package var width: Int
+    package var height: Int
+    package var fps: Int
+    package var durationFrames: Int?
+    package var description: String?
     /// The field keys, in the order of the description.
-    public var fields: [AEPFieldKey]
+    package var fields: [AEPFieldKey]
     /// Every layer, named as in After Effects.
-    public var layers: [AEPLayer]
+    package var layers: [AEPLayer]
     /// The longest one render of this composition may run (`max_render_seconds`); nil: the
     /// worker's limit (`HUB_MAX_RENDER_SECONDS`).
-    public var maxRenderSeconds: Int?
+    package var maxRenderSeconds: Int?
 
     /// What `max_render_seconds` may be: a second to a week (the worker's own range).
-    public static let maxRenderSecondsRange = 1...604_800
+    package static let maxRenderSecondsRange = 1...604_800
 
-    public init(project: String, name: String, width: Int = 1920, height: Int = 1080, fps: Int = 30, durationFrames: Int? = nil,
+    package init(project: String, name: String, width: Int = 1920, height: Int = 1080, fps: Int = 30, durationFrames: Int? = nil,
                 description: String? = nil, fields: [AEPFieldKey], layers: [AEPLayer], maxRenderSeconds: Int? = nil) {
         self.maxRenderSeconds = maxRenderSeconds
         self.project = project
@@ -39,32 +39,32 @@ public struct AEPComposition: Sendable, Hashable, Codable {
     }
 
     /// The field with `key`.
-    public func field(_ key: String) -> AEPFieldKey? { fields.first { $0.key == key } }
+    package func field(_ key: String) -> AEPFieldKey? { fields.first { $0.key == key } }
 }
 
 /// How one piece of data reaches layers: a `slot` field fills numbered layers ("Name 1" …
 /// "Name 30"), a `single` field fills one layer.
-public struct AEPFieldKey: Sendable, Hashable, Codable {
-    public enum Pattern: String, Sendable, Hashable, Codable { case slot, single }
-    public enum Kind: String, Sendable, Hashable, Codable { case text, image }
+package struct AEPFieldKey: Sendable, Hashable, Codable {
+    package enum Pattern: String, Sendable, Hashable, Codable { case slot, single }
+    package enum Kind: String, Sendable, Hashable, Codable { case text, image }
     /// How numbers are written: `auto` and `number` group thousands (1,500,000), `plain` does not.
-    public enum Format: String, Sendable, Hashable, Codable { case auto, number, plain }
+    package enum Format: String, Sendable, Hashable, Codable { case auto, number, plain }
 
     /// The data key (`name`, `chips`, `rank`, `flag`, …).
-    public var key: String
-    public var pattern: Pattern
+    package var key: String
+    package var pattern: Pattern
     /// Layers of a slot field (nil for a single field).
-    public var slotCount: Int?
-    public var kind: Kind
+    package var slotCount: Int?
+    package var kind: Kind
     /// The layer name; `{n}` is the slot number ("Name {n}").
-    public var layerPattern: String
+    package var layerPattern: String
     /// Binding fails when the data lacks this field (for a slot field: in any row).
-    public var required: Bool
-    public var format: Format
+    package var required: Bool
+    package var format: Format
     /// The media source an image value resolves through (`flag`, `profile`); nil: used as is.
-    public var mediaKind: String?
+    package var mediaKind: String?
 
-    public init(key: String, pattern: Pattern, slotCount: Int? = nil, kind: Kind = .text, layerPattern: String,
+    package init(key: String, pattern: Pattern, slotCount: Int? = nil, kind: Kind = .text, layerPattern: String,
                 required: Bool = false, format: Format = .auto, mediaKind: String? = nil) {
         self.key = key
         self.pattern = pattern
@@ -77,13 +77,13 @@ public struct AEPFieldKey: Sendable, Hashable, Codable {
     }
 
     /// The layer of slot `n` (1-based), or the single layer.
-    public func layerName(slot n: Int? = nil) -> String {
+    package func layerName(slot n: Int? = nil) -> String {
         guard let n else { return layerPattern }
         return layerPattern.replacingOccurrences(of: "{n}", with: String(n))
     }
 
     /// Every layer this field fills.
-    public var layerNames: [String] {
+    package var layerNames: [String] {
         switch pattern {
         case .single: [layerPattern]
         case .slot: (1...max(1, slotCount ?? 1)).map { layerName(slot: $0) }
@@ -92,16 +92,16 @@ public struct AEPFieldKey: Sendable, Hashable, Codable {
 }
 
 /// A layer of a composition.
-public struct AEPLayer: Sendable, Hashable, Codable {
-    public enum LayerType: String, Sendable, Hashable, Codable { case text, image, other }
-    public var name: String
-    public var type: LayerType
+package struct AEPLayer: Sendable, Hashable, Codable {
+    package enum LayerType: String, Sendable, Hashable, Codable { case text, image, other }
+    package var name: String
+    package var type: LayerType
     /// The field that fills it, if any.
-    public var fieldKey: String?
+    package var fieldKey: String?
     /// Its slot number, for a slot field.
-    public var slot: Int?
+    package var slot: Int?
 
-    public init(name: String, type: LayerType, fieldKey: String? = nil, slot: Int? = nil) {
+    package init(name: String, type: LayerType, fieldKey: String? = nil, slot: Int? = nil) {
         self.name = name
         self.type = type
         self.fieldKey = fieldKey
@@ -111,13 +111,13 @@ public struct AEPLayer: Sendable, Hashable, Codable {
 
 /// Where images of one kind come from: `{value}` in the pattern is replaced by the value (a
 /// country code for `flag`, a photo path for `profile`).
-public struct AEPMediaSource: Sendable, Hashable, Codable {
-    public var kind: String
-    public var pathPattern: String
+package struct AEPMediaSource: Sendable, Hashable, Codable {
+    package var kind: String
+    package var pathPattern: String
     /// Used when the value is empty.
-    public var fallback: String?
+    package var fallback: String?
 
-    public init(kind: String, pathPattern: String, fallback: String? = nil) {
+    package init(kind: String, pathPattern: String, fallback: String? = nil) {
         self.kind = kind
         self.pathPattern = pathPattern
         self.fallback = fallback
@@ -128,7 +128,7 @@ public struct AEPMediaSource: Sendable, Hashable, Codable {
     /// (``MediaPolicy/isPlainName(_:)``): one that is a path or URL gets the fallback too, so data
     /// never makes the pattern lead elsewhere. A pattern that is the value itself (`{value}`: a
     /// photo path) passes it on; the media policy judges the result.
-    public func resolve(_ value: String) -> String? {
+    package func resolve(_ value: String) -> String? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return fallback }
         let whole = pathPattern == "{value}" || pathPattern == "{value_lower}"

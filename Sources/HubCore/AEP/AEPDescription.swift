@@ -4,9 +4,9 @@ import Foundation
 /// the compositions of an AEP project with their field keys and extra layers, and the media
 /// sources images resolve through. ``parse(_:file:)`` checks it completely before anything is
 /// written.
-public struct AEPDescription: Sendable, Hashable {
-    public var compositions: [AEPComposition]
-    public var mediaSources: [AEPMediaSource]
+package struct AEPDescription: Sendable, Hashable {
+    package var compositions: [AEPComposition]
+    package var mediaSources: [AEPMediaSource]
 
     struct File: Decodable {
         var project: String?
@@ -66,7 +66,7 @@ public struct AEPDescription: Sendable, Hashable {
     /// Parses and checks a description.
     /// - Throws: ``HubError`` `.usage` listing every problem (a duplicate layer, an unknown
     ///   pattern, a slot field without a slot count, …) with where it is.
-    public static func parse(_ data: Data, file: String = "description") throws -> AEPDescription {
+    package static func parse(_ data: Data, file: String = "description") throws -> AEPDescription {
         let decoded: File
         do {
             decoded = try JSONDecoder().decode(File.self, from: data)

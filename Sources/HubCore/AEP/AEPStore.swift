@@ -3,25 +3,25 @@ import HubPostgres
 
 /// The After Effects metadata in PostgreSQL: `aep_compositions`, `aep_field_keys`, `aep_layers`,
 /// `aep_media_sources` (schema doc §5.2).
-public struct AEPStore: Sendable {
-    public let pool: PostgresPool
+package struct AEPStore: Sendable {
+    package let pool: PostgresPool
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     /// What an import did.
-    public struct ImportResult: Sendable, Hashable, Codable {
+    package struct ImportResult: Sendable, Hashable, Codable {
         /// `project/name` of each composition registered (replaced when it existed).
-        public var compositions: [String]
-        public var layers: Int
-        public var fieldKeys: Int
-        public var mediaSources: [String]
+        package var compositions: [String]
+        package var layers: Int
+        package var fieldKeys: Int
+        package var mediaSources: [String]
     }
 
     /// Registers a description in one transaction: each composition replaces the one of the same
     /// project and name with all its fields and layers; media sources are upserted by kind.
     /// - Throws: ``HubError`` `.usage` when a field names a media source that neither the file
     ///   nor the database has (nothing is written).
-    public func importDescription(_ description: AEPDescription, sourceFile: String?, actor: String) async throws -> ImportResult {
+    package func importDescription(_ description: AEPDescription, sourceFile: String?, actor: String) async throws -> ImportResult {
         try await pool.withTransaction { connection in
             var known = Set(description.mediaSources.map(\.kind))
             for row in try await connection.query("SELECT kind FROM aep_media_sources") { known.insert(try row.decode(String.self, at: 0)) }
@@ -78,7 +78,7 @@ public struct AEPStore: Sendable {
 
     /// The registered composition.
     /// - Throws: ``HubError`` `.notFound` saying how to register it.
-    public func composition(project: String, name: String) async throws -> AEPComposition {
+    package func composition(project: String, name: String) async throws -> AEPComposition {
         let rows = try await pool.query("""
             SELECT id, width, height, fps, duration_frames, description, max_render_seconds
             FROM aep_compositions WHERE project = \(project) AND name = \(name)
@@ -110,23 +110,23 @@ public struct AEPStore: Sendable {
     }
 
     /// Every media source.
-    public func mediaSources() async throws -> [AEPMediaSource] {
+    package func mediaSources() async throws -> [AEPMediaSource] {
         try await pool.query("SELECT kind, path_pattern, fallback FROM aep_media_sources ORDER BY kind").map {
             AEPMediaSource(kind: try $0.decode(String.self, at: 0), pathPattern: try $0.decode(String.self, at: 1), fallback: try $0.decode(String?.self, at: 2))
         }
     }
 
     /// One line per registered composition.
-    public struct Summary: Sendable, Hashable, Codable {
-        public var project: String
-        public var name: String
-        public var fields: [String]
-        public var layers: Int
-        public var importedAt: Date
+    package struct Summary: Sendable, Hashable, Codable {
+        package var project: String
+        package var name: String
+        package var fields: [String]
+        package var layers: Int
+        package var importedAt: Date
     }
 
     /// The registered compositions.
-    public func list() async throws -> [Summary] {
+    package func list() async throws -> [Summary] {
         try await pool.query("""
             SELECT c.project, c.name,
                    coalesce((SELECT array_agg(f.field_key || CASE WHEN f.pattern_type = 'slot' THEN '[' || f.slot_count || ']' ELSE '' END ORDER BY f.id)

@@ -5,11 +5,11 @@ import Foundation
 /// written for broadcast (1,500,000), images resolve through media sources. The result — layer
 /// name to value — is what the renderer receives. Data that does not fit is refused before
 /// anything is rendered.
-public struct DataBinder: Sendable {
+package struct DataBinder: Sendable {
     /// The media sources by kind.
-    public var mediaSources: [String: AEPMediaSource]
+    package var mediaSources: [String: AEPMediaSource]
 
-    public init(mediaSources: [AEPMediaSource]) {
+    package init(mediaSources: [AEPMediaSource]) {
         self.mediaSources = Dictionary(mediaSources.map { ($0.kind, $0) }, uniquingKeysWith: { $1 })
     }
 
@@ -20,7 +20,7 @@ public struct DataBinder: Sendable {
     /// - Throws: ``HubError`` `.usage` listing every problem: more rows than a field has slots, a
     ///   required field missing (naming the row), an image kind without a media source, a value
     ///   that is a list or an object.
-    public func bind(_ composition: AEPComposition, rows: [[String: JSONValue]] = [], values: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
+    package func bind(_ composition: AEPComposition, rows: [[String: JSONValue]] = [], values: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
         var layers: [String: JSONValue] = [:]
         var problems: [String] = []
         for field in composition.fields {
@@ -111,9 +111,9 @@ public struct DataBinder: Sendable {
 }
 
 /// Numbers as a broadcast graphic writes them.
-public enum BroadcastFormat {
+package enum BroadcastFormat {
     /// `1500000` → `1,500,000`; `-2500` → `-2,500`.
-    public static func number(_ value: Int64) -> String {
+    package static func number(_ value: Int64) -> String {
         let digits = String(value.magnitude)
         var grouped = ""
         for (index, character) in digits.enumerated() {

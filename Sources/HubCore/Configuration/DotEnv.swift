@@ -4,10 +4,10 @@ import Foundation
 /// values that are bare (a ` #` starts a trailing comment), in single quotes (taken literally), or in
 /// double quotes (`\n` and `\t` are newline and tab; a backslash before any other character keeps
 /// that character, so `\"` and `\\` work). A quoted value must end the line.
-public enum DotEnv {
+package enum DotEnv {
     /// Parses the text of a `.env` file.
     /// - Throws: ``HubError`` `.configuration` naming the file and line (never the value).
-    public static func parse(_ text: String, source: String = ".env") throws -> [String: String] {
+    package static func parse(_ text: String, source: String = ".env") throws -> [String: String] {
         var values: [String: String] = [:]
         var lineNumber = 0
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
@@ -45,7 +45,7 @@ public enum DotEnv {
     }
 
     /// Reads and parses the file at `path`; a missing file is an empty result.
-    public static func load(path: String) throws -> [String: String] {
+    package static func load(path: String) throws -> [String: String] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
         let data: Data
         do {

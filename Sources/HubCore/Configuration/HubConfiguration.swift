@@ -8,7 +8,7 @@ import HubDriverSupport
 /// part of URLs and the path of a secret URL (a webhook's token).
 public struct HubConfiguration: Sendable {
     /// Where a value came from.
-    public enum Source: String, Sendable {
+    package enum Source: String, Sendable {
         case flag, environment, dotEnv = ".env", defaultValue = "default"
     }
 
@@ -41,7 +41,7 @@ public struct HubConfiguration: Sendable {
 
     /// A copy with `setting` raised to at least `minimum` (used to size pools for a process's
     /// concurrency); a value set explicitly higher is kept.
-    public func raising(_ setting: HubSetting, toAtLeast minimum: Int) -> HubConfiguration {
+    package func raising(_ setting: HubSetting, toAtLeast minimum: Int) -> HubConfiguration {
         var copy = self
         if let current = value(setting).flatMap({ Int($0) }), current >= minimum { return copy }
         copy.values[setting.name] = (String(minimum), source(setting) ?? .defaultValue)
@@ -49,14 +49,14 @@ public struct HubConfiguration: Sendable {
     }
 
     /// The value of `setting`, or nil when nothing sets it.
-    public func value(_ setting: HubSetting) -> String? { values[setting.name]?.value }
+    package func value(_ setting: HubSetting) -> String? { values[setting.name]?.value }
 
     /// Where the value of `setting` came from.
-    public func source(_ setting: HubSetting) -> Source? { values[setting.name]?.source }
+    package func source(_ setting: HubSetting) -> Source? { values[setting.name]?.source }
 
     /// The value of a required setting.
     /// - Throws: ``HubError`` `.configuration` saying how to set it.
-    public func require(_ setting: HubSetting) throws -> String {
+    package func require(_ setting: HubSetting) throws -> String {
         guard let value = value(setting), !value.isEmpty else {
             throw HubError(.configuration,
                 "\(setting.name) is not set: put it in the environment or in .env (scripts/setup writes one for the local services), or pass the matching flag")
@@ -66,7 +66,7 @@ public struct HubConfiguration: Sendable {
 
     /// An integer setting within `range`.
     /// - Throws: ``HubError`` `.configuration` naming the variable and the accepted range.
-    public func integer(_ setting: HubSetting, in range: ClosedRange<Int>) throws -> Int {
+    package func integer(_ setting: HubSetting, in range: ClosedRange<Int>) throws -> Int {
         let text = try require(setting)
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
             throw HubError(.configuration, "\(setting.name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
@@ -75,12 +75,12 @@ public struct HubConfiguration: Sendable {
     }
 
     /// The PostgreSQL URL (required).
-    public func databaseURL() throws -> String { try require(.databaseURL) }
+    package func databaseURL() throws -> String { try require(.databaseURL) }
     /// The Redis URL.
-    public func redisURL() throws -> String { try require(.redisURL) }
+    package func redisURL() throws -> String { try require(.redisURL) }
 
     /// The value of `setting` safe to print: secrets masked, URLs with their password masked.
-    public func redactedValue(_ setting: HubSetting) -> String? {
+    package func redactedValue(_ setting: HubSetting) -> String? {
         guard let value = value(setting) else { return nil }
         return Self.redact(value, secret: setting.isSecret)
     }
@@ -99,7 +99,7 @@ public struct HubConfiguration: Sendable {
     /// query parameters. A secret URL of any other scheme than a database or Redis (a webhook: its
     /// secret is its path) shows only `scheme://[user:***@]host[:port]/***`. Any other secret —
     /// keys, passwords, a secret URL that does not parse — is `***` whole.
-    public static func redact(_ value: String, secret: Bool) -> String {
+    package static func redact(_ value: String, secret: Bool) -> String {
         guard value.contains("://"), let url = try? ServiceURL(parsing: value) else {
             return secret && !value.isEmpty ? "***" : value
         }

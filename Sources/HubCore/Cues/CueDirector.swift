@@ -5,14 +5,14 @@ import HubPostgres
 /// sheets and items, publishes every change on `broadcast-{session_id}`, and triggers items —
 /// snapshot the data the cue needs, bind it to the composition's layers, and commit the render
 /// instruction together with the item's new state.
-public struct CueDirector: Sendable {
-    public let store: CueStore
+package struct CueDirector: Sendable {
+    package let store: CueStore
     /// The render queue the instructions go to (its events carry the item's later states).
-    public let queue: RenderQueue
+    package let queue: RenderQueue
     /// Raises the "broadcast session start" notification (SPEC §7.2).
-    public let notifier: Notifier?
+    package let notifier: Notifier?
 
-    public init(queue: RenderQueue, notifier: Notifier? = nil) {
+    package init(queue: RenderQueue, notifier: Notifier? = nil) {
         self.queue = queue
         self.store = CueStore(pool: queue.store.pool)
         self.notifier = notifier
@@ -23,14 +23,14 @@ public struct CueDirector: Sendable {
 
     // MARK: Sessions, sheets, items (with their live events)
 
-    public func createSession(name: String, eventKey: String?, tableID: String? = nil, scheduledAt: Date? = nil, actor: String) async throws -> BroadcastSession {
+    package func createSession(name: String, eventKey: String?, tableID: String? = nil, scheduledAt: Date? = nil, actor: String) async throws -> BroadcastSession {
         let session = try await store.createSession(name: name, eventKey: eventKey, tableID: tableID, scheduledAt: scheduledAt, actor: actor)
         await publish(session)
         return session
     }
 
     /// planned → live, with the "session started" notification; live → ended.
-    public func setSessionStatus(_ id: Int64, to status: BroadcastSession.Status, actor: String, reason: String? = nil) async throws -> BroadcastSession {
+    package func setSessionStatus(_ id: Int64, to status: BroadcastSession.Status, actor: String, reason: String? = nil) async throws -> BroadcastSession {
         let session = try await store.setSessionStatus(id, to: status, actor: actor, reason: reason)
         await publish(session)
         if status == .live, let notifier {
@@ -39,7 +39,7 @@ public struct CueDirector: Sendable {
         return session
     }
 
-    public func createSheet(session: Int64, name: String, actor: String) async throws -> CueSheet {
+    package func createSheet(session: Int64, name: String, actor: String) async throws -> CueSheet {
         let sheet = try await store.createSheet(session: session, name: name, actor: actor)
         await events.publish("cue_sheet_updated", data: [
             "id": .integer(sheet.id), "session_id": .integer(sheet.sessionID), "name": .string(sheet.name), "status": .string(sheet.status.rawValue),
@@ -47,7 +47,7 @@ public struct CueDirector: Sendable {
         return sheet
     }
 
-    public func addItem(sheet: Int64, template: String, number: Int? = nil, title: String? = nil, data: [String: JSONValue] = [:]) async throws -> CueItem {
+    package func addItem(sheet: Int64, template: String, number: Int? = nil, title: String? = nil, data: [String: JSONValue] = [:]) async throws -> CueItem {
         let item = try await store.addItem(sheet: sheet, template: template, number: number, title: title, data: data)
         await publish(item)
         return item
@@ -66,27 +66,27 @@ public struct CueDirector: Sendable {
     // MARK: Trigger
 
     /// What a trigger did.
-    public struct Triggered: Sendable {
+    package struct Triggered: Sendable {
         /// The item, now `queued`.
-        public var item: CueItem
+        package var item: CueItem
         /// The instruction it created.
-        public var instruction: RenderInstruction
+        package var instruction: RenderInstruction
         /// Whether the dispatch signal reached Redis (false: fallback workers claim it meanwhile).
-        public var published: Bool
+        package var published: Bool
         /// The data snapshot (rows and single values) before binding.
-        public var snapshot: CueSnapshot
+        package var snapshot: CueSnapshot
         /// The bound layers, as the renderer receives them.
-        public var layers: [String: JSONValue]
+        package var layers: [String: JSONValue]
         /// The `gfx_triggers` row.
-        public var triggerID: Int64
+        package var triggerID: Int64
 
         /// What `hubctl cue trigger --json` and `POST /api/v1/items/{id}/trigger` answer.
-        public struct Summary: Sendable, Encodable {
-            public var item: CueItem
-            public var instructionID: Int64
-            public var published: Bool
-            public var snapshot: CueSnapshot
-            public var layers: [String: JSONValue]
+        package struct Summary: Sendable, Encodable {
+            package var item: CueItem
+            package var instructionID: Int64
+            package var published: Bool
+            package var snapshot: CueSnapshot
+            package var layers: [String: JSONValue]
 
             enum CodingKeys: String, CodingKey {
                 case item, published, snapshot, layers
@@ -94,7 +94,7 @@ public struct CueDirector: Sendable {
             }
         }
 
-        public var summary: Summary {
+        package var summary: Summary {
             Summary(item: item, instructionID: instruction.id, published: published, snapshot: snapshot, layers: layers)
         }
     }
@@ -105,7 +105,7 @@ public struct CueDirector: Sendable {
     /// - Throws: ``HubError`` `.conflict` when the item is already queued or rendering; `.usage`
     ///   when the data does not fit the composition (nothing is written); `.notFound` for an
     ///   unknown item, template composition or player.
-    public func trigger(_ itemID: Int64, actor: String, reason: String? = nil) async throws -> Triggered {
+    package func trigger(_ itemID: Int64, actor: String, reason: String? = nil) async throws -> Triggered {
         try await trigger(itemID, actor: actor, reason: reason, kind: "manual", alongside: nil)
     }
 

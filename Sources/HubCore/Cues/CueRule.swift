@@ -1,7 +1,7 @@
 import Foundation
 
 /// A game event an automatic-graphics rule reacts to (GRAPHICS.md §5).
-public enum CueRuleEvent: Sendable, Hashable {
+package enum CueRuleEvent: Sendable, Hashable {
     /// A player's elimination rank appears for the first time in the session.
     case elimination
     /// A shown hand graded full house or better.
@@ -15,7 +15,7 @@ public enum CueRuleEvent: Sendable, Hashable {
 
     /// Parses `elimination`, `premium_hand`, `level_change`, `chip_leader`, `every:N`.
     /// - Throws: ``HubError`` `.usage` naming the accepted forms.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         let lowered = text.trimmingCharacters(in: .whitespaces).lowercased()
         switch lowered {
         case "elimination": self = .elimination
@@ -32,7 +32,7 @@ public enum CueRuleEvent: Sendable, Hashable {
     }
 
     /// The `cue_rules.on_event` value.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .elimination: "elimination"
         case .premiumHand: "premium_hand"
@@ -43,10 +43,10 @@ public enum CueRuleEvent: Sendable, Hashable {
     }
 
     /// N of `every:N`.
-    public var everyN: Int? { if case .every(let n) = self { n } else { nil } }
+    package var everyN: Int? { if case .every(let n) = self { n } else { nil } }
 
     /// As written on the command line (`every:5`).
-    public var text: String { everyN.map { "every:\($0)" } ?? kind }
+    package var text: String { everyN.map { "every:\($0)" } ?? kind }
 
     init?(kind: String, everyN: Int?) {
         switch kind {
@@ -57,26 +57,26 @@ public enum CueRuleEvent: Sendable, Hashable {
 }
 
 /// A rule of a broadcast session: on `event` at `table`, queue `composition` for that moment.
-public struct CueRule: Sendable, Hashable, Encodable {
-    public var id: Int64
-    public var sessionID: Int64
-    public var tableID: String
-    public var event: CueRuleEvent
-    public var composition: String
-    public var priority: Int
-    public var enabled: Bool
-    public var createdBy: String
-    public var createdAt: Date
+package struct CueRule: Sendable, Hashable, Encodable {
+    package var id: Int64
+    package var sessionID: Int64
+    package var tableID: String
+    package var event: CueRuleEvent
+    package var composition: String
+    package var priority: Int
+    package var enabled: Bool
+    package var createdBy: String
+    package var createdAt: Date
     /// Events it fired for (and of them refused).
-    public var fired: Int
-    public var refused: Int
+    package var fired: Int
+    package var refused: Int
 
     enum CodingKeys: String, CodingKey {
         case id, sessionID = "session_id", tableID = "table_id", on, composition, priority, enabled, createdBy = "created_by"
         case createdAt = "created_at", fired, refused
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(sessionID, forKey: .sessionID)

@@ -18,14 +18,14 @@ import Logging
 /// rule does not replay a session's past. The PokerGFX importer inserts a hand already checked
 /// when no enabled rule of a live or planned session watches its table (the candidates of
 /// ``fire(handIDs:actor:)``), so a season imported with no rules is not rewritten hand by hand.
-public struct CueRuleEngine: Sendable {
-    public let director: CueDirector
+package struct CueRuleEngine: Sendable {
+    package let director: CueDirector
     let logger: Logger
 
     /// The sheet automatic graphics land on.
-    public static let sheetName = "Automatic graphics"
+    package static let sheetName = "Automatic graphics"
 
-    public init(director: CueDirector, logger: Logger = Logger(label: "hub.cue.rules")) {
+    package init(director: CueDirector, logger: Logger = Logger(label: "hub.cue.rules")) {
         self.director = director
         self.logger = logger
     }
@@ -33,17 +33,17 @@ public struct CueRuleEngine: Sendable {
     var pool: PostgresPool { director.queue.store.pool }
 
     /// What one evaluation did.
-    public struct Report: Sendable, Hashable, Codable {
+    package struct Report: Sendable, Hashable, Codable {
         /// Render instructions created.
-        public var instructions: [Int64] = []
+        package var instructions: [Int64] = []
         /// Events that had fired before (a re-import).
-        public var alreadyFired = 0
+        package var alreadyFired = 0
         /// Events whose graphic was refused (recorded with the reason).
-        public var refused: [String] = []
+        package var refused: [String] = []
         /// Events that failed for a passing reason (their hands stay pending for the next run).
-        public var deferred: [String] = []
+        package var deferred: [String] = []
         /// Hands the rules have now looked at.
-        public var handsChecked = 0
+        package var handsChecked = 0
         enum CodingKeys: String, CodingKey { case instructions, alreadyFired = "already_fired", refused, deferred, handsChecked = "hands_checked" }
 
         mutating func add(_ other: Report) {
@@ -74,7 +74,7 @@ public struct CueRuleEngine: Sendable {
     /// marks each hand checked when its events are settled (see the type's description). Stops
     /// at the first batch with a passing failure: those hands are taken again by the next run.
     /// - Throws: only when the database cannot be read at all.
-    public func firePending(actor: String = "hub-rules", batch: Int = 500) async throws -> Report {
+    package func firePending(actor: String = "hub-rules", batch: Int = 500) async throws -> Report {
         var report = Report()
         while true {
             let pending = try await pool.query("""
@@ -93,7 +93,7 @@ public struct CueRuleEngine: Sendable {
     /// event is recorded (a lasting reason) or deferred (a passing one) and logged; it never
     /// stops the others.
     /// - Throws: only when the database cannot be read at all.
-    public func fire(handIDs: [Int64], actor: String = "hub-rules") async throws -> Report {
+    package func fire(handIDs: [Int64], actor: String = "hub-rules") async throws -> Report {
         var report = Report()
         guard !handIDs.isEmpty else { return report }
         let candidates = try await pool.query("""

@@ -2,10 +2,10 @@ import Foundation
 import HubPostgres
 
 /// Automatic-graphics rules in PostgreSQL (`cue_rules`, `cue_rule_firings`).
-public struct CueRuleStore: Sendable {
-    public let pool: PostgresPool
+package struct CueRuleStore: Sendable {
+    package let pool: PostgresPool
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     static let columns: PostgresQuery = """
         r.id, r.session_id, r.table_id, r.on_event, r.every_n, r.composition, r.priority, r.enabled, r.created_by, r.created_at,
@@ -26,7 +26,7 @@ public struct CueRuleStore: Sendable {
     /// Adds a rule.
     /// - Throws: ``HubError`` `.notFound` for an unknown session or composition (listing the
     ///   catalog's), `.conflict` for a rule that exists, `.usage` for a bad priority or table.
-    public func add(session sessionID: Int64, table: String, on event: CueRuleEvent, composition: String, priority: Int = 2, actor: String) async throws -> CueRule {
+    package func add(session sessionID: Int64, table: String, on event: CueRuleEvent, composition: String, priority: Int = 2, actor: String) async throws -> CueRule {
         let table = table.trimmingCharacters(in: .whitespaces)
         guard !table.isEmpty else { throw HubError(.usage, "the table is empty: name the PokerGFX table id (e.g. GG)") }
         guard (1...10).contains(priority) else { throw HubError(.usage, "priority \(priority) is outside 1 (highest) … 10 (lowest)") }
@@ -56,7 +56,7 @@ public struct CueRuleStore: Sendable {
     }
 
     /// The rule with `id`.
-    public func rule(_ id: Int64) async throws -> CueRule {
+    package func rule(_ id: Int64) async throws -> CueRule {
         guard let row = try await pool.query("SELECT \(fragment: Self.columns) FROM cue_rules r WHERE r.id = \(id)").first else {
             throw HubError(.notFound, "no cue rule \(id): hubctl cue rule list --session ID lists them")
         }
@@ -64,13 +64,13 @@ public struct CueRuleStore: Sendable {
     }
 
     /// The rules of a session.
-    public func rules(session sessionID: Int64) async throws -> [CueRule] {
+    package func rules(session sessionID: Int64) async throws -> [CueRule] {
         _ = try await CueStore(pool: pool).session(sessionID)
         return try await pool.query("SELECT \(fragment: Self.columns) FROM cue_rules r WHERE r.session_id = \(sessionID) ORDER BY r.id").map(Self.decode)
     }
 
     /// Turns a rule on or off.
-    public func setEnabled(_ id: Int64, _ enabled: Bool) async throws -> CueRule {
+    package func setEnabled(_ id: Int64, _ enabled: Bool) async throws -> CueRule {
         guard try await pool.execute("UPDATE cue_rules SET enabled = \(enabled) WHERE id = \(id)") == 1 else {
             throw HubError(.notFound, "no cue rule \(id): hubctl cue rule list --session ID lists them")
         }
@@ -78,15 +78,15 @@ public struct CueRuleStore: Sendable {
     }
 
     /// One event a rule fired for.
-    public struct Firing: Sendable, Hashable, Encodable {
-        public var id: Int64
-        public var ruleID: Int64
-        public var eventKey: String
-        public var handID: Int64?
-        public var cueItemID: Int64?
-        public var renderInstructionID: Int64?
-        public var error: String?
-        public var firedAt: Date
+    package struct Firing: Sendable, Hashable, Encodable {
+        package var id: Int64
+        package var ruleID: Int64
+        package var eventKey: String
+        package var handID: Int64?
+        package var cueItemID: Int64?
+        package var renderInstructionID: Int64?
+        package var error: String?
+        package var firedAt: Date
 
         enum CodingKeys: String, CodingKey {
             case id, ruleID = "rule_id", eventKey = "event_key", handID = "hand_id", cueItemID = "cue_item_id"
@@ -95,7 +95,7 @@ public struct CueRuleStore: Sendable {
     }
 
     /// The events the rules of a session fired for, newest first.
-    public func firings(session sessionID: Int64, limit: Int = 100) async throws -> [Firing] {
+    package func firings(session sessionID: Int64, limit: Int = 100) async throws -> [Firing] {
         try await pool.query("""
             SELECT f.id, f.rule_id, f.event_key, f.hand_id, f.cue_item_id, f.render_instruction_id, f.error, f.fired_at
             FROM cue_rule_firings f JOIN cue_rules r ON r.id = f.rule_id WHERE r.session_id = \(sessionID)

@@ -6,11 +6,11 @@ import HubPostgres
 /// `name`, `name_korean`, `chips`, `flag` (a country code, resolved through the `flag` media
 /// source), `country`, `photo` (resolved through `profile`), `player_ref`; singles `title`,
 /// `subtitle`, `event`, `as_of`, and for a player card `bio`, `notable_wins`, `hands_played`.
-public struct CueSnapshot: Sendable, Hashable, Codable {
-    public var rows: [[String: JSONValue]]
-    public var values: [String: JSONValue]
+package struct CueSnapshot: Sendable, Hashable, Codable {
+    package var rows: [[String: JSONValue]]
+    package var values: [String: JSONValue]
 
-    public init(rows: [[String: JSONValue]] = [], values: [String: JSONValue] = [:]) {
+    package init(rows: [[String: JSONValue]] = [], values: [String: JSONValue] = [:]) {
         self.rows = rows
         self.values = values
     }

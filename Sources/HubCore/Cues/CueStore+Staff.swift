@@ -3,13 +3,13 @@ import HubPostgres
 
 extension CueStore {
     /// A commentator or reporter of a broadcast session.
-    public struct StaffEntry: Sendable, Hashable, Codable {
-        public var id: Int64
-        public var sessionID: Int64
-        public var role: GraphicsMoment.StaffMember.Role
-        public var name: String
-        public var socialHandle: String
-        public var displayOrder: Int
+    package struct StaffEntry: Sendable, Hashable, Codable {
+        package var id: Int64
+        package var sessionID: Int64
+        package var role: GraphicsMoment.StaffMember.Role
+        package var name: String
+        package var socialHandle: String
+        package var displayOrder: Int
         enum CodingKeys: String, CodingKey {
             case id, sessionID = "session_id", role, name, socialHandle = "social_handle", displayOrder = "display_order"
         }
@@ -18,7 +18,7 @@ extension CueStore {
     /// Adds a commentator or reporter; `order` defaults to after the last of the role.
     /// - Throws: ``HubError`` `.notFound` for an unknown session, `.conflict` when the name is
     ///   already staff of that role, `.usage` for an empty name.
-    public func addStaff(session sessionID: Int64, role: GraphicsMoment.StaffMember.Role, name: String, socialHandle: String = "",
+    package func addStaff(session sessionID: Int64, role: GraphicsMoment.StaffMember.Role, name: String, socialHandle: String = "",
                          order: Int? = nil) async throws -> StaffEntry {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw HubError(.usage, "the staff name is empty") }
@@ -38,7 +38,7 @@ extension CueStore {
     }
 
     /// The staff of a session: commentators, then reporters, each in display order.
-    public func staff(session sessionID: Int64) async throws -> [StaffEntry] {
+    package func staff(session sessionID: Int64) async throws -> [StaffEntry] {
         try await pool.query("""
             SELECT id, session_id, role, name, social_handle, display_order FROM broadcast_staff
             WHERE session_id = \(sessionID) ORDER BY role, display_order, id
@@ -51,7 +51,7 @@ extension CueStore {
 
     /// Removes a staff entry.
     /// - Throws: ``HubError`` `.notFound` when the session has no such entry.
-    public func removeStaff(session sessionID: Int64, id: Int64) async throws {
+    package func removeStaff(session sessionID: Int64, id: Int64) async throws {
         guard try await pool.execute("DELETE FROM broadcast_staff WHERE session_id = \(sessionID) AND id = \(id)") == 1 else {
             throw HubError(.notFound, "session \(sessionID) has no staff entry \(id): hubctl cue staff list \(sessionID) lists them")
         }

@@ -6,7 +6,7 @@ extension CueItemStatus {
     /// `pending` re-arms an item, `completed` marks one played without a render here,
     /// `cancelled` skips it. `queued` and `rendering` come only from a trigger and its render
     /// instruction, `failed` only from the instruction.
-    public static let settableByHand: [CueItemStatus] = [.pending, .completed, .cancelled]
+    package static let settableByHand: [CueItemStatus] = [.pending, .completed, .cancelled]
 }
 
 extension CueStore {
@@ -14,7 +14,7 @@ extension CueStore {
     /// flight is refused: cancelling its instruction moves it.
     /// - Throws: ``HubError`` `.usage` for a status not in ``CueItemStatus/settableByHand``,
     ///   `.conflict` for an item that is queued or rendering, `.notFound` for an unknown item.
-    public func setItemStatus(_ id: Int64, to status: CueItemStatus, actor: String, reason: String? = nil) async throws -> CueItem {
+    package func setItemStatus(_ id: Int64, to status: CueItemStatus, actor: String, reason: String? = nil) async throws -> CueItem {
         guard CueItemStatus.settableByHand.contains(status) else {
             throw HubError(.usage, "a cue item cannot be set to \(status.rawValue) by hand: use \(CueItemStatus.settableByHand.map(\.rawValue).joined(separator: ", "))"
                 + " (an item is queued and rendering only through a trigger)")
@@ -46,7 +46,7 @@ extension CueStore {
 extension CueDirector {
     /// Sets an item's status by hand (``CueStore/setItemStatus(_:to:actor:reason:)``) and
     /// publishes `cue_item_updated` on its session's channel, as every other item change does.
-    public func setItemStatus(_ id: Int64, to status: CueItemStatus, actor: String, reason: String? = nil) async throws -> CueItem {
+    package func setItemStatus(_ id: Int64, to status: CueItemStatus, actor: String, reason: String? = nil) async throws -> CueItem {
         let item = try await store.setItemStatus(id, to: status, actor: actor, reason: reason)
         await publish(item)
         return item

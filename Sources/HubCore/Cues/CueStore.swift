@@ -3,10 +3,10 @@ import HubPostgres
 
 /// Broadcast sessions, cue sheets, cue templates and cue items in PostgreSQL (schema doc §2.5).
 /// Writes answer the stored row; ``CueDirector`` publishes the changes and triggers items.
-public struct CueStore: Sendable {
-    public let pool: PostgresPool
+package struct CueStore: Sendable {
+    package let pool: PostgresPool
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     // MARK: Sessions
 
@@ -24,7 +24,7 @@ public struct CueStore: Sendable {
 
     /// Creates a session for the WSOP+ event `eventKey` (its `Event ID` in the exports), if given.
     /// - Throws: ``HubError`` `.notFound` for an unknown event, `.usage` for an empty name.
-    public func createSession(name: String, eventKey: String?, tableID: String?, scheduledAt: Date?, actor: String) async throws -> BroadcastSession {
+    package func createSession(name: String, eventKey: String?, tableID: String?, scheduledAt: Date?, actor: String) async throws -> BroadcastSession {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw HubError(.usage, "the session name is empty") }
         var eventID: Int64?
@@ -42,7 +42,7 @@ public struct CueStore: Sendable {
     }
 
     /// The session with `id`.
-    public func session(_ id: Int64) async throws -> BroadcastSession {
+    package func session(_ id: Int64) async throws -> BroadcastSession {
         let rows = try await pool.query("""
             SELECT \(fragment: Self.sessionColumns) FROM broadcast_sessions s LEFT JOIN wsop_events e ON e.id = s.wsop_event_id WHERE s.id = \(id)
             """)
@@ -51,7 +51,7 @@ public struct CueStore: Sendable {
     }
 
     /// Every session, newest first.
-    public func sessions(limit: Int = 100) async throws -> [BroadcastSession] {
+    package func sessions(limit: Int = 100) async throws -> [BroadcastSession] {
         try await pool.query("""
             SELECT \(fragment: Self.sessionColumns) FROM broadcast_sessions s LEFT JOIN wsop_events e ON e.id = s.wsop_event_id
             ORDER BY s.id DESC LIMIT \(limit)
@@ -60,7 +60,7 @@ public struct CueStore: Sendable {
 
     /// Moves a session: planned → live (start) → ended (end).
     /// - Throws: ``HubError`` `.conflict` for any other move.
-    public func setSessionStatus(_ id: Int64, to status: BroadcastSession.Status, actor: String, reason: String? = nil) async throws -> BroadcastSession {
+    package func setSessionStatus(_ id: Int64, to status: BroadcastSession.Status, actor: String, reason: String? = nil) async throws -> BroadcastSession {
         try await pool.withTransaction { connection in
             let rows = try await connection.query("SELECT status FROM broadcast_sessions WHERE id = \(id) FOR UPDATE")
             guard let row = rows.first else { throw HubError(.notFound, "broadcast session \(id) does not exist (hubctl cue session list)") }
@@ -98,7 +98,7 @@ public struct CueStore: Sendable {
 
     /// Creates or replaces the template `name`. The composition must be registered
     /// (`hubctl aep import`), so a cue can never point at a composition the binder does not know.
-    public func saveTemplate(name: String, cueType: CueType, project: String, composition: String, format: OutputSettings.Format = .png,
+    package func saveTemplate(name: String, cueType: CueType, project: String, composition: String, format: OutputSettings.Format = .png,
                              priority: Int = 2, defaultData: [String: JSONValue] = [:], description: String? = nil) async throws -> CueTemplate {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw HubError(.usage, "the template name is empty") }
@@ -116,7 +116,7 @@ public struct CueStore: Sendable {
     }
 
     /// The template called `name`.
-    public func template(named name: String) async throws -> CueTemplate {
+    package func template(named name: String) async throws -> CueTemplate {
         guard let row = try await pool.query("SELECT \(fragment: Self.templateColumns) FROM cue_templates WHERE name = \(name)").first else {
             throw HubError(.notFound, "cue template \"\(name)\" does not exist (hubctl cue template list; hubctl cue template save creates one)")
         }
@@ -124,7 +124,7 @@ public struct CueStore: Sendable {
     }
 
     /// The template with `id`.
-    public func template(_ id: Int64) async throws -> CueTemplate {
+    package func template(_ id: Int64) async throws -> CueTemplate {
         guard let row = try await pool.query("SELECT \(fragment: Self.templateColumns) FROM cue_templates WHERE id = \(id)").first else {
             throw HubError(.notFound, "cue template \(id) does not exist")
         }
@@ -132,7 +132,7 @@ public struct CueStore: Sendable {
     }
 
     /// Every template.
-    public func templates() async throws -> [CueTemplate] {
+    package func templates() async throws -> [CueTemplate] {
         try await pool.query("SELECT \(fragment: Self.templateColumns) FROM cue_templates ORDER BY name").map(Self.decodeTemplate)
     }
 
@@ -145,7 +145,7 @@ public struct CueStore: Sendable {
 
     /// Adds a sheet to a session.
     /// - Throws: ``HubError`` `.conflict` when the session has a sheet of that name, `.notFound` for an unknown session.
-    public func createSheet(session sessionID: Int64, name: String, actor: String) async throws -> CueSheet {
+    package func createSheet(session sessionID: Int64, name: String, actor: String) async throws -> CueSheet {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw HubError(.usage, "the sheet name is empty") }
         _ = try await session(sessionID)
@@ -161,7 +161,7 @@ public struct CueStore: Sendable {
     }
 
     /// The sheet with `id`.
-    public func sheet(_ id: Int64) async throws -> CueSheet {
+    package func sheet(_ id: Int64) async throws -> CueSheet {
         guard let row = try await pool.query("SELECT id, session_id, name, status, created_at FROM cue_sheets WHERE id = \(id)").first else {
             throw HubError(.notFound, "cue sheet \(id) does not exist (hubctl cue sheet list SESSION)")
         }
@@ -169,7 +169,7 @@ public struct CueStore: Sendable {
     }
 
     /// The sheets of a session, in creation order.
-    public func sheets(session sessionID: Int64) async throws -> [CueSheet] {
+    package func sheets(session sessionID: Int64) async throws -> [CueSheet] {
         _ = try await session(sessionID)
         return try await pool.query("SELECT id, session_id, name, status, created_at FROM cue_sheets WHERE session_id = \(sessionID) ORDER BY id")
             .map(Self.decodeSheet)
@@ -196,7 +196,7 @@ public struct CueStore: Sendable {
     /// Adds an item from `templateName` to a sheet; `number` defaults to the next free one.
     /// The item's type is the template's. `data` holds its parameters (see ``CueType``).
     /// - Throws: ``HubError`` `.conflict` when the number is taken, `.usage` for parameters the type does not take.
-    public func addItem(sheet sheetID: Int64, template templateName: String, number: Int? = nil, title: String? = nil,
+    package func addItem(sheet sheetID: Int64, template templateName: String, number: Int? = nil, title: String? = nil,
                         data: [String: JSONValue] = [:]) async throws -> CueItem {
         let sheet = try await sheet(sheetID)
         let template = try await template(named: templateName)
@@ -225,7 +225,7 @@ public struct CueStore: Sendable {
     ]
 
     /// Refuses parameters the type does not know, with the ones it does.
-    public static func validateParameters(_ data: [String: JSONValue], for type: CueType) throws {
+    package static func validateParameters(_ data: [String: JSONValue], for type: CueType) throws {
         let known = parameters[type] ?? []
         let unknown = data.keys.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else {
@@ -237,7 +237,7 @@ public struct CueStore: Sendable {
     }
 
     /// The item with `id`.
-    public func item(_ id: Int64) async throws -> CueItem {
+    package func item(_ id: Int64) async throws -> CueItem {
         guard let row = try await pool.query("SELECT \(fragment: Self.itemColumns) FROM \(fragment: Self.itemFrom) WHERE i.id = \(id)").first else {
             throw HubError(.notFound, "cue item \(id) does not exist (hubctl cue item list SHEET lists them)")
         }
@@ -245,7 +245,7 @@ public struct CueStore: Sendable {
     }
 
     /// The items of a sheet in cue order.
-    public func items(sheet sheetID: Int64) async throws -> [CueItem] {
+    package func items(sheet sheetID: Int64) async throws -> [CueItem] {
         _ = try await sheet(sheetID)
         return try await pool.query("SELECT \(fragment: Self.itemColumns) FROM \(fragment: Self.itemFrom) WHERE i.sheet_id = \(sheetID) ORDER BY i.cue_number")
             .map(Self.decodeItem)

@@ -3,7 +3,7 @@ import HubPostgres
 
 extension DashboardQuery {
     /// How many open alerts a snapshot lists at most.
-    public static let alertLimit = 20
+    package static let alertLimit = 20
 
     /// The open (unresolved) monitor events, newest first (by `first_seen`, then id: a persisting
     /// condition's passes bump `last_seen` every interval, and the list should not reshuffle under
@@ -11,7 +11,7 @@ extension DashboardQuery {
     ///
     /// Reads only open events: the predicate `resolved_at IS NULL` is that of the partial index
     /// `monitor_events_open_idx`, so resolved history does not make it slower.
-    public func openAlerts(limit: Int = DashboardQuery.alertLimit) async throws -> (alerts: [DashboardSnapshot.AlertRow], open: Int) {
+    package func openAlerts(limit: Int = DashboardQuery.alertLimit) async throws -> (alerts: [DashboardSnapshot.AlertRow], open: Int) {
         let rows = try await pool.query("""
             SELECT id, level, rule, subject, message, first_seen, last_seen, occurrences, count(*) OVER ()::bigint
             FROM monitor_events

@@ -14,7 +14,7 @@ extension DashboardQuery {
     ///   read through `sync_history_source_idx (source, started_at DESC)`: `completed` out of
     ///   `completed + failed`; `running` and `skipped` runs (lock held, breaker open) are not
     ///   outcomes and do not count.
-    public func syncRows() async throws -> [DashboardSnapshot.SyncRow] {
+    package func syncRows() async throws -> [DashboardSnapshot.SyncRow] {
         let rows = try await pool.query("""
             WITH entities AS (
                 SELECT source,

@@ -13,16 +13,16 @@ import HubPostgres
 ///   (``syncRows()``);
 /// - the open monitor events through the partial index `monitor_events_open_idx`
 ///   (``openAlerts(limit:)``).
-public struct DashboardQuery: Sendable {
+package struct DashboardQuery: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// How many hours of finished instructions to count (1…168).
-    public var windowHours: Int
+    package var windowHours: Int
     /// The maintained aggregate of finished instructions; share one per process.
-    public let rollup: FinishedRollup
+    package let rollup: FinishedRollup
 
     /// Creates a query over `pool`.
-    public init(pool: PostgresPool, windowHours: Int = 24, rollup: FinishedRollup = FinishedRollup()) {
+    package init(pool: PostgresPool, windowHours: Int = 24, rollup: FinishedRollup = FinishedRollup()) {
         self.pool = pool
         self.windowHours = min(max(windowHours, 1), 168)
         self.rollup = rollup
@@ -34,7 +34,7 @@ public struct DashboardQuery: Sendable {
     }
 
     /// Takes a snapshot.
-    public func snapshot() async throws -> DashboardSnapshot {
+    package func snapshot() async throws -> DashboardSnapshot {
         let live = try await pool.query("""
             SELECT template_name, composition, status, trigger_type, count(*)::bigint,
                    date_part('epoch', now() - min(created_at))::float8

@@ -9,25 +9,25 @@ import Foundation
 /// rows read the ten `sync_status` rows and the window's `sync_history` rows (by
 /// `sync_history_source_idx`), the alerts only the open monitor events (the partial index
 /// `monitor_events_open_idx`).
-public struct DashboardSnapshot: Sendable, Codable {
+package struct DashboardSnapshot: Sendable, Codable {
     /// One row of the render queue: a template and composition.
-    public struct RenderQueueRow: Sendable, Codable, Hashable {
-        public var template: String
-        public var composition: String
-        public var pending: Int
+    package struct RenderQueueRow: Sendable, Codable, Hashable {
+        package var template: String
+        package var composition: String
+        package var pending: Int
         /// `processing` instructions (the seed's "rendering").
-        public var rendering: Int
+        package var rendering: Int
         /// Instructions whose lease expired without a worker (waiting for the Zombie Hunter).
-        public var stale: Int
-        public var completed: Int
-        public var failed: Int
-        public var cancelled: Int
+        package var stale: Int
+        package var completed: Int
+        package var failed: Int
+        package var cancelled: Int
         /// Mean render time (claim to completion) of the completed ones in the window.
-        public var averageDurationSeconds: Double?
+        package var averageDurationSeconds: Double?
         /// Mean time from submission to the last claim of the completed ones in the window.
-        public var averageQueueSeconds: Double?
+        package var averageQueueSeconds: Double?
         /// Age of the oldest pending instruction.
-        public var oldestPendingSeconds: Double?
+        package var oldestPendingSeconds: Double?
 
         enum CodingKeys: String, CodingKey {
             case template, composition, pending, rendering, stale, completed, failed, cancelled
@@ -38,12 +38,12 @@ public struct DashboardSnapshot: Sendable, Codable {
     }
 
     /// One row of the job queue: a kind of job (`render:<trigger>` today; sync jobs join with hub-sync).
-    public struct JobQueueRow: Sendable, Codable, Hashable {
-        public var type: String
-        public var pending: Int
-        public var running: Int
-        public var failed: Int
-        public var averageDurationSeconds: Double?
+    package struct JobQueueRow: Sendable, Codable, Hashable {
+        package var type: String
+        package var pending: Int
+        package var running: Int
+        package var failed: Int
+        package var averageDurationSeconds: Double?
 
         enum CodingKeys: String, CodingKey {
             case type, pending, running, failed
@@ -52,16 +52,16 @@ public struct DashboardSnapshot: Sendable, Codable {
     }
 
     /// One hub process from the service registry.
-    public struct WorkerRow: Sendable, Codable, Hashable {
-        public var id: String
-        public var kind: String
-        public var host: String
-        public var version: String
-        public var mode: String?
-        public var healthy: Bool
-        public var startedAt: Date
-        public var lastHeartbeat: Date
-        public var stoppedAt: Date?
+    package struct WorkerRow: Sendable, Codable, Hashable {
+        package var id: String
+        package var kind: String
+        package var host: String
+        package var version: String
+        package var mode: String?
+        package var healthy: Bool
+        package var startedAt: Date
+        package var lastHeartbeat: Date
+        package var stoppedAt: Date?
 
         enum CodingKeys: String, CodingKey {
             case id, kind, host, version, mode, healthy
@@ -72,30 +72,30 @@ public struct DashboardSnapshot: Sendable, Codable {
     }
 
     /// One sync source (SPEC §7.5 "sync status per source"), from `sync_status` and `sync_history`.
-    public struct SyncRow: Sendable, Codable, Hashable {
+    package struct SyncRow: Sendable, Codable, Hashable {
         /// `gfx` or `wsop`.
-        public var source: String
+        package var source: String
         /// The worst state of the source's entities: `failed` > `in_progress` > `outdated` >
         /// `pending` > `synced` (a `synced` entity past its next sync counts as `outdated`).
-        public var status: String
+        package var status: String
         /// Each entity's state (read the same way as ``status``).
-        public var entities: [String: String]
+        package var entities: [String: String]
         /// The latest successful sync of any of its entities.
-        public var lastSync: Date?
+        package var lastSync: Date?
         /// The earliest next sync of its entities; nil when an entity was never scheduled.
-        public var nextSync: Date?
+        package var nextSync: Date?
         /// Whether a run now would find work: an entity is pending, never scheduled or past its
         /// next sync (and none of it is running).
-        public var due: Bool
+        package var due: Bool
         /// Runs that finished (`completed` or `failed`) in the window; `skipped` runs do not count.
-        public var runs: Int
+        package var runs: Int
         /// The `failed` ones of ``runs``.
-        public var failedRuns: Int
+        package var failedRuns: Int
         /// `completed / (completed + failed)` of the runs in the window, in percent (one decimal);
         /// nil when no run finished in the window.
-        public var healthPercent: Double?
+        package var healthPercent: Double?
         /// The most recent error of an entity (`entity: message`), nil when none has one.
-        public var lastError: String?
+        package var lastError: String?
 
         enum CodingKeys: String, CodingKey {
             case source, status, entities, due, runs
@@ -108,20 +108,20 @@ public struct DashboardSnapshot: Sendable, Codable {
     }
 
     /// One unresolved monitor event (`monitor_events`, SPEC §7.1, §7.4).
-    public struct AlertRow: Sendable, Codable, Hashable {
-        public var id: Int64
-        public var level: String
+    package struct AlertRow: Sendable, Codable, Hashable {
+        package var id: Int64
+        package var level: String
         /// The rule that raised it (`delay`, `error_spike`, `service_silent`, …).
-        public var rule: String
+        package var rule: String
         /// What it is about within the rule (a hand id, a service id; empty for queue-wide rules).
-        public var subject: String
-        public var message: String
+        package var subject: String
+        package var message: String
         /// When the condition was first seen (the alerts are listed newest first by this).
-        public var firstSeen: Date
+        package var firstSeen: Date
         /// The latest monitor pass that saw it.
-        public var lastSeen: Date
+        package var lastSeen: Date
         /// How many passes saw it.
-        public var occurrences: Int
+        package var occurrences: Int
 
         enum CodingKeys: String, CodingKey {
             case id, level, rule, subject, message, occurrences
@@ -131,29 +131,29 @@ public struct DashboardSnapshot: Sendable, Codable {
     }
 
     /// Queue-wide figures.
-    public struct Totals: Sendable, Codable, Hashable {
-        public var pending: Int
-        public var rendering: Int
-        public var stale: Int
-        public var completed: Int
-        public var failed: Int
-        public var cancelled: Int
+    package struct Totals: Sendable, Codable, Hashable {
+        package var pending: Int
+        package var rendering: Int
+        package var stale: Int
+        package var completed: Int
+        package var failed: Int
+        package var cancelled: Int
     }
 
     /// When the snapshot was taken.
-    public var generatedAt: Date
+    package var generatedAt: Date
     /// How many hours of finished instructions are counted.
-    public var windowHours: Int
-    public var totals: Totals
-    public var renderQueue: [RenderQueueRow]
-    public var jobQueue: [JobQueueRow]
-    public var workers: [WorkerRow]
+    package var windowHours: Int
+    package var totals: Totals
+    package var renderQueue: [RenderQueueRow]
+    package var jobQueue: [JobQueueRow]
+    package var workers: [WorkerRow]
     /// One row per sync source, `gfx` before `wsop`.
-    public var sync: [SyncRow]
+    package var sync: [SyncRow]
     /// The newest open alerts, at most ``DashboardQuery/alertLimit``.
-    public var alerts: [AlertRow]
+    package var alerts: [AlertRow]
     /// How many alerts are open in all (``alerts`` may show fewer).
-    public var openAlerts: Int
+    package var openAlerts: Int
 
     enum CodingKeys: String, CodingKey {
         case totals, workers, sync, alerts

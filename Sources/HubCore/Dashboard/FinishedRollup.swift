@@ -16,27 +16,27 @@ import HubPostgres
 ///
 /// The window starts at the beginning of the bucket that holds `now − window`, so it spans up to
 /// five minutes more than the nominal hours.
-public final class FinishedRollup: Sendable {
+package final class FinishedRollup: Sendable {
     /// Bucket length in seconds.
-    public static let bucketSeconds: Int64 = 300
+    package static let bucketSeconds: Int64 = 300
     /// How often the settled buckets are rebuilt from the table.
-    public let refreshInterval: Duration
+    package let refreshInterval: Duration
 
     /// One group of finished instructions.
-    public struct Key: Hashable, Sendable {
-        public var template: String
-        public var composition: String
-        public var status: String
-        public var trigger: String
+    package struct Key: Hashable, Sendable {
+        package var template: String
+        package var composition: String
+        package var status: String
+        package var trigger: String
     }
 
     /// Counts and sums of one group.
-    public struct Totals: Sendable, Hashable {
-        public var count = 0
+    package struct Totals: Sendable, Hashable {
+        package var count = 0
         /// Completed ones with a start time (the ones the averages are over).
-        public var timed = 0
-        public var durationSeconds = 0.0
-        public var queueSeconds = 0.0
+        package var timed = 0
+        package var durationSeconds = 0.0
+        package var queueSeconds = 0.0
 
         mutating func add(_ other: Totals) {
             count += other.count
@@ -59,12 +59,12 @@ public final class FinishedRollup: Sendable {
     private let state = PThreadLocked(State())
 
     /// Creates an empty aggregate; the first request builds it.
-    public init(refreshInterval: Duration = .seconds(300)) {
+    package init(refreshInterval: Duration = .seconds(300)) {
         self.refreshInterval = refreshInterval
     }
 
     /// The finished instructions of the last `windowHours` hours, by group.
-    public func totals(pool: PostgresPool, windowHours: Int) async throws -> [Key: Totals] {
+    package func totals(pool: PostgresPool, windowHours: Int) async throws -> [Key: Totals] {
         let now = try await pool.query("SELECT floor(date_part('epoch', now()))::bigint")[0].decode(Int64.self, at: 0)
         let current = now / Self.bucketSeconds
         // Buckets below `settled` ended at least one bucket length ago: no transaction still open
@@ -149,7 +149,7 @@ public final class FinishedRollup: Sendable {
     }
 
     /// Drops everything; the next request rebuilds (tests, and after bulk changes).
-    public func invalidate() {
+    package func invalidate() {
         state.withLock { $0 = State() }
     }
 }

@@ -4,22 +4,22 @@ import Foundation
 ///
 /// PokerGFX writes cards lower-case with the ten as `10` (`ac`, `10d`); the hub stores them in the
 /// common two-character form (`Ac`, `Td`) so every card is the same width.
-public struct Card: Sendable, Hashable, CustomStringConvertible {
+package struct Card: Sendable, Hashable, CustomStringConvertible {
     /// The four suits, in the order of their bit in ``HandEvaluator``.
-    public enum Suit: Int, Sendable, CaseIterable {
+    package enum Suit: Int, Sendable, CaseIterable {
         case clubs, diamonds, hearts, spades
 
         /// `c`, `d`, `h`, `s`.
-        public var letter: Character { ["c", "d", "h", "s"][rawValue] }
+        package var letter: Character { ["c", "d", "h", "s"][rawValue] }
     }
 
     /// 2 … 14 (11 jack, 12 queen, 13 king, 14 ace).
-    public let rank: Int
+    package let rank: Int
     /// The suit.
-    public let suit: Suit
+    package let suit: Suit
 
     /// Creates a card; `rank` must be 2…14.
-    public init?(rank: Int, suit: Suit) {
+    package init?(rank: Int, suit: Suit) {
         guard (2...14).contains(rank) else { return nil }
         self.rank = rank
         self.suit = suit
@@ -28,7 +28,7 @@ public struct Card: Sendable, Hashable, CustomStringConvertible {
     static let rankLetters: [Character] = ["2", "3", "4", "5", "6", "7", "8", "9", "T", "J", "Q", "K", "A"]
 
     /// Parses `Ac`, `ac`, `10d`, `Td`, `td` (case-insensitive; the ten as `10` or `T`).
-    public init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         // The usual two or three ASCII characters are read byte by byte (an import reads a
         // million cards); the same result as the general rule.
         guard let card = Self.plain(text.utf8) ?? Self.spelled(text) else { return nil }
@@ -89,14 +89,14 @@ public struct Card: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `Ac`, `Td`, `9s`.
-    public var description: String { Self.names[(rank - 2) * 4 + suit.rawValue] }
+    package var description: String { Self.names[(rank - 2) * 4 + suit.rawValue] }
 
     /// The 52 descriptions, made once.
     static let names: [String] = (2...14).flatMap { rank in Suit.allCases.map { "\(rankLetters[rank - 2])\($0.letter)" } }
 
     /// Parses PokerGFX hole cards: one space-separated string (`"ac jc"`); empty when not shown.
     /// - Returns: nil when a card is not a card.
-    public static func parseList(_ text: String) -> [Card]? {
+    package static func parseList(_ text: String) -> [Card]? {
         var cards: [Card] = []
         for part in text.split(whereSeparator: { $0 == " " || $0 == "," }) where !part.isEmpty {
             guard let card = Card(part) else { return nil }

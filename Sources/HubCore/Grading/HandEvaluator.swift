@@ -1,16 +1,16 @@
 /// The value of a poker hand: its category and a strength that orders every hand.
-public struct HandValue: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct HandValue: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Category in bits 20…23, then the deciding ranks (four bits each, most significant first):
     /// a higher strength wins, equal strengths tie.
-    public let strength: Int
+    package let strength: Int
 
     /// The category (high card … royal flush).
-    public var category: HandCategory { HandCategory(rawValue: strength >> 20) ?? .highCard }
+    package var category: HandCategory { HandCategory(rawValue: strength >> 20) ?? .highCard }
 
     init(strength: Int) { self.strength = strength }
 
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.strength < rhs.strength }
-    public var description: String { "\(category) (\(strength))" }
+    package static func < (lhs: Self, rhs: Self) -> Bool { lhs.strength < rhs.strength }
+    package var description: String { "\(category) (\(strength))" }
 }
 
 /// Evaluates the best five-card hand in five to seven cards.
@@ -20,13 +20,13 @@ public struct HandValue: Sendable, Hashable, Comparable, CustomStringConvertible
 /// mask tests — a straight is five consecutive bits, a flush a suit mask with five bits. One
 /// evaluation is a few dozen integer operations, so grading is never the slow part of a sync
 /// (`hub-bench sync` reports hands per second).
-public enum HandEvaluator {
+package enum HandEvaluator {
     /// The best hand in `cards` (5…7 cards; fewer are evaluated as they are, e.g. for a folded
     /// player's partial board, and cannot make straights or flushes).
     ///
     /// Takes an array rather than any sequence: a generic entry point is not specialized for
     /// callers in other modules and ran several times slower there.
-    public static func evaluate(_ cards: [Card]) -> HandValue {
+    package static func evaluate(_ cards: [Card]) -> HandValue {
         var suits: (UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0)
         var counts: UInt64 = 0
         var all: UInt16 = 0
@@ -118,7 +118,7 @@ public enum HandEvaluator {
     }
 
     /// The five cards that make the best hand in `cards` (for display and storage).
-    public static func bestFive(_ cards: [Card]) -> [Card] {
+    package static func bestFive(_ cards: [Card]) -> [Card] {
         guard cards.count > 5 else { return cards }
         let best = evaluate(cards)
         var chosen: [Card] = []

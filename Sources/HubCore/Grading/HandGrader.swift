@@ -5,33 +5,33 @@ import Logging
 /// Grades imported hands (SPEC §4.1): each shown player's best five of hole cards + board, its
 /// category and strength, stored in `hand_grades`; the hand's premium and broadcast-worthy flags
 /// follow from them in the `gfx_hand_summary` view. Publishes `hand_created` for every graded hand.
-public struct HandGrader: Sendable {
+package struct HandGrader: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// Where `hand_created` goes (nil: no events).
-    public let events: EventPublisher?
+    package let events: EventPublisher?
     /// Hands graded per transaction.
-    public var batchSize = 500
+    package var batchSize = 500
 
     /// Creates a grader.
-    public init(pool: PostgresPool, events: EventPublisher?) {
+    package init(pool: PostgresPool, events: EventPublisher?) {
         self.pool = pool
         self.events = events
     }
 
     /// A hand as graded.
-    public struct GradedHand: Sendable, Hashable, Codable {
-        public var handID: Int64
-        public var table: String
-        public var handNumber: Int
-        public var category: String?
-        public var isPremium: Bool
-        public var broadcastWorthy: Bool
+    package struct GradedHand: Sendable, Hashable, Codable {
+        package var handID: Int64
+        package var table: String
+        package var handNumber: Int
+        package var category: String?
+        package var isPremium: Bool
+        package var broadcastWorthy: Bool
     }
 
     /// The grade of one seat, from its hole cards and the board; nil when fewer than five cards are
     /// known (a hand that ended before the board, or mucked cards).
-    public static func grade(hole: [Card], board: [Card]) -> (value: HandValue, bestFive: [Card])? {
+    package static func grade(hole: [Card], board: [Card]) -> (value: HandValue, bestFive: [Card])? {
         let cards = hole + board
         guard hole.count >= 2, cards.count >= 5 else { return nil }
         return (HandEvaluator.evaluate(cards), HandEvaluator.bestFive(cards))
@@ -40,7 +40,7 @@ public struct HandGrader: Sendable {
     /// Grades every hand not graded yet, in batches, and publishes `hand_created` for each.
     /// - Returns: the graded hands.
     @discardableResult
-    public func gradePending(correlationID: String? = nil) async throws -> [GradedHand] {
+    package func gradePending(correlationID: String? = nil) async throws -> [GradedHand] {
         var graded: [GradedHand] = []
         while true {
             let batch = try await gradeBatch()
@@ -54,7 +54,7 @@ public struct HandGrader: Sendable {
     /// Publishes `hand_created` for each of `hands`, 256 at a time in one pipeline (the hands of
     /// one pipeline in no particular order; the importer grades the hands it adds, this announces
     /// them).
-    public func publishCreated(_ hands: [GradedHand], correlationID: String? = nil) async {
+    package func publishCreated(_ hands: [GradedHand], correlationID: String? = nil) async {
         guard let events, !hands.isEmpty else { return }
         var start = 0
         while start < hands.count {

@@ -7,15 +7,15 @@ import Foundation
 ///
 /// A render instruction whose layer data is such a document (its `$schema` is
 /// ``GFXDataDocument/schemaName``) is a *graphics instruction*; ``RenderJob/layers`` flattens it.
-public struct GFXDataDocument: Sendable, Hashable, Codable {
+package struct GFXDataDocument: Sendable, Hashable, Codable {
     /// `render_gfx_data_v3`.
-    public static let schemaName = "render_gfx_data_v3"
+    package static let schemaName = "render_gfx_data_v3"
 
     /// One numbered slot (1-based) with its fields; unused slots carry the fields' defaults.
-    public struct Slot: Sendable, Hashable, Codable {
-        public var slotIndex: Int
-        public var fields: [String: String]
-        public init(slotIndex: Int, fields: [String: String]) {
+    package struct Slot: Sendable, Hashable, Codable {
+        package var slotIndex: Int
+        package var fields: [String: String]
+        package init(slotIndex: Int, fields: [String: String]) {
             self.slotIndex = slotIndex
             self.fields = fields
         }
@@ -23,13 +23,13 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
     }
 
     /// The selected player's stack against everyone else in play.
-    public struct ChipComparison: Sendable, Hashable, Codable {
-        public var selectedPlayerName: String
-        public var selectedPlayerChips: String
-        public var selectedPlayerPercent: String
-        public var othersChips: String
-        public var othersPercent: String
-        public init(selectedPlayerName: String, selectedPlayerChips: String, selectedPlayerPercent: String, othersChips: String, othersPercent: String) {
+    package struct ChipComparison: Sendable, Hashable, Codable {
+        package var selectedPlayerName: String
+        package var selectedPlayerChips: String
+        package var selectedPlayerPercent: String
+        package var othersChips: String
+        package var othersPercent: String
+        package init(selectedPlayerName: String, selectedPlayerChips: String, selectedPlayerPercent: String, othersChips: String, othersPercent: String) {
             self.selectedPlayerName = selectedPlayerName
             self.selectedPlayerChips = selectedPlayerChips
             self.selectedPlayerPercent = selectedPlayerPercent
@@ -43,16 +43,16 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
     }
 
     /// A player's stacks over the last 10/20/30 hands they played, oldest first.
-    public struct ChipFlow: Sendable, Hashable, Codable {
-        public var playerName: String
-        public var chips10h: [Int64]
-        public var chips20h: [Int64]
-        public var chips30h: [Int64]
+    package struct ChipFlow: Sendable, Hashable, Codable {
+        package var playerName: String
+        package var chips10h: [Int64]
+        package var chips20h: [Int64]
+        package var chips30h: [Int64]
         /// The hand numbers of `chips30h`, oldest first.
-        public var hands30h: [Int]
-        public var maxLabel: String
-        public var minLabel: String
-        public init(playerName: String, chips10h: [Int64], chips20h: [Int64], chips30h: [Int64], hands30h: [Int], maxLabel: String, minLabel: String) {
+        package var hands30h: [Int]
+        package var maxLabel: String
+        package var minLabel: String
+        package init(playerName: String, chips10h: [Int64], chips20h: [Int64], chips30h: [Int64], hands30h: [Int], maxLabel: String, minLabel: String) {
             self.playerName = playerName
             self.chips10h = chips10h
             self.chips20h = chips20h
@@ -68,15 +68,15 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
     }
 
     /// A player's stack now and N hands ago (nil: that hand or the player is absent).
-    public struct PlayerHistory: Sendable, Hashable, Codable {
-        public var currentChips: Int64
-        public var chips10HandsAgo: Int64?
-        public var chips20HandsAgo: Int64?
-        public var chips30HandsAgo: Int64?
-        public var chipChange10h: String
-        public var chipChange20h: String
-        public var chipChange30h: String
-        public init(currentChips: Int64, chips10HandsAgo: Int64?, chips20HandsAgo: Int64?, chips30HandsAgo: Int64?,
+    package struct PlayerHistory: Sendable, Hashable, Codable {
+        package var currentChips: Int64
+        package var chips10HandsAgo: Int64?
+        package var chips20HandsAgo: Int64?
+        package var chips30HandsAgo: Int64?
+        package var chipChange10h: String
+        package var chipChange20h: String
+        package var chipChange30h: String
+        package init(currentChips: Int64, chips10HandsAgo: Int64?, chips20HandsAgo: Int64?, chips30HandsAgo: Int64?,
                     chipChange10h: String, chipChange20h: String, chipChange30h: String) {
             self.currentChips = currentChips
             self.chips10HandsAgo = chips10HandsAgo
@@ -94,12 +94,12 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
     }
 
     /// A player and the place they finish (eliminated) or would finish (at risk), with its prize.
-    public struct PlayerPlace: Sendable, Hashable, Codable {
-        public var playerName: String
-        public var rank: Int
-        public var prize: String
-        public var flag: String
-        public init(playerName: String, rank: Int, prize: String, flag: String) {
+    package struct PlayerPlace: Sendable, Hashable, Codable {
+        package var playerName: String
+        package var rank: Int
+        package var prize: String
+        package var flag: String
+        package init(playerName: String, rank: Int, prize: String, flag: String) {
             self.playerName = playerName
             self.rank = rank
             self.prize = prize
@@ -109,24 +109,24 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
     }
 
     /// A payout table: places from `start_rank`.
-    public struct Payouts: Sendable, Hashable, Codable {
-        public struct Entry: Sendable, Hashable, Codable {
-            public var slotIndex: Int
-            public var rank: String
-            public var prize: String
-            public init(slotIndex: Int, rank: String, prize: String) {
+    package struct Payouts: Sendable, Hashable, Codable {
+        package struct Entry: Sendable, Hashable, Codable {
+            package var slotIndex: Int
+            package var rank: String
+            package var prize: String
+            package init(slotIndex: Int, rank: String, prize: String) {
                 self.slotIndex = slotIndex
                 self.rank = rank
                 self.prize = prize
             }
             enum CodingKeys: String, CodingKey { case slotIndex = "slot_index", rank, prize }
         }
-        public var eventName: String
-        public var startRank: Int
+        package var eventName: String
+        package var startRank: Int
         /// `wsop_payouts` or `gfx_sessions.payouts`.
-        public var source: String
-        public var entries: [Entry]
-        public init(eventName: String, startRank: Int, source: String, entries: [Entry]) {
+        package var source: String
+        package var entries: [Entry]
+        package init(eventName: String, startRank: Int, source: String, entries: [Entry]) {
             self.eventName = eventName
             self.startRank = startRank
             self.source = source
@@ -136,25 +136,25 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
     }
 
     /// Where and when the data comes from.
-    public struct Metadata: Sendable, Hashable, Codable {
+    package struct Metadata: Sendable, Hashable, Codable {
         /// The PokerGFX session id (`GameID`).
-        public var sessionID: Int64?
-        public var handNum: Int?
+        package var sessionID: Int64?
+        package var handNum: Int?
         /// The hub's `gfx_hands.id` of the moment.
-        public var handID: Int64?
-        public var tableID: String?
+        package var handID: Int64?
+        package var tableID: String?
         /// The WSOP+ event key, when one is linked.
-        public var eventID: String?
-        public var blindLevel: String?
-        public var dataSources: [String]
-        public var generatedAt: String
-        public var schemaVersion: String
+        package var eventID: String?
+        package var blindLevel: String?
+        package var dataSources: [String]
+        package var generatedAt: String
+        package var schemaVersion: String
         /// Warnings, e.g. rows cut to the composition's slots.
-        public var warnings: [String]
+        package var warnings: [String]
         /// Single fields that carry their default because the moment had no value: a layer
         /// mapping's project-wide common field fills them instead.
-        public var defaulted: [String]?
-        public init(sessionID: Int64? = nil, handNum: Int? = nil, handID: Int64? = nil, tableID: String? = nil, eventID: String? = nil,
+        package var defaulted: [String]?
+        package init(sessionID: Int64? = nil, handNum: Int? = nil, handID: Int64? = nil, tableID: String? = nil, eventID: String? = nil,
                     blindLevel: String? = nil, dataSources: [String] = [], generatedAt: String, schemaVersion: String = "3.1.0", warnings: [String] = [],
                     defaulted: [String]? = nil) {
             self.defaulted = defaulted
@@ -176,23 +176,23 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
         }
     }
 
-    public var schema: String
-    public var version: String
-    public var compName: String
-    public var renderType: String
+    package var schema: String
+    package var version: String
+    package var compName: String
+    package var renderType: String
     /// The catalog category (`chip_display`, `payout`, …): the preview draws by it.
-    public var category: String
-    public var slots: [Slot]
-    public var singleFields: [String: String]
-    public var chipComparison: ChipComparison?
-    public var chipFlow: ChipFlow?
-    public var playerHistory: PlayerHistory?
-    public var atRisk: PlayerPlace?
-    public var elimination: PlayerPlace?
-    public var payouts: Payouts?
-    public var metadata: Metadata
+    package var category: String
+    package var slots: [Slot]
+    package var singleFields: [String: String]
+    package var chipComparison: ChipComparison?
+    package var chipFlow: ChipFlow?
+    package var playerHistory: PlayerHistory?
+    package var atRisk: PlayerPlace?
+    package var elimination: PlayerPlace?
+    package var payouts: Payouts?
+    package var metadata: Metadata
 
-    public init(compName: String, renderType: String, category: String, slots: [Slot] = [], singleFields: [String: String] = [:],
+    package init(compName: String, renderType: String, category: String, slots: [Slot] = [], singleFields: [String: String] = [:],
                 chipComparison: ChipComparison? = nil, chipFlow: ChipFlow? = nil, playerHistory: PlayerHistory? = nil,
                 atRisk: PlayerPlace? = nil, elimination: PlayerPlace? = nil, payouts: Payouts? = nil, metadata: Metadata) {
         self.schema = Self.schemaName
@@ -218,7 +218,7 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
     }
 
     /// The document as layer data of a render instruction (a JSON object).
-    public var jsonObject: [String: JSONValue] {
+    package var jsonObject: [String: JSONValue] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(self), case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
@@ -228,7 +228,7 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
     }
 
     /// Reads the document back from an instruction's layer data; nil when it is not a v3 document.
-    public init?(layerData: [String: JSONValue]) {
+    package init?(layerData: [String: JSONValue]) {
         guard case .string(Self.schemaName)? = layerData["$schema"],
               let data = try? JSONEncoder().encode(JSONValue.object(layerData)),
               let document = try? JSONDecoder().decode(GFXDataDocument.self, from: data) else { return nil }
@@ -238,7 +238,7 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
     /// The flat field keys of the document and their values: single fields by key, slot fields as
     /// `slot{n}_{key}` (`slot1_name`), as layer mapping files name them. Project-wide common fields
     /// fill keys the document has no value for, or only its default.
-    public func fieldValues(commonFields: [String: String] = [:]) -> [(key: String, value: String)] {
+    package func fieldValues(commonFields: [String: String] = [:]) -> [(key: String, value: String)] {
         var values: [String: String] = commonFields
         let defaulted = Set(metadata.defaulted ?? [])
         for (key, value) in singleFields where !(defaulted.contains(key) && commonFields[key] != nil) { values[key] = value }
@@ -250,7 +250,7 @@ public struct GFXDataDocument: Sendable, Hashable, Codable {
 
     /// The layers to fill: each field key named through `mapping` (the key itself when the
     /// mapping has no entry for it), with its value.
-    public func layers(mapping: LayerMapping?) -> [String: JSONValue] {
+    package func layers(mapping: LayerMapping?) -> [String: JSONValue] {
         var layers: [String: JSONValue] = [:]
         for (key, value) in fieldValues(commonFields: mapping?.commonFields ?? [:]) {
             layers[mapping?.layerName(composition: compName, key: key) ?? key] = .string(value)

@@ -3,21 +3,21 @@ import Foundation
 extension HubError.Code {
     /// A graphic cannot be made for this moment: a required field has no value (the message
     /// names the composition, the field and the source that lacked it).
-    public static let refused = HubError.Code("refused")
+    package static let refused = HubError.Code("refused")
 }
 
 /// The broadcast's graphics package as data (GRAPHICS.md §1; `Graphics/catalog.json`): every
 /// composition with its category, slots and fields, each field naming its derivation, whether it
 /// is required and its default. Adding a composition or renaming a field is an edit of the file.
-public struct GraphicsCatalog: Sendable, Hashable, Codable {
+package struct GraphicsCatalog: Sendable, Hashable, Codable {
     /// The nine categories of the package.
-    public enum Category: String, Sendable, Hashable, Codable, CaseIterable {
+    package enum Category: String, Sendable, Hashable, Codable, CaseIterable {
         case chipDisplay = "chip_display", payout, eventInfo = "event_info", schedule, staff
         case playerInfo = "player_info", elimination, transition, other
     }
 
     /// Where the rows of a composition's slots come from.
-    public enum RowSource: String, Sendable, Hashable, Codable, CaseIterable {
+    package enum RowSource: String, Sendable, Hashable, Codable, CaseIterable {
         /// Players in play by rank (stack descending, ties by seat).
         case players
         /// Payout places from 1.
@@ -35,7 +35,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
     }
 
     /// Who a composition is about.
-    public enum PlayerNeed: String, Sendable, Hashable, Codable {
+    package enum PlayerNeed: String, Sendable, Hashable, Codable {
         /// Nobody in particular.
         case none
         /// A player the request names (`--player`).
@@ -45,21 +45,21 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
     }
 
     /// One field of a composition.
-    public struct Field: Sendable, Hashable, Codable {
+    package struct Field: Sendable, Hashable, Codable {
         /// The field key (`name`, `chips`, `buy-in`, `text_제목`): a layer mapping names its layer.
-        public var key: String
+        package var key: String
         /// A slot field fills one value per row (`slot1_name` …).
-        public var slot: Bool
+        package var slot: Bool
         /// The derivation (``GraphicsDerivation``), e.g. `player.chips`, `event.buy_in`, `static`.
-        public var derive: String
+        package var derive: String
         /// A missing value refuses the graphic instead of falling back to the default.
-        public var required: Bool
+        package var required: Bool
         /// The value when the derivation has none (NULL rules: `""`, `Flag/Unknown.png`, `-`, `$0`).
-        public var defaultValue: String?
+        package var defaultValue: String?
         /// The text of a `static` field.
-        public var value: String?
+        package var value: String?
 
-        public init(key: String, slot: Bool = false, derive: String, required: Bool = false, defaultValue: String? = nil, value: String? = nil) {
+        package init(key: String, slot: Bool = false, derive: String, required: Bool = false, defaultValue: String? = nil, value: String? = nil) {
             self.key = key
             self.slot = slot
             self.derive = derive
@@ -70,7 +70,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
 
         enum CodingKeys: String, CodingKey { case key, slot, derive, required, defaultValue = "default", value }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             key = try c.decode(String.self, forKey: .key)
             slot = try c.decodeIfPresent(Bool.self, forKey: .slot) ?? false
@@ -82,28 +82,28 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
     }
 
     /// One composition of the package.
-    public struct Composition: Sendable, Hashable, Codable {
-        public var name: String
-        public var category: Category
+    package struct Composition: Sendable, Hashable, Codable {
+        package var name: String
+        package var category: Category
         /// `render_type` of the v3 document (`chip_count`, `payout`, …).
-        public var renderType: String
+        package var renderType: String
         /// Numbered slots (0: single fields only).
-        public var slots: Int
-        public var rows: RowSource?
+        package var slots: Int
+        package var rows: RowSource?
         /// Fewer rows than this refuses the graphic (a payout table with no payouts).
-        public var minRows: Int
-        public var player: PlayerNeed
+        package var minRows: Int
+        package var player: PlayerNeed
         /// Category objects the document carries (`chip_flow`, `chip_comparison`, `player_history`,
         /// `at_risk`, `elimination`, `payouts`).
-        public var objects: [String]
-        public var fields: [Field]
+        package var objects: [String]
+        package var fields: [Field]
         /// The chips of a `chip_denominations` composition (default: the catalog's).
-        public var chipDenominations: [Int64]?
+        package var chipDenominations: [Int64]?
         /// The longest one render of it may run (`max_render_seconds`; default: the catalog's, else
         /// the worker's `HUB_MAX_RENDER_SECONDS`).
-        public var maxRenderSeconds: Int?
+        package var maxRenderSeconds: Int?
 
-        public init(name: String, category: Category, renderType: String, slots: Int = 0, rows: RowSource? = nil, minRows: Int = 0,
+        package init(name: String, category: Category, renderType: String, slots: Int = 0, rows: RowSource? = nil, minRows: Int = 0,
                     player: PlayerNeed = .none, objects: [String] = [], fields: [Field], chipDenominations: [Int64]? = nil,
                     maxRenderSeconds: Int? = nil) {
             self.chipDenominations = chipDenominations
@@ -124,7 +124,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
             case chipDenominations = "chip_denominations", maxRenderSeconds = "max_render_seconds"
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decode(String.self, forKey: .name)
             category = try c.decode(Category.self, forKey: .category)
@@ -140,18 +140,18 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         }
 
         /// The slot fields, in catalog order.
-        public var slotFields: [Field] { fields.filter(\.slot) }
+        package var slotFields: [Field] { fields.filter(\.slot) }
         /// The single fields, in catalog order.
-        public var singleFields: [Field] { fields.filter { !$0.slot } }
+        package var singleFields: [Field] { fields.filter { !$0.slot } }
     }
 
     /// Where flags come from when no `flag` media source is registered.
-    public struct Flags: Sendable, Hashable, Codable {
+    package struct Flags: Sendable, Hashable, Codable {
         /// `{value}` is the upper-case country code.
-        public var path: String
-        public var unknown: String
-        public var unknownCountryCode: String
-        public init(path: String = "Flag/{value}.png", unknown: String = "Flag/Unknown.png", unknownCountryCode: String = "XX") {
+        package var path: String
+        package var unknown: String
+        package var unknownCountryCode: String
+        package init(path: String = "Flag/{value}.png", unknown: String = "Flag/Unknown.png", unknownCountryCode: String = "XX") {
             self.path = path
             self.unknown = unknown
             self.unknownCountryCode = unknownCountryCode
@@ -162,10 +162,10 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
     /// The unit of each money source (GRAPHICS.md §2: explicit per source). PokerGFX exports
     /// carry no unit, so the catalog declares it; WSOP+ amounts have theirs fixed by the importer
     /// (`wsop_payouts.amount_cents` in cents; buy-in, rake and prize pool in whole dollars).
-    public struct Units: Sendable, Hashable, Codable {
+    package struct Units: Sendable, Hashable, Codable {
         /// PokerGFX `Payouts`: `dollars` or `cents`.
-        public var gfxPayouts: MoneyUnit
-        public init(gfxPayouts: MoneyUnit = .dollars) { self.gfxPayouts = gfxPayouts }
+        package var gfxPayouts: MoneyUnit
+        package init(gfxPayouts: MoneyUnit = .dollars) { self.gfxPayouts = gfxPayouts }
         enum CodingKeys: String, CodingKey { case gfxPayouts = "gfx_payouts" }
 
         struct AnyKey: CodingKey {
@@ -175,7 +175,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
             init?(intValue: Int) { nil }
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             // An unknown unit key is refused, not ignored: a setting that changes nothing misleads.
             let all = try decoder.container(keyedBy: AnyKey.self)
             if let unknown = all.allKeys.first(where: { $0.stringValue != CodingKeys.gfxPayouts.rawValue }) {
@@ -187,19 +187,19 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         }
     }
 
-    public var catalog: String
-    public var version: Int
+    package var catalog: String
+    package var version: Int
     /// The After Effects project the compositions live in (the instructions' template).
-    public var project: String
-    public var units: Units
-    public var flag: Flags
-    public var chipDenominations: [Int64]
+    package var project: String
+    package var units: Units
+    package var flag: Flags
+    package var chipDenominations: [Int64]
     /// The longest one render of any of its compositions may run (`max_render_seconds`; a
     /// composition's own wins; nil: the worker's `HUB_MAX_RENDER_SECONDS`).
-    public var maxRenderSeconds: Int?
-    public var compositions: [Composition]
+    package var maxRenderSeconds: Int?
+    package var compositions: [Composition]
 
-    public init(catalog: String, version: Int = 1, project: String, units: Units = Units(), flag: Flags = Flags(),
+    package init(catalog: String, version: Int = 1, project: String, units: Units = Units(), flag: Flags = Flags(),
                 chipDenominations: [Int64] = [], maxRenderSeconds: Int? = nil, compositions: [Composition]) {
         self.maxRenderSeconds = maxRenderSeconds
         self.catalog = catalog
@@ -216,7 +216,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
         case maxRenderSeconds = "max_render_seconds"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         catalog = try c.decodeIfPresent(String.self, forKey: .catalog) ?? "graphics"
         version = try c.decodeIfPresent(Int.self, forKey: .version) ?? 1
@@ -229,7 +229,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
     }
 
     /// The composition named `name` (exact, else case-insensitive).
-    public func composition(_ name: String) -> Composition? {
+    package func composition(_ name: String) -> Composition? {
         compositions.first { $0.name == name } ?? compositions.first { $0.name.lowercased() == name.lowercased() }
     }
 
@@ -237,7 +237,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
     /// - Throws: ``HubError`` `.usage` listing every problem: malformed JSON (with its path), an
     ///   unknown derivation, a slot field of a composition without rows, a derivation that does
     ///   not fit the rows, a duplicate field or composition, a static field without text.
-    public static func parse(_ data: Data, file: String = "the catalog") throws -> GraphicsCatalog {
+    package static func parse(_ data: Data, file: String = "the catalog") throws -> GraphicsCatalog {
         let catalog: GraphicsCatalog
         do {
             catalog = try JSONDecoder().decode(GraphicsCatalog.self, from: data)
@@ -262,7 +262,7 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
     }
 
     /// What is wrong with the catalog (empty: nothing).
-    public func problems() -> [String] {
+    package func problems() -> [String] {
         var problems: [String] = []
         if project.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("project is empty") }
         if !flag.path.contains("{value}") { problems.append("flag.path must contain {value}") }
@@ -307,11 +307,11 @@ public struct GraphicsCatalog: Sendable, Hashable, Codable {
 }
 
 /// Money units of a source.
-public enum MoneyUnit: String, Sendable, Hashable, Codable {
+package enum MoneyUnit: String, Sendable, Hashable, Codable {
     case dollars, cents
 
     /// `amount` in cents; nil when it does not fit.
-    public func cents(_ amount: Int64) -> Int64? {
+    package func cents(_ amount: Int64) -> Int64? {
         switch self {
         case .cents: amount
         case .dollars: amount.multipliedReportingOverflow(by: 100).overflow ? nil : amount * 100

@@ -1,8 +1,8 @@
 /// The fixed, named set of derivations a catalog field can use (GRAPHICS.md §2). Docs/graphics.md
 /// describes each; ``GraphicsDeriver`` implements them.
-public enum GraphicsDerivation {
+package enum GraphicsDerivation {
     /// Derivations of one row, by the composition's row source.
-    public static let rowDerivations: [GraphicsCatalog.RowSource: Set<String>] = [
+    package static let rowDerivations: [GraphicsCatalog.RowSource: Set<String>] = [
         .players: ["player.name", "player.chips", "player.bbs", "player.rank", "player.flag", "player.country_code", "player.prize", "player.vpip"],
         .payouts: ["payout.rank", "payout.prize"],
         .payoutsFromStartRank: ["payout.rank", "payout.prize"],
@@ -14,7 +14,7 @@ public enum GraphicsDerivation {
     ]
 
     /// Derivations of a single field.
-    public static let singles: Set<String> = [
+    package static let singles: Set<String> = [
         "event.series", "event.name", "event.day_name", "event.buy_in", "event.prize_pool", "event.entrants", "event.places_paid",
         "event.buy_in_fee", "event.total_fee", "event.paid_percent", "event.venue", "event.summary",
         "table.chips_in_play", "table.average_stack", "table.players_in_play", "table.id",
@@ -32,11 +32,11 @@ public enum GraphicsDerivation {
     ]
 
     /// Category objects a document can carry.
-    public static let objects: Set<String> = ["chip_comparison", "chip_flow", "player_history", "at_risk", "elimination", "payouts"]
+    package static let objects: Set<String> = ["chip_comparison", "chip_flow", "player_history", "at_risk", "elimination", "payouts"]
 
     /// The NULL-rule default of a derivation (GRAPHICS.md §2, reference §13): flags → the unknown
     /// flag, prizes → `$0`, payout ranks → `-`, country codes → `XX`, everything else → `""`.
-    public static func defaultValue(for derivation: String, flags: GraphicsCatalog.Flags) -> String {
+    package static func defaultValue(for derivation: String, flags: GraphicsCatalog.Flags) -> String {
         if derivation.hasSuffix(".flag") { return flags.unknown }
         if derivation.hasSuffix(".prize") { return "$0" }
         if derivation == "payout.rank" { return "-" }

@@ -4,10 +4,10 @@ import Foundation
 /// over a ``GraphicsMoment``. Optional fields without a value take their default (NULL rules);
 /// a required one refuses the graphic, naming the composition, the field and the source that
 /// lacked it; rows past the last slot are cut with a warning in the document's metadata.
-public struct GraphicsDeriver: Sendable {
-    public let catalog: GraphicsCatalog
+package struct GraphicsDeriver: Sendable {
+    package let catalog: GraphicsCatalog
 
-    public init(catalog: GraphicsCatalog) { self.catalog = catalog }
+    package init(catalog: GraphicsCatalog) { self.catalog = catalog }
 
     /// A derived value, or why there is none (the source that lacked it).
     enum Derived {
@@ -32,7 +32,7 @@ public struct GraphicsDeriver: Sendable {
     /// - Throws: ``HubError`` `.refused` when a required field has no value or there are too few
     ///   rows; `.usage` when the composition needs a player and none (or an ambiguous one) is
     ///   named; `.notFound` for a player not in the hand.
-    public func document(_ composition: GraphicsCatalog.Composition, at moment: GraphicsMoment, player: String? = nil,
+    package func document(_ composition: GraphicsCatalog.Composition, at moment: GraphicsMoment, player: String? = nil,
                          startRank: Int? = nil) throws -> GFXDataDocument {
         let context = try Context(catalog: catalog, composition: composition, moment: moment, player: player, startRank: startRank)
         var problems: [String] = []

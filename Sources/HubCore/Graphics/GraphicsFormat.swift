@@ -2,13 +2,13 @@ import Foundation
 
 /// How the broadcast writes numbers, money, blinds, dates and times (GRAPHICS.md §2). Pure and
 /// locale-independent: the same input gives the same text on every machine.
-public enum GraphicsFormat {
+package enum GraphicsFormat {
     /// `1500000` → `1,500,000`.
-    public static func chips(_ value: Int64) -> String { BroadcastFormat.number(value) }
+    package static func chips(_ value: Int64) -> String { BroadcastFormat.number(value) }
 
     /// Stack in big blinds, always one decimal, half away from zero: `75.0`, `111.3`; nil when
     /// the big blind is 0 or unknown (never the upstream's "75.").
-    public static func bigBlinds(_ stack: Int64, bigBlind: Int64) -> String? {
+    package static func bigBlinds(_ stack: Int64, bigBlind: Int64) -> String? {
         guard bigBlind > 0 else { return nil }
         // Whole big blinds and the tenth apart: stack × 10 does not fit for stacks past Int64.max / 10.
         let big = bigBlind.magnitude
@@ -38,12 +38,12 @@ public enum GraphicsFormat {
     }
 
     /// Signed change with commas: `+120,000`, `-35,000`, `0`.
-    public static func change(_ delta: Int64) -> String {
+    package static func change(_ delta: Int64) -> String {
         delta > 0 ? "+" + BroadcastFormat.number(delta) : BroadcastFormat.number(delta)
     }
 
     /// A percentage with one decimal: `45.0%` (never "45.%").
-    public static func percent(_ value: Double) -> String {
+    package static func percent(_ value: Double) -> String {
         guard value.isFinite else { return "" }
         let tenths = (value * 10).rounded(.toNearestOrAwayFromZero)
         guard abs(tenths) < 1e15 else { return "" }
@@ -52,13 +52,13 @@ public enum GraphicsFormat {
     }
 
     /// Tenths of a percent as text: `354` → `35.4%`.
-    public static func percent(tenths: Int64) -> String {
+    package static func percent(tenths: Int64) -> String {
         "\(tenths < 0 ? "-" : "")\(tenths.magnitude / 10).\(tenths.magnitude % 10)%"
     }
 
     /// Money in cents as the show writes it: `$1,000,000`; cents only when there are some
     /// (`$107,500.50`).
-    public static func money(cents: Int64) -> String {
+    package static func money(cents: Int64) -> String {
         let sign = cents < 0 ? "-" : ""
         let magnitude = cents.magnitude
         let dollars = BroadcastFormat.number(Int64(clamping: magnitude / 100))
@@ -67,7 +67,7 @@ public enum GraphicsFormat {
     }
 
     /// A blind or ante in short form: `80`, `1.5K`, `300K`, `1.25M`, `2B`.
-    public static func short(_ value: Int64) -> String {
+    package static func short(_ value: Int64) -> String {
         let magnitude = value.magnitude
         let sign = value < 0 ? "-" : ""
         for (unit, suffix) in [(UInt64(1_000_000_000), "B"), (1_000_000, "M"), (1_000, "K")] where magnitude >= unit {
@@ -82,7 +82,7 @@ public enum GraphicsFormat {
 
     /// The hand's real blinds: `300K/600K (600K)`, the ante in brackets when there is one; a
     /// third blind (straddle) joins with `/`. Never assumes SB = BB/2.
-    public static func blinds(small: Int64, big: Int64, third: Int64 = 0, ante: Int64) -> String? {
+    package static func blinds(small: Int64, big: Int64, third: Int64 = 0, ante: Int64) -> String? {
         guard big > 0 || small > 0 else { return nil }
         var text = "\(short(small))/\(short(big))"
         if third > 0 { text += "/\(short(third))" }
@@ -94,14 +94,14 @@ public enum GraphicsFormat {
 
     /// `2026-01-14` → `Jan 14`, `2026-12-08` → `Dec 08` (the reference's `TO_CHAR(d, 'Mon DD')`);
     /// nil for a malformed date.
-    public static func date(_ isoDate: String) -> String? {
+    package static func date(_ isoDate: String) -> String? {
         let parts = isoDate.prefix(10).split(separator: "-")
         guard parts.count == 3, let month = Int(parts[1]), (1...12).contains(month), let day = Int(parts[2]), (1...31).contains(day) else { return nil }
         return "\(months[month - 1]) \(day < 10 ? "0" : "")\(day)"
     }
 
     /// `17:30[:00]` → `05:30 PM`; nil for a malformed time.
-    public static func time(_ clock: String) -> String? {
+    package static func time(_ clock: String) -> String? {
         let parts = clock.split(separator: ":")
         guard parts.count >= 2, let hour = Int(parts[0]), (0...23).contains(hour), let minute = Int(parts[1]), (0...59).contains(minute) else { return nil }
         let twelve = hour % 12 == 0 ? 12 : hour % 12

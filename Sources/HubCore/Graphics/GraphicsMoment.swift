@@ -4,22 +4,22 @@ import Foundation
 /// session and a hand in it, the hands 10/20/30 before it, the selected player's recent stacks,
 /// the linked WSOP+ event with its payouts, the schedule and the staff. Plain values: the
 /// derivations over it are pure and testable without a database (``GraphicsStore`` loads it).
-public struct GraphicsMoment: Sendable, Hashable {
+package struct GraphicsMoment: Sendable, Hashable {
     /// A seat of a hand.
-    public struct Seat: Sendable, Hashable {
-        public var seat: Int
+    package struct Seat: Sendable, Hashable {
+        package var seat: Int
         /// The name as exported (`Players[].Name`).
-        public var gfxName: String
+        package var gfxName: String
         /// The unified player's name (override > WSOP+ > GFX), not yet upper-cased.
-        public var name: String
-        public var countryCode: String?
-        public var stack: Int64
-        public var sittingOut: Bool
+        package var name: String
+        package var countryCode: String?
+        package var stack: Int64
+        package var sittingOut: Bool
         /// `EliminationRank`: > 0 once eliminated (it sticks on later hands).
-        public var eliminationRank: Int
-        public var vpipPercent: Double
+        package var eliminationRank: Int
+        package var vpipPercent: Double
 
-        public init(seat: Int, gfxName: String, name: String? = nil, countryCode: String? = nil, stack: Int64, sittingOut: Bool = false,
+        package init(seat: Int, gfxName: String, name: String? = nil, countryCode: String? = nil, stack: Int64, sittingOut: Bool = false,
                     eliminationRank: Int = -1, vpipPercent: Double = 0) {
             self.seat = seat
             self.gfxName = gfxName
@@ -32,27 +32,27 @@ public struct GraphicsMoment: Sendable, Hashable {
         }
 
         /// In play: not sitting out, chips left, not eliminated.
-        public var inPlay: Bool { !sittingOut && stack > 0 && eliminationRank <= 0 }
+        package var inPlay: Bool { !sittingOut && stack > 0 && eliminationRank <= 0 }
         /// Who this is within a session: the seat and the exported name.
-        public var key: String { Self.key(seat: seat, gfxName: gfxName) }
-        public static func key(seat: Int, gfxName: String) -> String { "\(seat):\(gfxName.lowercased())" }
+        package var key: String { Self.key(seat: seat, gfxName: gfxName) }
+        package static func key(seat: Int, gfxName: String) -> String { "\(seat):\(gfxName.lowercased())" }
     }
 
     /// A hand of the session.
-    public struct Hand: Sendable, Hashable {
+    package struct Hand: Sendable, Hashable {
         /// `gfx_hands.id`.
-        public var id: Int64
-        public var number: Int
-        public var startedAt: Date
-        public var smallBlind: Int64
-        public var bigBlind: Int64
-        public var thirdBlind: Int64
-        public var ante: Int64
+        package var id: Int64
+        package var number: Int
+        package var startedAt: Date
+        package var smallBlind: Int64
+        package var bigBlind: Int64
+        package var thirdBlind: Int64
+        package var ante: Int64
         /// `FlopDrawBlinds.BlindLevel` (0 when the operator does not set it).
-        public var level: Int?
-        public var seats: [Seat]
+        package var level: Int?
+        package var seats: [Seat]
 
-        public init(id: Int64, number: Int, startedAt: Date, smallBlind: Int64, bigBlind: Int64, thirdBlind: Int64 = 0, ante: Int64 = 0,
+        package init(id: Int64, number: Int, startedAt: Date, smallBlind: Int64, bigBlind: Int64, thirdBlind: Int64 = 0, ante: Int64 = 0,
                     level: Int? = nil, seats: [Seat]) {
             self.id = id
             self.number = number
@@ -66,34 +66,34 @@ public struct GraphicsMoment: Sendable, Hashable {
         }
 
         /// Players in play by rank: stack descending, ties by seat.
-        public var ranked: [Seat] {
+        package var ranked: [Seat] {
             seats.filter(\.inPlay).sorted { $0.stack != $1.stack ? $0.stack > $1.stack : $0.seat < $1.seat }
         }
 
         /// The seat of player `key`.
-        public func seat(key: String) -> Seat? { seats.first { $0.key == key } }
+        package func seat(key: String) -> Seat? { seats.first { $0.key == key } }
 
         /// The blinds as text (`300K/600K (600K)`).
-        public var blindsText: String? { GraphicsFormat.blinds(small: smallBlind, big: bigBlind, third: thirdBlind, ante: ante) }
+        package var blindsText: String? { GraphicsFormat.blinds(small: smallBlind, big: bigBlind, third: thirdBlind, ante: ante) }
     }
 
     /// The WSOP+ event linked to the table (through a broadcast session).
-    public struct Event: Sendable, Hashable {
-        public var key: String
-        public var name: String
-        public var seriesName: String?
-        public var dayName: String?
+    package struct Event: Sendable, Hashable {
+        package var key: String
+        package var name: String
+        package var seriesName: String?
+        package var dayName: String?
         /// Whole dollars, rake included.
-        public var buyIn: Int64?
+        package var buyIn: Int64?
         /// Whole dollars.
-        public var rake: Int64?
-        public var entrants: Int?
-        public var placesPaid: Int?
+        package var rake: Int64?
+        package var entrants: Int?
+        package var placesPaid: Int?
         /// Whole dollars.
-        public var prizePool: Int64?
-        public var venue: String?
+        package var prizePool: Int64?
+        package var venue: String?
 
-        public init(key: String, name: String, seriesName: String? = nil, dayName: String? = nil, buyIn: Int64? = nil, rake: Int64? = nil,
+        package init(key: String, name: String, seriesName: String? = nil, dayName: String? = nil, buyIn: Int64? = nil, rake: Int64? = nil,
                     entrants: Int? = nil, placesPaid: Int? = nil, prizePool: Int64? = nil, venue: String? = nil) {
             self.key = key
             self.name = name
@@ -109,11 +109,11 @@ public struct GraphicsMoment: Sendable, Hashable {
     }
 
     /// A payout range: each place from `placeStart` to `placeEnd` wins `amountCents`.
-    public struct PayoutRange: Sendable, Hashable {
-        public var placeStart: Int
-        public var placeEnd: Int
-        public var amountCents: Int64
-        public init(placeStart: Int, placeEnd: Int, amountCents: Int64) {
+    package struct PayoutRange: Sendable, Hashable {
+        package var placeStart: Int
+        package var placeEnd: Int
+        package var amountCents: Int64
+        package init(placeStart: Int, placeEnd: Int, amountCents: Int64) {
             self.placeStart = placeStart
             self.placeEnd = placeEnd
             self.amountCents = amountCents
@@ -121,14 +121,14 @@ public struct GraphicsMoment: Sendable, Hashable {
     }
 
     /// A broadcast of the schedule, local date and time as exported.
-    public struct ScheduleEntry: Sendable, Hashable {
+    package struct ScheduleEntry: Sendable, Hashable {
         /// `2026-12-08`.
-        public var date: String
+        package var date: String
         /// `18:00:00`.
-        public var time: String
-        public var title: String
-        public var channel: String
-        public init(date: String, time: String, title: String, channel: String = "") {
+        package var time: String
+        package var title: String
+        package var channel: String
+        package init(date: String, time: String, title: String, channel: String = "") {
             self.date = date
             self.time = time
             self.title = title
@@ -137,12 +137,12 @@ public struct GraphicsMoment: Sendable, Hashable {
     }
 
     /// A commentator or reporter of the broadcast session.
-    public struct StaffMember: Sendable, Hashable {
-        public enum Role: String, Sendable, Hashable, Codable, CaseIterable { case commentator, reporter }
-        public var role: Role
-        public var name: String
-        public var socialHandle: String
-        public init(role: Role, name: String, socialHandle: String = "") {
+    package struct StaffMember: Sendable, Hashable {
+        package enum Role: String, Sendable, Hashable, Codable, CaseIterable { case commentator, reporter }
+        package var role: Role
+        package var name: String
+        package var socialHandle: String
+        package init(role: Role, name: String, socialHandle: String = "") {
             self.role = role
             self.name = name
             self.socialHandle = socialHandle
@@ -150,49 +150,49 @@ public struct GraphicsMoment: Sendable, Hashable {
     }
 
     /// A stack of the selected player at a hand they played.
-    public struct StackPoint: Sendable, Hashable {
-        public var handNumber: Int
-        public var stack: Int64
-        public init(handNumber: Int, stack: Int64) {
+    package struct StackPoint: Sendable, Hashable {
+        package var handNumber: Int
+        package var stack: Int64
+        package init(handNumber: Int, stack: Int64) {
             self.handNumber = handNumber
             self.stack = stack
         }
     }
 
     /// The PokerGFX session id (`GameID`).
-    public var gameID: Int64
-    public var tableID: String
+    package var gameID: Int64
+    package var tableID: String
     /// The export's `EventTitle` (often empty).
-    public var eventTitle: String
+    package var eventTitle: String
     /// The export's `Payouts` in their declared unit (see ``GraphicsCatalog/Units``).
-    public var sessionPayouts: [Int64]
-    public var hand: Hand
+    package var sessionPayouts: [Int64]
+    package var hand: Hand
     /// The hand before it in the session (by start time).
-    public var previousHand: Hand?
+    package var previousHand: Hand?
     /// The hand numbered current − N (10, 20, 30), the latest started before the current one.
-    public var handsAgo: [Int: Hand]
+    package var handsAgo: [Int: Hand]
     /// Seat keys of the hand that showed an elimination rank in an earlier hand of the session
     /// (the loader checks only the hand's seats with a rank; the others cannot matter).
-    public var eliminatedEarlier: Set<String>
+    package var eliminatedEarlier: Set<String>
     /// The selected player's stacks over the last 30 hands they played (not sitting out),
     /// oldest first, up to and including the current hand.
-    public var selectedHistory: [StackPoint]
-    public var event: Event?
+    package var selectedHistory: [StackPoint]
+    package var event: Event?
     /// The event's payout structure (cents); empty when WSOP+ has none.
-    public var payouts: [PayoutRange]
+    package var payouts: [PayoutRange]
     /// The next broadcasts from today, in order.
-    public var schedule: [ScheduleEntry]
-    public var staff: [StaffMember]
+    package var schedule: [ScheduleEntry]
+    package var staff: [StaffMember]
     /// The registered `flag` media source's pattern, when there is one.
-    public var flagPattern: String?
+    package var flagPattern: String?
     /// When the data was taken.
-    public var takenAt: Date
+    package var takenAt: Date
     /// The tables that feed data right now (the current one first), for hand-for-hand.
-    public var tables: [String]
+    package var tables: [String]
     /// Tables the moment's data came from.
-    public var dataSources: [String]
+    package var dataSources: [String]
 
-    public init(gameID: Int64, tableID: String, eventTitle: String = "", sessionPayouts: [Int64] = [], hand: Hand, previousHand: Hand? = nil,
+    package init(gameID: Int64, tableID: String, eventTitle: String = "", sessionPayouts: [Int64] = [], hand: Hand, previousHand: Hand? = nil,
                 handsAgo: [Int: Hand] = [:], eliminatedEarlier: Set<String> = [], selectedHistory: [StackPoint] = [], event: Event? = nil,
                 payouts: [PayoutRange] = [], schedule: [ScheduleEntry] = [], staff: [StaffMember] = [], flagPattern: String? = nil,
                 takenAt: Date = Date(), tables: [String]? = nil, dataSources: [String] = ["gfx_sessions", "gfx_hands", "gfx_hand_players"]) {
@@ -216,7 +216,7 @@ public struct GraphicsMoment: Sendable, Hashable {
     }
 
     /// Players eliminated in this hand: an elimination rank for the first time in the session.
-    public var eliminatedThisHand: [Seat] {
+    package var eliminatedThisHand: [Seat] {
         hand.seats.filter { $0.eliminationRank > 0 && !eliminatedEarlier.contains($0.key) }
             .sorted { $0.eliminationRank > $1.eliminationRank }
     }
@@ -225,7 +225,7 @@ public struct GraphicsMoment: Sendable, Hashable {
     /// case-insensitive).
     /// - Throws: ``HubError`` `.notFound` listing the hand's players, `.usage` when a name fits
     ///   several seats (naming them).
-    public func seat(matching reference: String) throws -> Seat {
+    package func seat(matching reference: String) throws -> Seat {
         let trimmed = reference.trimmingCharacters(in: .whitespaces)
         let lowered = trimmed.lowercased()
         var number: Int?

@@ -3,18 +3,18 @@ import HubPostgres
 
 extension GraphicsService {
     /// What ``render(_:queue:priority:trigger:actor:)`` did.
-    public struct Rendered: Sendable {
-        public var instruction: RenderInstruction
-        public var document: GFXDataDocument
+    package struct Rendered: Sendable {
+        package var instruction: RenderInstruction
+        package var document: GFXDataDocument
         /// Whether the dispatch signal reached Redis.
-        public var published: Bool
+        package var published: Bool
     }
 
     /// Submits a render instruction carrying the document of `request` (template: the
     /// catalog's AE project, composition: the catalog's name). Rows cut to the slots are noted on
     /// the instruction's timeline.
     /// - Throws: like ``document(_:catalog:)``, and when the commit fails.
-    public func render(_ request: GraphicsRequest, queue: RenderQueue, priority: Int = 5, trigger: RenderTrigger = .manual,
+    package func render(_ request: GraphicsRequest, queue: RenderQueue, priority: Int = 5, trigger: RenderTrigger = .manual,
                        actor: String) async throws -> Rendered {
         let catalog = try await self.catalog()
         let document = try await self.document(request, catalog: catalog)
@@ -47,19 +47,19 @@ extension GraphicsService {
     }
 
     /// What a contact sheet holds.
-    public struct Sheet: Sendable, Encodable {
-        public struct Entry: Sendable, Encodable {
-            public var composition: String
-            public var category: String
+    package struct Sheet: Sendable, Encodable {
+        package struct Entry: Sendable, Encodable {
+            package var composition: String
+            package var category: String
             /// nil: rendered; else why the graphic was refused (its tile says so).
-            public var refused: String?
+            package var refused: String?
         }
-        public var output: String
-        public var game: Int64
-        public var hand: Int
-        public var entries: [Entry]
-        public var columns: Int
-        public var rows: Int
+        package var output: String
+        package var game: Int64
+        package var hand: Int
+        package var entries: [Entry]
+        package var columns: Int
+        package var rows: Int
     }
 
     /// Renders every composition of the catalog at one moment with the preview backend and
@@ -68,7 +68,7 @@ extension GraphicsService {
     /// graphics show the hand's eliminated player.
     /// - Throws: ``HubError`` `.notFound` for an unknown game or hand; `.configuration` without
     ///   ffmpeg; `.unavailable` when ffmpeg fails.
-    public func sheet(game: Int64, hand: Int?, player: String?, output: String, preview: PreviewBackend,
+    package func sheet(game: Int64, hand: Int?, player: String?, output: String, preview: PreviewBackend,
                       sheet: ContactSheet? = nil) async throws -> Sheet {
         let sheet = try sheet ?? ContactSheet()
         let catalog = try await self.catalog()

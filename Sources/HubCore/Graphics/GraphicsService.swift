@@ -3,24 +3,24 @@ import HubDriverSupport
 import HubPostgres
 
 /// One graphic for one moment: which composition, which game and hand, which player.
-public struct GraphicsRequest: Sendable, Hashable, Codable {
+package struct GraphicsRequest: Sendable, Hashable, Codable {
     /// The catalog's composition name (`Elimination`).
-    public var composition: String
+    package var composition: String
     /// The PokerGFX session id (`GameID=` of the file name).
-    public var game: Int64
+    package var game: Int64
     /// The hand number (nil: the latest hand).
-    public var hand: Int?
+    package var hand: Int?
     /// A name or `seat:N`.
-    public var player: String?
+    package var player: String?
     /// First place of a payout table from a start rank.
-    public var startRank: Int?
+    package var startRank: Int?
     /// The exact hand (`gfx_hands.id`), when a HandNum repeats: automatic rules name it.
-    public var handID: Int64?
+    package var handID: Int64?
     /// The broadcast session whose event, payouts and staff the graphic shows (a cue item's own);
     /// nil: the table's live session, else its newest one that has not ended.
-    public var broadcastSession: Int64?
+    package var broadcastSession: Int64?
 
-    public init(composition: String, game: Int64, hand: Int? = nil, player: String? = nil, startRank: Int? = nil, handID: Int64? = nil) {
+    package init(composition: String, game: Int64, hand: Int? = nil, player: String? = nil, startRank: Int? = nil, handID: Int64? = nil) {
         self.composition = composition
         self.game = game
         self.hand = hand
@@ -34,7 +34,7 @@ public struct GraphicsRequest: Sendable, Hashable, Codable {
     }
 
     /// The request as cue item data (`game`, `hand`, `player`, `start_rank`).
-    public var cueData: [String: JSONValue] {
+    package var cueData: [String: JSONValue] {
         var data: [String: JSONValue] = ["game": .integer(game)]
         if let hand { data["hand"] = .integer(Int64(hand)) }
         if let player { data["player"] = .string(player) }
@@ -45,7 +45,7 @@ public struct GraphicsRequest: Sendable, Hashable, Codable {
 
     /// Reads a request back from cue item data.
     /// - Throws: ``HubError`` `.usage` when `game` is missing or a value has the wrong type.
-    public init(composition: String, cueData data: [String: JSONValue]) throws {
+    package init(composition: String, cueData data: [String: JSONValue]) throws {
         func integer(_ key: String) throws -> Int64? {
             switch data[key] {
             case nil, .null?: return nil
@@ -72,23 +72,23 @@ public struct GraphicsRequest: Sendable, Hashable, Codable {
 
 /// The graphics front end: the v3 document of a composition for a moment, and a render
 /// instruction carrying it (GRAPHICS.md §3).
-public struct GraphicsService: Sendable {
-    public let store: GraphicsStore
+package struct GraphicsService: Sendable {
+    package let store: GraphicsStore
     /// The day "today" is for the schedule (`2026-12-07`); nil: today in UTC.
-    public var today: String?
+    package var today: String?
     /// How long a loaded catalog is reused before it is read again (a long-lived server answers
     /// many requests from one read; `hubctl graphics import` shows within this time).
-    public var catalogLifetime: Duration
+    package var catalogLifetime: Duration
     let cached = PThreadLocked<(catalog: GraphicsCatalog, read: ContinuousClock.Instant)?>(nil)
 
-    public init(pool: PostgresPool, today: String? = nil, catalogLifetime: Duration = .seconds(2)) {
+    package init(pool: PostgresPool, today: String? = nil, catalogLifetime: Duration = .seconds(2)) {
         self.store = GraphicsStore(pool: pool)
         self.today = today
         self.catalogLifetime = catalogLifetime
     }
 
     /// The loaded catalog, read again when the cached copy is older than ``catalogLifetime``.
-    public func catalog() async throws -> GraphicsCatalog {
+    package func catalog() async throws -> GraphicsCatalog {
         let now = ContinuousClock.now
         if let hit = cached.withLock({ $0 }), now - hit.read < catalogLifetime { return hit.catalog }
         let catalog = try await store.catalog()
@@ -98,7 +98,7 @@ public struct GraphicsService: Sendable {
 
     /// The catalog composition named `name`.
     /// - Throws: ``HubError`` `.notFound` listing the catalog's compositions.
-    public static func composition(_ name: String, in catalog: GraphicsCatalog) throws -> GraphicsCatalog.Composition {
+    package static func composition(_ name: String, in catalog: GraphicsCatalog) throws -> GraphicsCatalog.Composition {
         guard let composition = catalog.composition(name) else {
             throw HubError(.notFound, "no composition \"\(name)\" in the graphics catalog; it has: \(catalog.compositions.map(\.name).joined(separator: ", "))")
         }
@@ -108,7 +108,7 @@ public struct GraphicsService: Sendable {
     /// The document of `request`.
     /// - Throws: ``HubError`` `.notFound` for an unknown composition, game, hand or player;
     ///   `.refused` when the moment lacks a required field; `.usage` for a missing or ambiguous player.
-    public func document(_ request: GraphicsRequest, catalog: GraphicsCatalog? = nil) async throws -> GFXDataDocument {
+    package func document(_ request: GraphicsRequest, catalog: GraphicsCatalog? = nil) async throws -> GFXDataDocument {
         let catalog = try await resolve(catalog)
         let composition = try Self.composition(request.composition, in: catalog)
         let moment = try await store.moment(GraphicsStore.MomentRequest(game: request.game, hand: request.hand, player: request.player, today: today, handID: request.handID,
@@ -117,7 +117,7 @@ public struct GraphicsService: Sendable {
     }
 
     /// Every composition of the catalog at one moment: the document, or why it was refused.
-    public func documents(game: Int64, hand: Int?, player: String?, catalog: GraphicsCatalog? = nil) async throws -> [(composition: String, result: Result<GFXDataDocument, HubError>)] {
+    package func documents(game: Int64, hand: Int?, player: String?, catalog: GraphicsCatalog? = nil) async throws -> [(composition: String, result: Result<GFXDataDocument, HubError>)] {
         let catalog = try await resolve(catalog)
         let moment = try await store.moment(GraphicsStore.MomentRequest(game: game, hand: hand, player: player, today: today))
         let deriver = GraphicsDeriver(catalog: catalog)
@@ -133,7 +133,7 @@ public struct GraphicsService: Sendable {
     }
 
     /// A render submission carrying `document` (template: the catalog's AE project).
-    public static func submission(_ document: GFXDataDocument, catalog: GraphicsCatalog, priority: Int = 5, trigger: RenderTrigger = .manual,
+    package static func submission(_ document: GFXDataDocument, catalog: GraphicsCatalog, priority: Int = 5, trigger: RenderTrigger = .manual,
                                   format: OutputSettings.Format = .png, cueItemID: Int64? = nil) -> RenderSubmission {
         RenderSubmission(templateName: catalog.project, composition: document.compName, layerData: document.jsonObject,
                          outputSettings: OutputSettings(format: format, width: 1920, height: 1080, fps: 30),

@@ -3,20 +3,20 @@ import HubPostgres
 
 extension GraphicsStore {
     /// Which moment: a PokerGFX session (`GameID`) and a hand number in it (nil: its latest hand).
-    public struct MomentRequest: Sendable, Hashable, Codable {
-        public var game: Int64
-        public var hand: Int?
+    package struct MomentRequest: Sendable, Hashable, Codable {
+        package var game: Int64
+        package var hand: Int?
         /// The player whose history to read (`--player`): a name or `seat:N`.
-        public var player: String?
+        package var player: String?
         /// The day "today" is for the schedule (UTC date of now when nil).
-        public var today: String?
+        package var today: String?
         /// The exact hand (`gfx_hands.id`; wins over `hand`).
-        public var handID: Int64?
+        package var handID: Int64?
         /// The broadcast session whose event, payouts and staff to read (nil: the table's live
         /// session, else its newest one that has not ended).
-        public var broadcastSession: Int64?
+        package var broadcastSession: Int64?
 
-        public init(game: Int64, hand: Int? = nil, player: String? = nil, today: String? = nil, handID: Int64? = nil, broadcastSession: Int64? = nil) {
+        package init(game: Int64, hand: Int? = nil, player: String? = nil, today: String? = nil, handID: Int64? = nil, broadcastSession: Int64? = nil) {
             self.game = game
             self.hand = hand
             self.player = player
@@ -32,7 +32,7 @@ extension GraphicsStore {
     /// the next 6 broadcasts and the flag media source.
     /// - Throws: ``HubError`` `.notFound` for an unknown game or hand (naming what exists) or a
     ///   player not in the hand (naming the players).
-    public func moment(_ request: MomentRequest) async throws -> GraphicsMoment {
+    package func moment(_ request: MomentRequest) async throws -> GraphicsMoment {
         // Two statements at once on two connections (the hands; the world around the table), then
         // the player's history when a player is named: two round trips for most graphics.
         let today = request.today ?? Self.utcDay(Date())

@@ -4,27 +4,27 @@ import HubPostgres
 /// The graphics catalog in PostgreSQL and the moments graphics are made of: loads
 /// `Graphics/catalog.json` into `graphics_catalog`/`graphics_compositions` (with a cue template
 /// `graphics:<name>` per composition), and reads a ``GraphicsMoment`` of a PokerGFX session.
-public struct GraphicsStore: Sendable {
-    public let pool: PostgresPool
+package struct GraphicsStore: Sendable {
+    package let pool: PostgresPool
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     /// What loading a catalog did.
-    public struct LoadResult: Sendable, Hashable, Codable {
-        public var project: String
-        public var compositions: Int
+    package struct LoadResult: Sendable, Hashable, Codable {
+        package var project: String
+        package var compositions: Int
         /// Compositions no longer in the file, removed.
-        public var removed: [String]
+        package var removed: [String]
         /// Compositions no longer in the file but kept because a cue rule uses them.
-        public var kept: [String]
+        package var kept: [String]
     }
 
     /// The cue template of a catalog composition.
-    public static func templateName(_ composition: String) -> String { "graphics:\(composition)" }
+    package static func templateName(_ composition: String) -> String { "graphics:\(composition)" }
 
     /// Loads `catalog` in one transaction: every composition replaces the one of the same name;
     /// compositions the file no longer has are removed unless a cue rule uses them.
-    public func load(_ catalog: GraphicsCatalog, sourceFile: String?, actor: String) async throws -> LoadResult {
+    package func load(_ catalog: GraphicsCatalog, sourceFile: String?, actor: String) async throws -> LoadResult {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var settings = catalog
@@ -71,7 +71,7 @@ public struct GraphicsStore: Sendable {
 
     /// The loaded catalog.
     /// - Throws: ``HubError`` `.notFound` when none was loaded, saying how to load it.
-    public func catalog() async throws -> GraphicsCatalog {
+    package func catalog() async throws -> GraphicsCatalog {
         try await pool.withConnection { connection in
             guard let header = try await connection.query("SELECT settings::text FROM graphics_catalog").first else {
                 throw HubError(.notFound, "no graphics catalog is loaded: load it with hubctl graphics import Graphics/catalog.json")

@@ -5,22 +5,22 @@ import Yams
 /// per composition, a field key (`slot1_name`, `event_name`) to the layer it fills (`Name 1`),
 /// plus project-wide field values (`global.common_fields`). A field without an entry fills the
 /// layer named like the key itself.
-public struct LayerMapping: Sendable, Hashable, Codable {
+package struct LayerMapping: Sendable, Hashable, Codable {
     /// The AE project (the render instruction's template).
-    public var project: String
+    package var project: String
     /// Composition → field key → layer name.
-    public var compositions: [String: [String: String]]
+    package var compositions: [String: [String: String]]
     /// Field values every composition of the project gets unless it has its own.
-    public var commonFields: [String: String]
+    package var commonFields: [String: String]
 
-    public init(project: String, compositions: [String: [String: String]] = [:], commonFields: [String: String] = [:]) {
+    package init(project: String, compositions: [String: [String: String]] = [:], commonFields: [String: String] = [:]) {
         self.project = project
         self.compositions = compositions
         self.commonFields = commonFields
     }
 
     /// The layer `key` fills in `composition`: the mapped name, else the key.
-    public func layerName(composition: String, key: String) -> String {
+    package func layerName(composition: String, key: String) -> String {
         compositions[composition]?[key] ?? key
     }
 
@@ -70,7 +70,7 @@ public struct LayerMapping: Sendable, Hashable, Codable {
         return nil
     }
 
-    public static func parse(yaml text: String, project: String? = nil) throws -> LayerMapping {
+    package static func parse(yaml text: String, project: String? = nil) throws -> LayerMapping {
         if let line = aliasLine(text) {
             throw HubError(.usage, "the layer mapping uses a YAML alias (*name) on line \(line): mapping files do not need them; write the value out")
         }

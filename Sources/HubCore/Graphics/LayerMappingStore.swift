@@ -3,21 +3,21 @@ import HubPostgres
 
 /// Layer mappings in PostgreSQL (`aep_layer_mappings`, `aep_project_fields`), imported by
 /// `hubctl graphics mapping import FILE`.
-public struct LayerMappingStore: Sendable {
-    public let pool: PostgresPool
+package struct LayerMappingStore: Sendable {
+    package let pool: PostgresPool
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     /// What an import wrote.
-    public struct ImportResult: Sendable, Hashable, Codable {
-        public var project: String
-        public var compositions: Int
-        public var mappings: Int
-        public var commonFields: Int
+    package struct ImportResult: Sendable, Hashable, Codable {
+        package var project: String
+        package var compositions: Int
+        package var mappings: Int
+        package var commonFields: Int
     }
 
     /// Replaces the project's mapping with `mapping` in one transaction.
-    public func importMapping(_ mapping: LayerMapping, sourceFile: String?) async throws -> ImportResult {
+    package func importMapping(_ mapping: LayerMapping, sourceFile: String?) async throws -> ImportResult {
         try await pool.withTransaction { connection in
             try await connection.execute("DELETE FROM aep_layer_mappings WHERE project = \(mapping.project)")
             try await connection.execute("DELETE FROM aep_project_fields WHERE project = \(mapping.project)")
@@ -46,7 +46,7 @@ public struct LayerMappingStore: Sendable {
 
     /// The project's mapping; an empty one (every field fills the layer named like its key) when
     /// none was imported.
-    public func mapping(project: String) async throws -> LayerMapping {
+    package func mapping(project: String) async throws -> LayerMapping {
         var mapping = LayerMapping(project: project)
         for row in try await pool.query("SELECT composition, field_key, layer_name FROM aep_layer_mappings WHERE project = \(project)") {
             mapping.compositions[try row.decode(String.self, at: 0), default: [:]][try row.decode(String.self, at: 1)] = try row.decode(String.self, at: 2)

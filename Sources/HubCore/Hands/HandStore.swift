@@ -5,9 +5,9 @@ import HubPostgres
 /// whatever the page size. Pages are newest first and keyed by the last hand (a cursor stays
 /// valid while new hands arrive).
 public struct HandStore: Sendable {
-    public let pool: PostgresPool
+    package let pool: PostgresPool
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     /// The hands matching `query`, newest first.
     /// - Throws: ``HubError`` `.usage` for a limit outside 1…500 or a malformed cursor.

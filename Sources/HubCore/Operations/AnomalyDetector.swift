@@ -8,22 +8,22 @@ import Logging
 /// `monitor.orphan_action` is `create`, submits render instructions for orphan premium hands.
 ///
 /// The clock is a parameter of ``pass(at:actor:)`` so every rule can be tested at a chosen moment.
-public struct AnomalyDetector: Sendable {
+package struct AnomalyDetector: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// Submits instructions for orphan hands (needed only for the `create` action).
-    public let queue: RenderQueue?
+    package let queue: RenderQueue?
     /// Raises notifications for newly opened events (nil: events only).
-    public let notifier: Notifier?
+    package let notifier: Notifier?
     /// Publishes `alert` events live (nil: none).
-    public let events: EventPublisher?
+    package let events: EventPublisher?
     let logger: Logger
 
     /// The relation that holds graded hands (SPEC §2 "Hands"): `id` and `is_premium`.
-    public static let handsRelation = "hands"
+    package static let handsRelation = "hands"
 
     /// Creates a detector.
-    public init(pool: PostgresPool, queue: RenderQueue? = nil, notifier: Notifier? = nil, events: EventPublisher? = nil,
+    package init(pool: PostgresPool, queue: RenderQueue? = nil, notifier: Notifier? = nil, events: EventPublisher? = nil,
                 logger: Logger = Logger(label: "hub.monitor")) {
         self.pool = pool
         self.queue = queue
@@ -33,21 +33,21 @@ public struct AnomalyDetector: Sendable {
     }
 
     /// What one pass did.
-    public struct Report: Sendable, Codable {
-        public var at: Date
-        public var findings: [MonitorFinding] = []
+    package struct Report: Sendable, Codable {
+        package var at: Date
+        package var findings: [MonitorFinding] = []
         /// Events opened by this pass.
-        public var opened: [MonitorEvent] = []
+        package var opened: [MonitorEvent] = []
         /// Events resolved because their condition cleared.
-        public var resolved: [MonitorEvent] = []
+        package var resolved: [MonitorEvent] = []
         /// Instructions created for orphan premium hands.
-        public var createdInstructions: [Int64] = []
+        package var createdInstructions: [Int64] = []
         /// Rules that could not run and why (e.g. the hands table does not exist yet).
-        public var notes: [String] = []
+        package var notes: [String] = []
     }
 
     /// The thresholds, from `system_config` (`monitor.*`), defaults where a key is missing.
-    public func settings() async throws -> AnomalySettings {
+    package func settings() async throws -> AnomalySettings {
         var settings = AnomalySettings()
         let rows = try await pool.query("SELECT key, value FROM system_config WHERE key LIKE 'monitor.%'")
         for row in rows {
@@ -73,7 +73,7 @@ public struct AnomalyDetector: Sendable {
     }
 
     /// Reads every rule's inputs as of `now`.
-    public func snapshot(at now: Date, settings: AnomalySettings) async throws -> MonitorSnapshot {
+    package func snapshot(at now: Date, settings: AnomalySettings) async throws -> MonitorSnapshot {
         var snapshot = MonitorSnapshot()
         let counts = try await pool.query("""
             SELECT count(*) FILTER (WHERE status = 'pending' AND created_at <= \(now)),
@@ -122,7 +122,7 @@ public struct AnomalyDetector: Sendable {
     }
 
     /// One pass at `now`: read, evaluate, record events, mark silent processes, act on orphans.
-    public func pass(at now: Date = Date(), actor: String) async throws -> Report {
+    package func pass(at now: Date = Date(), actor: String) async throws -> Report {
         let settings = try await settings()
         let snapshot = try await snapshot(at: now, settings: settings)
         var report = Report(at: now)

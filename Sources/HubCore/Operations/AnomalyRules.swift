@@ -2,57 +2,57 @@ import Foundation
 
 /// Thresholds of the anomaly rules (SPEC §7.1); stored in `system_config` (`monitor.*`) so
 /// operators change them at run time.
-public struct AnomalySettings: Sendable, Hashable, Codable {
+package struct AnomalySettings: Sendable, Hashable, Codable {
     /// Pending (and due) longer than this is a delay.
-    public var delayThreshold: Duration = .seconds(1800)
+    package var delayThreshold: Duration = .seconds(1800)
     /// Failed share of the instructions finished in the last hour above which errors spike.
-    public var errorSpikeRatio = 0.1
+    package var errorSpikeRatio = 0.1
     /// Fewest instructions finished in the last hour for the error spike rule to judge.
-    public var errorSpikeMinimum = 10
+    package var errorSpikeMinimum = 10
     /// Completions of the last hour below `previous × throughputDropRatio` are a drop.
-    public var throughputDropRatio = 0.5
+    package var throughputDropRatio = 0.5
     /// Fewest completions in the previous hour for the throughput rule to judge.
-    public var throughputMinimum = 10
+    package var throughputMinimum = 10
     /// Pending instructions above which the queue is long (the notification rule "render queue > 10").
-    public var queueWarningAbove = NotificationRules.queueWarningAbove
+    package var queueWarningAbove = NotificationRules.queueWarningAbove
     /// A process silent this long is unhealthy.
-    public var silentAfter: Duration = .seconds(30)
+    package var silentAfter: Duration = .seconds(30)
     /// What to do with a premium hand that has no render instruction.
-    public var orphanAction: OrphanAction = .alert
+    package var orphanAction: OrphanAction = .alert
     /// The template of instructions created for orphan hands.
-    public var orphanTemplate = "premium_hand"
+    package var orphanTemplate = "premium_hand"
 
     /// `alert` raises an event per hand; `create` submits the render instruction.
-    public enum OrphanAction: String, Sendable, Hashable, Codable { case alert, create }
+    package enum OrphanAction: String, Sendable, Hashable, Codable { case alert, create }
 
     /// The defaults of SPEC §7.1.
-    public init() {}
+    package init() {}
 }
 
 /// What the monitor saw at one moment: the inputs of every rule, read in one pass.
-public struct MonitorSnapshot: Sendable, Hashable {
+package struct MonitorSnapshot: Sendable, Hashable {
     /// `pending` instructions.
-    public var pending = 0
+    package var pending = 0
     /// `pending` instructions due for longer than the delay threshold, and the earliest due time.
-    public var overdue = 0
-    public var oldestOverdue: Date?
+    package var overdue = 0
+    package var oldestOverdue: Date?
     /// Instructions that finished `completed` or `failed` in the last hour, and the failed ones.
-    public var finishedLastHour = 0
-    public var failedLastHour = 0
+    package var finishedLastHour = 0
+    package var failedLastHour = 0
     /// Completions in the last hour and in the hour before.
-    public var completedLastHour = 0
-    public var completedPreviousHour = 0
+    package var completedLastHour = 0
+    package var completedPreviousHour = 0
     /// Premium hands without a render instruction; nil when the hands table does not exist yet.
-    public var orphanHands: [String]?
+    package var orphanHands: [String]?
     /// Registered processes that stopped heartbeating without exiting: id, kind, last heartbeat.
-    public var silentServices: [SilentService] = []
+    package var silentServices: [SilentService] = []
 
     /// A process that went silent.
-    public struct SilentService: Sendable, Hashable {
-        public var id: String
-        public var kind: String
-        public var lastHeartbeat: Date
-        public init(id: String, kind: String, lastHeartbeat: Date) {
+    package struct SilentService: Sendable, Hashable {
+        package var id: String
+        package var kind: String
+        package var lastHeartbeat: Date
+        package init(id: String, kind: String, lastHeartbeat: Date) {
             self.id = id
             self.kind = kind
             self.lastHeartbeat = lastHeartbeat
@@ -60,26 +60,26 @@ public struct MonitorSnapshot: Sendable, Hashable {
     }
 
     /// An empty snapshot.
-    public init() {}
+    package init() {}
 }
 
 /// A condition one rule found.
-public struct MonitorFinding: Sendable, Hashable, Codable {
-    public var rule: String
-    public var subject: String
-    public var level: AlertLevel
-    public var message: String
-    public var details: [String: JSONValue]
+package struct MonitorFinding: Sendable, Hashable, Codable {
+    package var rule: String
+    package var subject: String
+    package var level: AlertLevel
+    package var message: String
+    package var details: [String: JSONValue]
 }
 
 /// The anomaly and health rules as one pure function of a snapshot, so they are tested as a table
 /// with the clock given.
-public enum AnomalyRules {
+package enum AnomalyRules {
     /// Every rule the monitor runs (a rule that finds nothing resolves its open events).
-    public static let all = ["delay", "error_spike", "throughput_drop", "queue_length", "orphan_hand", "service_silent"]
+    package static let all = ["delay", "error_spike", "throughput_drop", "queue_length", "orphan_hand", "service_silent"]
 
     /// The findings of every rule for `snapshot` taken at `now`.
-    public static func evaluate(_ snapshot: MonitorSnapshot, settings: AnomalySettings, now: Date) -> [MonitorFinding] {
+    package static func evaluate(_ snapshot: MonitorSnapshot, settings: AnomalySettings, now: Date) -> [MonitorFinding] {
         var findings: [MonitorFinding] = []
         if snapshot.overdue > 0 {
             let minutes = Int(settings.delayThreshold.seconds / 60)

@@ -10,16 +10,16 @@ extension Duration {
 /// The one duration syntax of every command-line flag that takes a time span: a number with a
 /// unit — `250ms`, `90s`, `5m`, `2h`, `1d` — or several in a row (`1h30m`); fractions are allowed
 /// (`1.5h`). A bare number is seconds, which is what every such flag meant before units existed.
-public enum DurationSyntax {
+package enum DurationSyntax {
     /// The units, longest spelling first so `ms` is not read as `m`.
     static let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
 
     /// What the flags' help says about the syntax.
-    public static let summary = "a duration such as 90s, 5m, 2h or 1d (a bare number is seconds)"
+    package static let summary = "a duration such as 90s, 5m, 2h or 1d (a bare number is seconds)"
 
     /// Parses `text`, or returns nil when it is not a duration (negative, empty, an unknown unit,
     /// more than about 100 years).
-    public static func parse(_ text: String) -> Duration? {
+    package static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard !trimmed.isEmpty else { return nil }
         if let bare = number(Substring(trimmed)) { return duration(bare) }
@@ -51,7 +51,7 @@ public enum DurationSyntax {
     }
 
     /// `duration` in the syntax, in its largest exact unit: `90s`, `5m`, `2h`, `1d`, `250ms`.
-    public static func format(_ duration: Duration) -> String {
+    package static func format(_ duration: Duration) -> String {
         let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         if milliseconds % 1000 != 0 { return "\(milliseconds)ms" }
         let seconds = milliseconds / 1000

@@ -4,7 +4,7 @@ extension EventPublisher {
     /// Announces that `event` was resolved (by an operator or by the monitor when its condition
     /// cleared): an `alert` event with `resolved: true` on the `notifications` channel, so open
     /// dashboards drop the row at once instead of at their next timed refresh.
-    public func alertResolved(_ event: MonitorEvent) async {
+    package func alertResolved(_ event: MonitorEvent) async {
         await publish("alert", data: [
             "event_id": .integer(event.id),
             "rule": .string(event.rule),

@@ -2,41 +2,41 @@ import Foundation
 import HubPostgres
 
 /// How serious an event or notification is (schema doc §8.2).
-public enum AlertLevel: String, Sendable, Codable, CaseIterable, Comparable {
+package enum AlertLevel: String, Sendable, Codable, CaseIterable, Comparable {
     case info, warning, error, critical
 
     private var rank: Int { Self.allCases.firstIndex(of: self)! }
-    public static func < (lhs: AlertLevel, rhs: AlertLevel) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: AlertLevel, rhs: AlertLevel) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// One anomaly or health event (`monitor_events`).
-public struct MonitorEvent: Sendable, Hashable, Codable {
-    public var id: Int64
+package struct MonitorEvent: Sendable, Hashable, Codable {
+    package var id: Int64
     /// The rule that raised it: `delay`, `error_spike`, `throughput_drop`, `orphan_hand`, `queue_length`, `service_silent`.
-    public var rule: String
+    package var rule: String
     /// What it is about within the rule (a hand id, a service id; empty for queue-wide rules).
-    public var subject: String
-    public var level: AlertLevel
-    public var message: String
-    public var details: [String: JSONValue]
-    public var firstSeen: Date
-    public var lastSeen: Date
+    package var subject: String
+    package var level: AlertLevel
+    package var message: String
+    package var details: [String: JSONValue]
+    package var firstSeen: Date
+    package var lastSeen: Date
     /// How many passes saw the condition.
-    public var occurrences: Int
-    public var resolvedAt: Date?
-    public var resolvedBy: String?
-    public var resolution: String?
+    package var occurrences: Int
+    package var resolvedAt: Date?
+    package var resolvedBy: String?
+    package var resolution: String?
 }
 
 /// The `monitor_events` table: a condition that persists keeps one open event (unique per rule and
 /// subject while unresolved); operators resolve events, and a rule resolves its own events when
 /// the condition clears.
-public struct MonitorEventStore: Sendable {
+package struct MonitorEventStore: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
 
     /// Creates a store.
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     static let columns: PostgresQuery = "id, rule, subject, level, message, details, first_seen, last_seen, occurrences, resolved_at, resolved_by, resolution"
 
@@ -51,7 +51,7 @@ public struct MonitorEventStore: Sendable {
 
     /// Records that the condition holds at `now`: opens an event, or updates the open one.
     /// - Returns: the event and whether it was opened by this call.
-    public func raise(rule: String, subject: String = "", level: AlertLevel, message: String,
+    package func raise(rule: String, subject: String = "", level: AlertLevel, message: String,
                       details: [String: JSONValue] = [:], at now: Date) async throws -> (event: MonitorEvent, opened: Bool) {
         let rows = try await pool.query("""
             INSERT INTO monitor_events (rule, subject, level, message, details, first_seen, last_seen)
@@ -67,7 +67,7 @@ public struct MonitorEventStore: Sendable {
     /// Resolves the open events of `rule` whose subject is not in `holding` (their condition cleared).
     /// - Returns: the events resolved.
     @discardableResult
-    public func resolveCleared(rule: String, holding: [String], at now: Date) async throws -> [MonitorEvent] {
+    package func resolveCleared(rule: String, holding: [String], at now: Date) async throws -> [MonitorEvent] {
         let rows = try await pool.query("""
             UPDATE monitor_events SET resolved_at = \(now), resolved_by = 'monitor', resolution = 'the condition cleared'
             WHERE rule = \(rule) AND resolved_at IS NULL AND NOT (subject = ANY(\(holding)))
@@ -78,7 +78,7 @@ public struct MonitorEventStore: Sendable {
 
     /// An operator resolves event `id`.
     /// - Throws: ``HubError`` `.notFound`, or `.conflict` when it is already resolved.
-    public func resolve(_ id: Int64, actor: String, reason: String?) async throws -> MonitorEvent {
+    package func resolve(_ id: Int64, actor: String, reason: String?) async throws -> MonitorEvent {
         try await pool.withTransaction { connection in
             let rows = try await connection.query("SELECT \(fragment: Self.columns) FROM monitor_events WHERE id = \(id) FOR UPDATE")
             guard let row = rows.first else { throw HubError(.notFound, "event \(id) does not exist: `hubctl monitor events` shows the events") }
@@ -100,7 +100,7 @@ public struct MonitorEventStore: Sendable {
     }
 
     /// Events, newest first; only unresolved ones when `unresolved`.
-    public func list(unresolved: Bool = false, limit: Int = 100) async throws -> [MonitorEvent] {
+    package func list(unresolved: Bool = false, limit: Int = 100) async throws -> [MonitorEvent] {
         let rows = try await pool.query("""
             SELECT \(fragment: Self.columns) FROM monitor_events
             WHERE NOT \(unresolved) OR resolved_at IS NULL

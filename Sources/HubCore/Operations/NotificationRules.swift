@@ -1,7 +1,7 @@
 import Foundation
 
 /// Something that may deserve a notification (schema doc §8.2).
-public enum NotificationTrigger: Sendable, Hashable {
+package enum NotificationTrigger: Sendable, Hashable {
     /// A sync source failed `consecutiveFailures` times in a row.
     case syncFailed(source: String, consecutiveFailures: Int, error: String)
     /// The render queue holds `pending` instructions.
@@ -19,7 +19,7 @@ public enum NotificationTrigger: Sendable, Hashable {
 }
 
 /// Where a notification goes.
-public enum NotificationDelivery: String, Sendable, Hashable, Codable {
+package enum NotificationDelivery: String, Sendable, Hashable, Codable {
     /// The `notifications` table and the live `notifications` channel (the dashboard).
     case dashboard
     /// The webhook too, when one is configured and the level reaches its minimum.
@@ -29,35 +29,35 @@ public enum NotificationDelivery: String, Sendable, Hashable, Codable {
 }
 
 /// What the rules decided for one trigger.
-public struct NotificationDecision: Sendable, Hashable {
-    public var rule: String
-    public var level: AlertLevel
-    public var title: String
-    public var message: String
-    public var deliveries: Set<NotificationDelivery>
+package struct NotificationDecision: Sendable, Hashable {
+    package var rule: String
+    package var level: AlertLevel
+    package var title: String
+    package var message: String
+    package var deliveries: Set<NotificationDelivery>
 }
 
 /// The notification rules of SPEC §7.2 as one pure function, so the table is tested as a table:
 /// sync failed 3+ times → critical; render queue > 10 → warning; job failed → error; sync
 /// completed → info, dashboard only; new player → activity log; broadcast session start → info.
-public enum NotificationRules {
+package enum NotificationRules {
     /// The render queue length above which a warning is raised.
-    public static let queueWarningAbove = 10
+    package static let queueWarningAbove = 10
     /// Consecutive sync failures that make a failure critical.
-    public static let syncCriticalAfter = 3
+    package static let syncCriticalAfter = 3
 
     /// The rule (the `activity_log.action`) of a new player; the importers raise it in the
     /// statement that inserts the players, one entry per new player.
-    public static let newPlayerRule = "new_player"
+    package static let newPlayerRule = "new_player"
 
     /// The title (the `activity_log.reason`) of a new player.
-    public static func newPlayerTitle(_ name: String) -> String { newPlayerTitlePrefix + name }
+    package static func newPlayerTitle(_ name: String) -> String { newPlayerTitlePrefix + name }
 
     /// What the title of a new player begins with (the importers build it in SQL).
-    public static let newPlayerTitlePrefix = "New player "
+    package static let newPlayerTitlePrefix = "New player "
 
     /// The decision for `trigger`, nil when it deserves no notification.
-    public static func decide(_ trigger: NotificationTrigger) -> NotificationDecision? {
+    package static func decide(_ trigger: NotificationTrigger) -> NotificationDecision? {
         switch trigger {
         case let .syncFailed(source, failures, error):
             let critical = failures >= syncCriticalAfter

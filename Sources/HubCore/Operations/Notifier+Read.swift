@@ -4,13 +4,13 @@ import HubPostgres
 extension Notifier {
     /// The live event of a notification marked read (schema doc §6 `notification:read`), on
     /// ``channel`` beside `notification_new`.
-    public static let readEvent = "notification_read"
+    package static let readEvent = "notification_read"
 
     /// Marks a notification read, records who did in the activity log and publishes
     /// ``readEvent`` on ``channel`` so every open dashboard drops it from its unread list.
     /// Marking one already read answers it as it is (its first `read_at`), without a new event.
     /// - Throws: ``HubError`` `.notFound` for an unknown notification.
-    public func markRead(_ id: Int64, actor: String) async throws -> HubNotification {
+    package func markRead(_ id: Int64, actor: String) async throws -> HubNotification {
         let (notification, changed) = try await pool.withTransaction { connection -> (HubNotification, Bool) in
             let updated = try await connection.query("""
                 UPDATE notifications SET read_at = now() WHERE id = \(id) AND read_at IS NULL

@@ -6,21 +6,21 @@ import HubPostgres
 import Logging
 
 /// A stored notification (`notifications`).
-public struct HubNotification: Sendable, Hashable, Codable {
-    public var id: Int64
-    public var createdAt: Date
-    public var rule: String
-    public var level: AlertLevel
-    public var title: String
-    public var message: String
+package struct HubNotification: Sendable, Hashable, Codable {
+    package var id: Int64
+    package var createdAt: Date
+    package var rule: String
+    package var level: AlertLevel
+    package var title: String
+    package var message: String
     /// `none` (no webhook for it), `pending`, `delivered` or `failed`.
-    public var webhookStatus: String
-    public var webhookAttempts: Int
-    public var webhookError: String?
+    package var webhookStatus: String
+    package var webhookAttempts: Int
+    package var webhookError: String?
     /// What it is about (`session_id`, `instruction_id`, …).
-    public var data: [String: JSONValue] = [:]
+    package var data: [String: JSONValue] = [:]
     /// When an operator marked it read (nil: unread).
-    public var readAt: Date?
+    package var readAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, rule, level, title, message, data
@@ -32,7 +32,7 @@ public struct HubNotification: Sendable, Hashable, Codable {
     }
 
     /// Encodes every key, a missing value as null (`read_at: null` is an unread one).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(createdAt, forKey: .createdAt)
@@ -49,7 +49,7 @@ public struct HubNotification: Sendable, Hashable, Codable {
 }
 
 /// Posts a JSON body to a URL; the real one uses URLSession, tests may use their own.
-public protocol WebhookSender: Sendable {
+package protocol WebhookSender: Sendable {
     /// Posts `body` and returns the HTTP status.
     func post(_ body: Data, to url: URL, timeout: Duration) async throws -> Int
 }
@@ -57,11 +57,11 @@ public protocol WebhookSender: Sendable {
 /// ``WebhookSender`` over URLSession (http and https). The timeout covers the whole exchange;
 /// it is enforced here as well as by the session, because a receiver that accepts the connection
 /// and never answers must not hold the hunter's pass.
-public struct URLSessionWebhookSender: WebhookSender {
+package struct URLSessionWebhookSender: WebhookSender {
     /// Creates a sender.
-    public init() {}
+    package init() {}
 
-    public func post(_ body: Data, to url: URL, timeout: Duration) async throws -> Int {
+    package func post(_ body: Data, to url: URL, timeout: Duration) async throws -> Int {
         var request = URLRequest(url: url, timeoutInterval: timeout.seconds)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -119,24 +119,24 @@ private final class FirstOutcome<Value: Sendable>: @unchecked Sendable {
 }
 
 /// Where and how webhooks are posted.
-public struct WebhookSettings: Sendable {
+package struct WebhookSettings: Sendable {
     /// The webhook URL (Slack incoming webhooks and anything that takes `{"text": …}`).
-    public var url: URL
+    package var url: URL
     /// Notifications below this level are not posted.
-    public var minimumLevel: AlertLevel = .warning
+    package var minimumLevel: AlertLevel = .warning
     /// Tries per notification.
-    public var attempts = 3
+    package var attempts = 3
     /// Each try gives up after this long.
-    public var timeout: Duration = .seconds(5)
+    package var timeout: Duration = .seconds(5)
     /// The pause before the second try; doubled for each further one.
-    public var backoff: Duration = .milliseconds(500)
+    package var backoff: Duration = .milliseconds(500)
 
     /// Settings for `url`.
-    public init(url: URL) { self.url = url }
+    package init(url: URL) { self.url = url }
 
     /// Reads `HUB_WEBHOOK_URL` and `HUB_WEBHOOK_MIN_LEVEL`; nil when no URL is set.
     /// - Throws: ``HubError`` `.configuration` for a malformed URL or level.
-    public init?(configuration: HubConfiguration) throws {
+    package init?(configuration: HubConfiguration) throws {
         guard let text = configuration.value(.webhookURL), !text.isEmpty else { return nil }
         guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw HubError(.configuration, "HUB_WEBHOOK_URL is not an http(s) URL: set it to the webhook address, e.g. https://hooks.slack.com/services/…")
@@ -155,22 +155,22 @@ public struct WebhookSettings: Sendable {
 /// `notifications` and published as `notification_new` on the `notifications` channel; those at
 /// or above the webhook's minimum level are posted to it as Slack-compatible JSON, with retries and
 /// a timeout, and the row records the outcome.
-public struct Notifier: Sendable {
+package struct Notifier: Sendable {
     /// The live channel (SPEC §6).
-    public static let channel = "notifications"
+    package static let channel = "notifications"
 
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// Publishes the live event (nil: table only).
-    public let events: EventPublisher?
+    package let events: EventPublisher?
     /// The webhook, if any.
-    public let webhook: WebhookSettings?
+    package let webhook: WebhookSettings?
     /// How webhooks are posted.
-    public let sender: any WebhookSender
+    package let sender: any WebhookSender
     let logger: Logger
 
     /// Creates a notifier.
-    public init(pool: PostgresPool, events: EventPublisher?, webhook: WebhookSettings? = nil,
+    package init(pool: PostgresPool, events: EventPublisher?, webhook: WebhookSettings? = nil,
                 sender: any WebhookSender = URLSessionWebhookSender(), logger: Logger = Logger(label: "hub.notifier")) {
         self.pool = pool
         self.events = events
@@ -185,7 +185,7 @@ public struct Notifier: Sendable {
     /// - Returns: the stored notification (nil when the rules decided none, only an activity log
     ///   line, or `dedupeKey` was raised before).
     @discardableResult
-    public func notify(_ trigger: NotificationTrigger, data: [String: JSONValue] = [:], actor: String = "hub",
+    package func notify(_ trigger: NotificationTrigger, data: [String: JSONValue] = [:], actor: String = "hub",
                        dedupeKey: String? = nil) async throws -> HubNotification? {
         guard let decision = NotificationRules.decide(trigger) else { return nil }
         if decision.deliveries == [.activityLog] {
@@ -221,7 +221,7 @@ public struct Notifier: Sendable {
     }
 
     /// The Slack-compatible body: `text` for Slack and plain receivers, plus the fields.
-    public static func webhookBody(_ notification: HubNotification) -> Data {
+    package static func webhookBody(_ notification: HubNotification) -> Data {
         let icon = [AlertLevel.info: "ℹ️", .warning: "⚠️", .error: "❌", .critical: "🚨"][notification.level] ?? ""
         var text = "\(icon) [\(notification.level.rawValue.uppercased())] \(notification.title)"
         if !notification.message.isEmpty { text += "\n\(notification.message)" }
@@ -276,7 +276,7 @@ public struct Notifier: Sendable {
     }
 
     /// Notifications, newest first; with `unread`, only those nobody has marked read.
-    public func list(limit: Int = 50, unread: Bool = false) async throws -> [HubNotification] {
+    package func list(limit: Int = 50, unread: Bool = false) async throws -> [HubNotification] {
         try await pool.query("""
             SELECT \(fragment: Self.columns) FROM notifications
             WHERE NOT \(unread) OR read_at IS NULL

@@ -6,13 +6,13 @@ import Logging
 /// priority, cancel — for `hubctl` and the HTTP server alike. Every action records its actor and
 /// reason in the instruction's timeline and in `activity_log`, and refuses a job in the wrong
 /// state with a ``HubError`` `.conflict` that says why (an unknown id is `.notFound`).
-public struct OperatorActions: Sendable {
+package struct OperatorActions: Sendable {
     /// The queue: the store, and Redis to signal retried instructions.
-    public let queue: RenderQueue
+    package let queue: RenderQueue
     let logger: Logger
 
     /// Creates the actions on `queue`.
-    public init(queue: RenderQueue, logger: Logger = Logger(label: "hub.actions")) {
+    package init(queue: RenderQueue, logger: Logger = Logger(label: "hub.actions")) {
         self.queue = queue
         self.logger = logger
     }
@@ -20,7 +20,7 @@ public struct OperatorActions: Sendable {
     var pool: PostgresPool { queue.store.pool }
 
     /// The timeline events that operator actions write (besides `cancelled` with no worker).
-    public static let timelineEvents: Set<String> = ["operator_retry", "bulk_retry", "priority_changed", "cancel_requested"]
+    package static let timelineEvents: Set<String> = ["operator_retry", "bulk_retry", "priority_changed", "cancel_requested"]
 
     /// What an operator retry sets: due now, with a fresh set of retries and worker deaths.
     static let retryAssignments: PostgresQuery = """
@@ -41,7 +41,7 @@ public struct OperatorActions: Sendable {
     /// retries, or makes a `pending` one waiting for its backoff due now.
     /// - Throws: ``HubError`` `.notFound`; `.conflict` for a completed, running or already due instruction.
     @discardableResult
-    public func retry(_ id: Int64, actor: String, reason: String?) async throws -> RenderInstruction {
+    package func retry(_ id: Int64, actor: String, reason: String?) async throws -> RenderInstruction {
         let instruction = try await pool.withTransaction { connection -> RenderInstruction in
             let (status, scheduledAt, worker, _) = try await lockedStatus(id, connection)
             switch status {
@@ -83,20 +83,20 @@ public struct OperatorActions: Sendable {
     }
 
     /// Which instructions a bulk retry takes.
-    public struct BulkRetryFilter: Sendable, Hashable, Codable {
+    package struct BulkRetryFilter: Sendable, Hashable, Codable {
         /// Statuses to retry: any of `failed`, `cancelled`, `stale` (default `failed`).
-        public var statuses: [RenderStatus] = [.failed]
+        package var statuses: [RenderStatus] = [.failed]
         /// Only this template.
-        public var template: String?
+        package var template: String?
         /// Only instructions that finished (or last changed) at or after this time.
-        public var since: Date?
+        package var since: Date?
         /// Only those whose error message contains this text (case-insensitive).
-        public var errorContains: String?
+        package var errorContains: String?
         /// At most this many, oldest first.
-        public var limit = 1000
+        package var limit = 1000
 
         /// A filter; the defaults take every failed instruction.
-        public init(statuses: [RenderStatus] = [.failed], template: String? = nil, since: Date? = nil, errorContains: String? = nil, limit: Int = 1000) {
+        package init(statuses: [RenderStatus] = [.failed], template: String? = nil, since: Date? = nil, errorContains: String? = nil, limit: Int = 1000) {
             self.statuses = statuses
             self.template = template
             self.since = since
@@ -105,7 +105,7 @@ public struct OperatorActions: Sendable {
         }
 
         /// - Throws: ``HubError`` `.usage` for a status that cannot be retried or a bad limit.
-        public func validate() throws {
+        package func validate() throws {
             let allowed: Set<RenderStatus> = [.failed, .cancelled, .stale]
             if let bad = statuses.first(where: { !allowed.contains($0) }) {
                 throw HubError(.usage, "bulk retry takes failed, cancelled or stale instructions, not \(bad.rawValue)")
@@ -116,24 +116,24 @@ public struct OperatorActions: Sendable {
     }
 
     /// One instruction a bulk retry matched.
-    public struct Match: Sendable, Hashable, Codable {
-        public var id: Int64
-        public var status: RenderStatus
-        public var template: String
-        public var errorMessage: String?
-        public var finishedAt: Date?
+    package struct Match: Sendable, Hashable, Codable {
+        package var id: Int64
+        package var status: RenderStatus
+        package var template: String
+        package var errorMessage: String?
+        package var finishedAt: Date?
     }
 
     /// What a bulk retry did (or, on a dry run, would do).
-    public struct BulkRetryResult: Sendable, Hashable, Codable {
-        public var dryRun: Bool
-        public var matched: [Match]
+    package struct BulkRetryResult: Sendable, Hashable, Codable {
+        package var dryRun: Bool
+        package var matched: [Match]
         /// The ids put back to `pending` (empty on a dry run).
-        public var retried: [Int64]
+        package var retried: [Int64]
     }
 
     /// Retries every instruction `filter` matches, in one transaction; with `dryRun` it only lists them.
-    public func bulkRetry(_ filter: BulkRetryFilter, dryRun: Bool, actor: String, reason: String?) async throws -> BulkRetryResult {
+    package func bulkRetry(_ filter: BulkRetryFilter, dryRun: Bool, actor: String, reason: String?) async throws -> BulkRetryResult {
         try filter.validate()
         let statuses = filter.statuses.map(\.rawValue)
         let selection: PostgresQuery = """
@@ -199,7 +199,7 @@ public struct OperatorActions: Sendable {
     /// - Throws: ``HubError`` `.usage` for a priority outside 1…10, `.notFound`, `.conflict` for a
     ///   finished instruction or one that already has that priority.
     @discardableResult
-    public func changePriority(_ id: Int64, to priority: Int, actor: String, reason: String?) async throws -> RenderInstruction {
+    package func changePriority(_ id: Int64, to priority: Int, actor: String, reason: String?) async throws -> RenderInstruction {
         guard (1...10).contains(priority) else { throw HubError(.usage, "priority must be 1 (highest) … 10 (lowest), not \(priority)") }
         let instruction = try await pool.withTransaction { connection -> RenderInstruction in
             let (status, _, _, current) = try await lockedStatus(id, connection)
@@ -231,7 +231,7 @@ public struct OperatorActions: Sendable {
     /// - Returns: the status it had.
     /// - Throws: ``HubError`` `.notFound`; `.conflict` when it is finished or already being cancelled.
     @discardableResult
-    public func cancel(_ id: Int64, actor: String, reason: String?) async throws -> RenderStatus {
+    package func cancel(_ id: Int64, actor: String, reason: String?) async throws -> RenderStatus {
         let before = try await queue.store.cancel(id, actor: actor, reason: reason)
         try await pool.query("""
             INSERT INTO activity_log (actor, action, entity_type, entity_id, reason, details)

@@ -20,51 +20,51 @@ import Logging
 /// It does not depend on how workers acknowledge: entries acknowledged on read leave an empty
 /// pending list and step 1 finds nothing; entries kept pending until completion are settled here
 /// when a worker dies holding them.
-public struct Reconciler: Sendable {
+package struct Reconciler: Sendable {
     /// Limits of a pass.
-    public struct Settings: Sendable, Hashable {
+    package struct Settings: Sendable, Hashable {
         /// The consumer this reconciler claims entries as (it never reads new entries).
-        public var consumer = "hub-reconciler"
+        package var consumer = "hub-reconciler"
         /// An unregistered consumer idle this long is gone (registered ones follow their registry row).
-        public var unregisteredConsumerIdle: Duration = .seconds(600)
+        package var unregisteredConsumerIdle: Duration = .seconds(600)
         /// A registered process whose last heartbeat is older than this is gone.
-        public var silentAfter: Duration = .seconds(30)
+        package var silentAfter: Duration = .seconds(30)
         /// The stream is trimmed to about this many entries.
-        public var maxLength = 10_000
+        package var maxLength = 10_000
         /// Pending entries examined per pass.
-        public var scanLimit = 10_000
+        package var scanLimit = 10_000
 
         /// The defaults.
-        public init() {}
+        package init() {}
     }
 
     /// What a pass did.
-    public struct Report: Sendable, Hashable, Codable {
+    package struct Report: Sendable, Hashable, Codable {
         /// Entries acknowledged because their instruction is finished, gone or trimmed away.
-        public var acknowledged = 0
+        package var acknowledged = 0
         /// Entries taken from consumers that are gone.
-        public var reclaimed = 0
+        package var reclaimed = 0
         /// Consumers deleted from the group.
-        public var removedConsumers: [String] = []
+        package var removedConsumers: [String] = []
         /// Instructions given a fresh dispatch signal (reclaimed unfinished ones, never-signalled ones).
-        public var resignalled = 0
+        package var resignalled = 0
         /// Outbox rows published by the relay.
-        public var published = 0
+        package var published = 0
         /// Entries removed by the trim.
-        public var trimmed = 0
+        package var trimmed = 0
 
         /// An empty report.
-        public init() {}
+        package init() {}
     }
 
     /// The queue (store, Redis, stream and group names).
-    public let queue: RenderQueue
+    package let queue: RenderQueue
     /// The limits.
-    public let settings: Settings
+    package let settings: Settings
     let logger: Logger
 
     /// Creates a reconciler.
-    public init(queue: RenderQueue, settings: Settings = Settings(), logger: Logger = Logger(label: "hub.reconciler")) {
+    package init(queue: RenderQueue, settings: Settings = Settings(), logger: Logger = Logger(label: "hub.reconciler")) {
         self.queue = queue
         self.settings = settings
         self.logger = logger
@@ -76,7 +76,7 @@ public struct Reconciler: Sendable {
     /// Runs one pass.
     /// - Throws: a ``RedisError`` when Redis is unreachable (nothing in PostgreSQL is lost; the next
     ///   pass catches up), or a PostgreSQL error.
-    public func reconcile() async throws -> Report {
+    package func reconcile() async throws -> Report {
         var report = Report()
         try await queue.ensureGroup()
         let pending = try await queue.redis.xpending(stream, group: group, count: settings.scanLimit)

@@ -4,16 +4,16 @@ import Logging
 /// What a worker runs besides rendering, every ``RenderWorkerConfiguration/hunterInterval``: the
 /// Zombie Hunter (with the reconciler) and the monitor, each guarded so that one process acts per
 /// interval across all workers and `hubctl`.
-public struct WorkerOperations: Sendable {
+package struct WorkerOperations: Sendable {
     /// The hunter's settings (its interval is the worker's `hunterInterval`).
-    public var hunter = ZombieHunter.Settings()
+    package var hunter = ZombieHunter.Settings()
     /// Where notifications are posted, if anywhere.
-    public var webhook: WebhookSettings?
+    package var webhook: WebhookSettings?
     /// Whether the worker also runs the anomaly monitor.
-    public var runMonitor = true
+    package var runMonitor = true
 
     /// The defaults: hunter and monitor on, no webhook.
-    public init() {}
+    package init() {}
 }
 
 extension RenderWorker {

@@ -9,56 +9,56 @@ import Logging
 /// - republishes what went back to `pending` and reconciles the stream (``Reconciler``);
 /// - raises a `job_failed` notification, exactly once, for every failure recorded since (a render
 ///   error with no retries left, a timeout, a quarantine; see ``notifyFailures(actor:)``).
-public struct ZombieHunter: Sendable {
+package struct ZombieHunter: Sendable {
     /// The hunter's settings.
-    public struct Settings: Sendable, Hashable {
+    package struct Settings: Sendable, Hashable {
         /// One pass per this interval (`HUB_HUNTER_INTERVAL_SECONDS`).
-        public var interval: Duration = .seconds(60)
+        package var interval: Duration = .seconds(60)
         /// Processing rows without a lease are zombies after this (PRD-0001's 10 minutes).
-        public var legacyTimeout: Duration = .seconds(600)
+        package var legacyTimeout: Duration = .seconds(600)
         /// An instruction whose worker processes crashed this many times while holding it is
         /// quarantined (`HUB_QUARANTINE_CRASHES`; crashes are reported by the next worker on the
         /// machine, ``RenderStore/recordWorkerCrash(process:signal:actor:quarantineAfter:)``).
-        public var quarantineAfter = 3
+        package var quarantineAfter = 3
         /// The reconciler's limits.
-        public var reconciler = Reconciler.Settings()
+        package var reconciler = Reconciler.Settings()
 
         /// The defaults.
-        public init() {}
+        package init() {}
 
         /// Reads `HUB_HUNTER_INTERVAL_SECONDS` and `HUB_QUARANTINE_CRASHES`.
         /// - Throws: ``HubError`` `.configuration` for a value out of range.
-        public init(configuration: HubConfiguration) throws {
+        package init(configuration: HubConfiguration) throws {
             interval = .seconds(try configuration.integer(.hunterIntervalSeconds, in: 1...3600))
             quarantineAfter = try configuration.integer(.quarantineCrashes, in: 1...100)
         }
     }
 
     /// What one pass did.
-    public struct Report: Sendable, Codable {
+    package struct Report: Sendable, Codable {
         /// False when another process ran the pass less than an interval ago.
-        public var acted: Bool
+        package var acted: Bool
         /// The last pass before this call (who and when), for a skipped call.
-        public var lastRun: PassGuard.LastRun?
+        package var lastRun: PassGuard.LastRun?
         /// Instructions taken back from dead workers.
-        public var reaped: [RenderStore.Reaped] = []
+        package var reaped: [RenderStore.Reaped] = []
         /// What the reconciler did (nil when Redis was unreachable: see `reconcileError`).
-        public var reconciled: Reconciler.Report?
-        public var reconcileError: String?
+        package var reconciled: Reconciler.Report?
+        package var reconcileError: String?
         /// Failed instructions notified in this pass.
-        public var notifiedFailures: [Int64] = []
+        package var notifiedFailures: [Int64] = []
     }
 
     /// The queue (store, Redis, names).
-    public let queue: RenderQueue
+    package let queue: RenderQueue
     /// The settings.
-    public let settings: Settings
+    package let settings: Settings
     /// Raises `job_failed` notifications (nil: none).
-    public let notifier: Notifier?
+    package let notifier: Notifier?
     let logger: Logger
 
     /// Creates a hunter.
-    public init(queue: RenderQueue, settings: Settings = Settings(), notifier: Notifier? = nil, logger: Logger = Logger(label: "hub.hunter")) {
+    package init(queue: RenderQueue, settings: Settings = Settings(), notifier: Notifier? = nil, logger: Logger = Logger(label: "hub.hunter")) {
         self.queue = queue
         self.settings = settings
         self.notifier = notifier
@@ -66,11 +66,11 @@ public struct ZombieHunter: Sendable {
     }
 
     /// The guard row of the hunter.
-    public var guardRow: PassGuard { PassGuard(pool: queue.store.pool, name: "zombie_hunter") }
+    package var guardRow: PassGuard { PassGuard(pool: queue.store.pool, name: "zombie_hunter") }
 
     /// Runs one pass unless another ran within the interval (`force` runs it anyway; passes are
     /// still serialized by the reaper's advisory lock).
-    public func pass(actor: String, force: Bool = false) async throws -> Report {
+    package func pass(actor: String, force: Bool = false) async throws -> Report {
         guard case .act = try await guardRow.acquire(actor: actor, interval: settings.interval, force: force) else {
             return Report(acted: false, lastRun: try await guardRow.lastRun())
         }

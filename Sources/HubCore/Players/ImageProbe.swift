@@ -3,19 +3,19 @@ import Foundation
 /// Checks that bytes are a real PNG or JPEG image and reads its size — by content, never by the
 /// file name — so a profile photo that After Effects cannot open is refused when registered, not
 /// discovered at render time.
-public enum ImageProbe {
-    public enum Format: String, Sendable, Hashable, Codable { case png, jpeg }
+package enum ImageProbe {
+    package enum Format: String, Sendable, Hashable, Codable { case png, jpeg }
 
     /// What the file is.
-    public struct Info: Sendable, Hashable, Codable {
-        public var format: Format
-        public var width: Int
-        public var height: Int
+    package struct Info: Sendable, Hashable, Codable {
+        package var format: Format
+        package var width: Int
+        package var height: Int
     }
 
     /// Reads the image header.
     /// - Throws: ``HubError`` `.usage` saying what the file is not.
-    public static func inspect(_ data: Data, name: String = "the file") throws -> Info {
+    package static func inspect(_ data: Data, name: String = "the file") throws -> Info {
         let bytes = [UInt8](data.prefix(256 * 1024))
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
             // The first chunk must be IHDR: width and height as big-endian 32-bit numbers.

@@ -12,13 +12,21 @@ public enum PlayerSource: String, Sendable, Hashable, Codable, CaseIterable {
 /// schema doc §4.1). The `unified_players` view implements this table; the tests check the view
 /// against it.
 public enum PlayerField: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The player's name (manual, then WSOP+, then PokerGFX).
     case name
+    /// The name in Korean (manual only).
     case nameKorean = "name_korean"
+    /// The ISO country code (manual, then WSOP+).
     case countryCode = "country_code"
+    /// The profile image's path (a registered manual image, then WSOP+).
     case profileImage = "profile_image"
+    /// A short biography (manual only).
     case bio
+    /// Notable wins (manual only).
     case notableWins = "notable_wins"
+    /// The chip count (WSOP+, then the last PokerGFX hand).
     case chipCount = "chip_count"
+    /// Hands played at the feature tables (PokerGFX only).
     case handData = "hand_data"
 
     /// The sources of this field, highest priority first.
@@ -34,10 +42,10 @@ public enum PlayerField: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// Whether `hubctl players override` may set it. A profile image is manual through
     /// `hubctl players image` (a checked file), not through a text override.
-    public var isOverridable: Bool { priority.contains(.manual) && self != .profileImage }
+    package var isOverridable: Bool { priority.contains(.manual) && self != .profileImage }
 
     /// The fields an override may set.
-    public static var overridable: [PlayerField] { allCases.filter(\.isOverridable) }
+    package static var overridable: [PlayerField] { allCases.filter(\.isOverridable) }
 }
 
 // JSON objects keyed by field and source names ({"name": "manual"}), not arrays of pairs.

@@ -4,18 +4,18 @@ import HubPostgres
 
 /// The manual values of a player an operator gives (`POST /api/v1/players`,
 /// `PATCH /api/v1/players/{ref}`): every field nil is left as it is.
-public struct PlayerChanges: Sendable, Hashable {
-    public var name: String?
-    public var nameKorean: String?
+package struct PlayerChanges: Sendable, Hashable {
+    package var name: String?
+    package var nameKorean: String?
     /// ISO code in capitals (`KR`, `USA`).
-    public var countryCode: String?
-    public var bio: String?
-    public var notableWins: String?
+    package var countryCode: String?
+    package var bio: String?
+    package var notableWins: String?
     /// A PNG or JPEG file inside the media roots, as `hubctl players image` takes.
-    public var profileImage: String?
+    package var profileImage: String?
 
     /// Changes of the given fields.
-    public init(name: String? = nil, nameKorean: String? = nil, countryCode: String? = nil, bio: String? = nil,
+    package init(name: String? = nil, nameKorean: String? = nil, countryCode: String? = nil, bio: String? = nil,
                 notableWins: String? = nil, profileImage: String? = nil) {
         self.name = name
         self.nameKorean = nameKorean
@@ -26,7 +26,7 @@ public struct PlayerChanges: Sendable, Hashable {
     }
 
     /// Whether no field is given.
-    public var isEmpty: Bool { texts.isEmpty && profileImage == nil }
+    package var isEmpty: Bool { texts.isEmpty && profileImage == nil }
 
     /// The text fields given, in ``PlayerField`` order.
     var texts: [(field: PlayerField, value: String)] {
@@ -120,7 +120,7 @@ extension PlayerStore {
     /// - Parameter wsopPlayerKey: the person's WSOP+ player id when known (`P-1234`); nil makes one (`M-…`).
     /// - Throws: ``HubError`` `.usage` for a missing name or a bad field, `.refused` for a photo
     ///   outside the media roots, `.conflict` when a player has that WSOP+ id.
-    public func create(_ changes: PlayerChanges, wsopPlayerKey: String? = nil, actor: String, reason: String?) async throws -> UnifiedPlayer {
+    package func create(_ changes: PlayerChanges, wsopPlayerKey: String? = nil, actor: String, reason: String?) async throws -> UnifiedPlayer {
         guard let name = changes.name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
             throw HubError(.usage, "a new player needs a name")
         }
@@ -164,7 +164,7 @@ extension PlayerStore {
     /// photo replaces the registered one; one transaction, one `player_update` activity entry.
     /// - Throws: ``HubError`` `.usage` when nothing is given or a field is bad, `.refused` for a
     ///   photo outside the media roots, `.notFound` for an unknown player.
-    public func update(_ reference: String, _ changes: PlayerChanges, actor: String, reason: String?) async throws -> UnifiedPlayer {
+    package func update(_ reference: String, _ changes: PlayerChanges, actor: String, reason: String?) async throws -> UnifiedPlayer {
         guard !changes.isEmpty else {
             throw HubError(.usage, "nothing to change: give at least one of name, name_korean, country_code, bio, notable_wins, profile_image")
         }

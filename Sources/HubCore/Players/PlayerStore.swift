@@ -4,13 +4,13 @@ import HubPostgres
 /// Unified players (SPEC §5): lookups through the `unified_players` view, overrides, links
 /// between WSOP+ and GFX players, and profile images. Every change is recorded in
 /// `activity_log` with the actor and reason.
-public struct PlayerStore: Sendable {
-    public let pool: PostgresPool
+package struct PlayerStore: Sendable {
+    package let pool: PostgresPool
     /// Where a registered photo may be (renderers open it): one elsewhere is refused. nil: not
     /// checked here (submissions and the worker still check).
-    public let media: MediaPolicy?
+    package let media: MediaPolicy?
 
-    public init(pool: PostgresPool, media: MediaPolicy? = nil) {
+    package init(pool: PostgresPool, media: MediaPolicy? = nil) {
         self.pool = pool
         self.media = media
     }
@@ -22,7 +22,7 @@ public struct PlayerStore: Sendable {
     /// Hangul kept). Exact names first, then names that begin with `text`, then by name. One
     /// statement with `text` bound, at most `limit` rows.
     /// - Throws: ``HubError`` `.usage` for an empty text.
-    public func search(_ text: String, limit: Int = 50) async throws -> [UnifiedPlayer] {
+    package func search(_ text: String, limit: Int = 50) async throws -> [UnifiedPlayer] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let key = WSOPFields.nameKey(trimmed)
         guard !key.isEmpty else { throw HubError(.usage, "the search text is empty") }
@@ -39,7 +39,7 @@ public struct PlayerStore: Sendable {
     }
 
     /// Every player (at most `limit`), by name.
-    public func list(limit: Int? = nil) async throws -> [UnifiedPlayer] {
+    package func list(limit: Int? = nil) async throws -> [UnifiedPlayer] {
         try await pool.query("SELECT \(fragment: UnifiedPlayer.columns) FROM unified_players ORDER BY name, player_ref LIMIT \(limit)")
             .map(UnifiedPlayer.decode)
     }
@@ -47,7 +47,7 @@ public struct PlayerStore: Sendable {
     /// The player `reference` names: `wsop:ID`, `gfx:ID` (a linked GFX player gives its unified
     /// row), a WSOP+ player id such as `P-1001`, or a name that matches exactly one player.
     /// - Throws: ``HubError`` `.notFound`, or `.usage` when a name matches several players (they are listed).
-    public func player(_ reference: String) async throws -> UnifiedPlayer {
+    package func player(_ reference: String) async throws -> UnifiedPlayer {
         let text = reference.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { throw HubError(.usage, "the player reference is empty") }
         if let match = text.wholeMatch(of: /(wsop|gfx):([0-9]+)/), let id = Int64(match.2) {
@@ -73,16 +73,16 @@ public struct PlayerStore: Sendable {
     }
 
     /// What each source says about the player, field by field: `show` prints it beside the merged value.
-    public struct Explanation: Sendable, Hashable, Codable {
-        public var player: UnifiedPlayer
+    package struct Explanation: Sendable, Hashable, Codable {
+        package var player: UnifiedPlayer
         /// The value each source has for each field (the winner and the ones it beat).
-        public var candidates: [PlayerField: [PlayerSource: String]]
+        package var candidates: [PlayerField: [PlayerSource: String]]
         /// Every override of the player, newest first, with whether it applies now.
-        public var overrides: [PlayerOverride]
+        package var overrides: [PlayerOverride]
     }
 
     /// The player with every source's value and every override.
-    public func explain(_ reference: String) async throws -> Explanation {
+    package func explain(_ reference: String) async throws -> Explanation {
         let player = try await player(reference)
         var candidates: [PlayerField: [PlayerSource: String]] = [:]
         func add(_ field: PlayerField, _ source: PlayerSource, _ value: String?) {
@@ -127,7 +127,7 @@ public struct PlayerStore: Sendable {
     }
 
     /// Every override of `player`, newest first.
-    public func overrides(of player: UnifiedPlayer) async throws -> [PlayerOverride] {
+    package func overrides(of player: UnifiedPlayer) async throws -> [PlayerOverride] {
         try await pool.query("""
             SELECT id, field, value, active, valid_from, valid_until, reason, created_by, created_at,
                    CASE WHEN NOT active THEN 'inactive' WHEN valid_from > now() THEN 'scheduled'
@@ -149,7 +149,7 @@ public struct PlayerStore: Sendable {
 
     /// Checks a field name and value for an override.
     /// - Throws: ``HubError`` `.usage` naming the fields that can be overridden.
-    public static func validateOverride(field name: String, value: String) throws -> PlayerField {
+    package static func validateOverride(field name: String, value: String) throws -> PlayerField {
         guard let field = PlayerField(rawValue: name) else {
             throw HubError(.usage, "unknown player field \"\(name)\": overridable fields are \(PlayerField.overridable.map(\.rawValue).joined(separator: ", "))")
         }
@@ -170,7 +170,7 @@ public struct PlayerStore: Sendable {
     /// Adds an override of `field` for `player`, valid from `validFrom` (now) until `validUntil`
     /// (open-ended). It references the WSOP+ player when there is one, else the GFX player.
     /// - Returns: the override's id.
-    public func override(_ player: UnifiedPlayer, field name: String, value: String, validFrom: Date? = nil, validUntil: Date? = nil,
+    package func override(_ player: UnifiedPlayer, field name: String, value: String, validFrom: Date? = nil, validUntil: Date? = nil,
                          actor: String, reason: String?) async throws -> Int64 {
         let field = try Self.validateOverride(field: name, value: value)
         if let validUntil, validUntil <= (validFrom ?? Date()) {
@@ -192,7 +192,7 @@ public struct PlayerStore: Sendable {
 
     /// Switches an override off.
     /// - Throws: ``HubError`` `.notFound`, or `.conflict` when it is already off.
-    public func deactivateOverride(_ id: Int64, actor: String, reason: String?) async throws {
+    package func deactivateOverride(_ id: Int64, actor: String, reason: String?) async throws {
         try await pool.withTransaction { connection in
             let rows = try await connection.query("SELECT active, field FROM player_overrides WHERE id = \(id) FOR UPDATE")
             guard let row = rows.first else { throw HubError(.notFound, "override \(id) does not exist") }
@@ -209,7 +209,7 @@ public struct PlayerStore: Sendable {
 
     /// Links a WSOP+ player and a GFX player by hand. A manual link wins: it replaces automatic
     /// links of either player; an existing manual link of either is refused (unlink it first).
-    public func link(wsop wsopReference: String, gfx gfxReference: String, actor: String, reason: String?) async throws -> UnifiedPlayer {
+    package func link(wsop wsopReference: String, gfx gfxReference: String, actor: String, reason: String?) async throws -> UnifiedPlayer {
         let wsop = try await player(wsopReference)
         let gfx = try await player(gfxReference)
         guard let wsopID = wsop.wsopPlayerID else { throw HubError(.usage, "\(wsopReference) is not a WSOP+ player (\(wsop.ref))") }
@@ -243,7 +243,7 @@ public struct PlayerStore: Sendable {
     /// Removes the link of `reference` and blocks the pair, so the automatic linker never links
     /// them again (a later manual link lifts the block).
     /// - Returns: the two players, now apart.
-    public func unlink(_ reference: String, actor: String, reason: String?) async throws -> (wsop: Int64, gfx: Int64) {
+    package func unlink(_ reference: String, actor: String, reason: String?) async throws -> (wsop: Int64, gfx: Int64) {
         let player = try await player(reference)
         guard let wsopID = player.wsopPlayerID, let gfxID = player.gfxPlayerID else {
             throw HubError(.conflict, "\(player.ref) (\(player.name)) is not linked")
@@ -268,7 +268,7 @@ public struct PlayerStore: Sendable {
     /// - Returns: the stored path (absolute) and the image's properties.
     /// - Throws: ``HubError`` `.refused` for a file outside the media roots, `.usage` for one that
     ///   is not a PNG or JPEG, `.notFound` for one that cannot be read.
-    public func registerImage(_ player: UnifiedPlayer, file path: String, actor: String, reason: String?) async throws -> ImageProbe.Info {
+    package func registerImage(_ player: UnifiedPlayer, file path: String, actor: String, reason: String?) async throws -> ImageProbe.Info {
         let image = try prepareImage(path, missing: .notFound)
         try await pool.withTransaction { connection in
             try await Self.storeImage(image, wsopPlayerID: player.wsopPlayerID, gfxPlayerID: player.gfxPlayerID, actor: actor, on: connection)
@@ -282,7 +282,7 @@ public struct PlayerStore: Sendable {
     // MARK: Linking
 
     /// Runs the automatic linker (normalized names; manual links and blocks respected).
-    public func autoLink() async throws -> PlayerLinker.Report {
+    package func autoLink() async throws -> PlayerLinker.Report {
         try await PlayerLinker(pool: pool).link()
     }
 

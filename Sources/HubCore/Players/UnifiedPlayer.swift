@@ -91,9 +91,9 @@ public struct UnifiedPlayer: Sendable, Hashable, Codable {
 }
 
 /// A manual value for one field of one player.
-public struct PlayerOverride: Sendable, Hashable, Codable {
+package struct PlayerOverride: Sendable, Hashable, Codable {
     /// Whether it applies now.
-    public enum State: String, Sendable, Hashable, Codable {
+    package enum State: String, Sendable, Hashable, Codable {
         /// Active and inside its window.
         case applied
         /// Active, window not begun.
@@ -104,16 +104,16 @@ public struct PlayerOverride: Sendable, Hashable, Codable {
         case inactive
     }
 
-    public var id: Int64
-    public var field: PlayerField
-    public var value: String
-    public var active: Bool
-    public var validFrom: Date
-    public var validUntil: Date?
-    public var reason: String?
-    public var createdBy: String
-    public var createdAt: Date
-    public var state: State
+    package var id: Int64
+    package var field: PlayerField
+    package var value: String
+    package var active: Bool
+    package var validFrom: Date
+    package var validUntil: Date?
+    package var reason: String?
+    package var createdBy: String
+    package var createdAt: Date
+    package var state: State
 
     enum CodingKeys: String, CodingKey {
         case id

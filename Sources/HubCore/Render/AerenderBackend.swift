@@ -28,19 +28,19 @@ import HubDriverSupport
 /// frame done; the total is the frame range, or the `Duration` × `Frame Rate` aerender prints in
 /// its header. Lines starting `aerender Error:` are collected; a failed render's message carries
 /// the first. The render succeeds only when aerender exits 0 and the output file is not empty.
-public struct AerenderBackend: RenderBackend {
+package struct AerenderBackend: RenderBackend {
     /// "aerender", the name `--backend` uses.
-    public var name: String { "aerender" }
+    package var name: String { "aerender" }
     /// The aerender executable.
-    public let binary: String
+    package let binary: String
     /// Where `<templateName>.aep` projects live.
-    public let templateDirectory: URL
+    package let templateDirectory: URL
     /// The render settings template (`-RStemplate`).
-    public let renderSettingsTemplate: String
+    package let renderSettingsTemplate: String
     /// The output module template (`-OMtemplate`); nil picks one from the output format.
-    public let outputModuleTemplate: String?
+    package let outputModuleTemplate: String?
     /// Kill aerender after this long without output.
-    public let inactivityTimeout: Duration
+    package let inactivityTimeout: Duration
 
     /// Creates the backend.
     /// - Parameters:
@@ -50,7 +50,7 @@ public struct AerenderBackend: RenderBackend {
     ///   - outputModuleTemplate: an output module template; nil maps the output format
     ///     through ``outputModuleTemplate(for:)``.
     ///   - inactivityTimeout: how long aerender may print nothing before it is killed.
-    public init(binary: String, templateDirectory: URL, renderSettingsTemplate: String = "Best Settings",
+    package init(binary: String, templateDirectory: URL, renderSettingsTemplate: String = "Best Settings",
                 outputModuleTemplate: String? = nil, inactivityTimeout: Duration = .seconds(300)) {
         self.binary = binary
         self.templateDirectory = templateDirectory
@@ -62,7 +62,7 @@ public struct AerenderBackend: RenderBackend {
     /// The After Effects output module template for a format: mp4 → "H.264 - Match Render
     /// Settings - 15 Mbps", mov → "Apple ProRes 422", png → "PNG Sequence" (templates that ship
     /// with After Effects 2023 and later). The codec setting is not consulted: the template fixes it.
-    public static func outputModuleTemplate(for format: OutputSettings.Format) -> String {
+    package static func outputModuleTemplate(for format: OutputSettings.Format) -> String {
         switch format {
         case .mp4: "H.264 - Match Render Settings - 15 Mbps"
         case .mov: "Apple ProRes 422"
@@ -73,7 +73,7 @@ public struct AerenderBackend: RenderBackend {
     /// Writes the bound data, runs aerender and checks the output.
     /// - Throws: ``HubError`` `.configuration` for a missing binary or template project, `.unavailable`
     ///   when aerender fails (with its first `aerender Error:`), falls silent or leaves no output.
-    public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+    package func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
         // First: settings no renderer may use (a row written around the API) fail the job here.
         let expectedFrames = try Self.expectedFrames(job.instruction.outputSettings)
         guard FileManager.default.isExecutableFile(atPath: binary) else {

@@ -9,20 +9,20 @@ import HubDriverSupport
 /// The program may print `progress: K/N` lines; any output counts as a sign of life. It must exit
 /// 0 and leave a file at the output path. A program that prints nothing for `inactivityTimeout`
 /// is killed and the attempt fails; cancelling the render terminates it (SIGTERM, then SIGKILL).
-public struct CommandBackend: RenderBackend {
-    public var name: String { "command" }
+package struct CommandBackend: RenderBackend {
+    package var name: String { "command" }
     /// The program to run.
-    public var executable: String
+    package var executable: String
     /// Kill the program after this long without output.
-    public var inactivityTimeout: Duration
+    package var inactivityTimeout: Duration
 
     /// Creates the backend.
-    public init(executable: String, inactivityTimeout: Duration = .seconds(120)) {
+    package init(executable: String, inactivityTimeout: Duration = .seconds(120)) {
         self.executable = executable
         self.inactivityTimeout = inactivityTimeout
     }
 
-    public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+    package func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
         // Settings no renderer may use (a row written around the API) fail the job here.
         try job.instruction.outputSettings.validate()
         let jobFile = job.workDirectory.appendingPathComponent("job.json")

@@ -5,34 +5,34 @@ import Foundation
 ///
 /// Labels reach ffmpeg through text files and image paths as plain input arguments, so neither is
 /// ever parsed as filter syntax.
-public struct ContactSheet: Sendable {
+package struct ContactSheet: Sendable {
     /// The grid of a sheet and its size in pixels.
-    public struct Layout: Sendable, Hashable {
+    package struct Layout: Sendable, Hashable {
         /// Columns of the grid (fewer than ``ContactSheet/columns`` when the images fill one row).
-        public var columns: Int
+        package var columns: Int
         /// Rows of the grid.
-        public var rows: Int
+        package var rows: Int
         /// Width of the sheet in pixels.
-        public var width: Int
+        package var width: Int
         /// Height of the sheet in pixels.
-        public var height: Int
+        package var height: Int
     }
 
     /// Most images one sheet takes.
-    public static let maximumImages = 100
+    package static let maximumImages = 100
 
     /// The ffmpeg binary.
-    public let ffmpeg: String
+    package let ffmpeg: String
     /// The font of the labels.
-    public let fontFile: String
+    package let fontFile: String
     /// Columns of a full row.
-    public let columns: Int
+    package let columns: Int
     /// Width of a thumbnail cell (images keep their aspect ratio inside it).
-    public let thumbnailWidth: Int
+    package let thumbnailWidth: Int
     /// Height of a thumbnail cell.
-    public let thumbnailHeight: Int
+    package let thumbnailHeight: Int
     /// Kill ffmpeg after this long without output.
-    public let inactivityTimeout: Duration
+    package let inactivityTimeout: Duration
 
     /// Pixels between cells and around the grid.
     var gap: Int { max(8, thumbnailWidth / 24) }
@@ -45,7 +45,7 @@ public struct ContactSheet: Sendable {
     ///   - thumbnailWidth: cell width (16…1920); the height is 9/16 of it unless given.
     /// - Throws: ``HubError`` `.configuration` naming the missing Debian package, `.usage` for an
     ///   impossible grid.
-    public init(ffmpeg: String? = nil, columns: Int = 5, thumbnailWidth: Int = 384, thumbnailHeight: Int? = nil,
+    package init(ffmpeg: String? = nil, columns: Int = 5, thumbnailWidth: Int = 384, thumbnailHeight: Int? = nil,
                 inactivityTimeout: Duration = .seconds(60)) throws {
         let height = thumbnailHeight ?? thumbnailWidth * 9 / 16
         guard (1...12).contains(columns), (16...1920).contains(thumbnailWidth), (16...1920).contains(height) else {
@@ -67,7 +67,7 @@ public struct ContactSheet: Sendable {
     }
 
     /// The grid for `count` images: one row when they fit in it, else full rows of ``columns``.
-    public func layout(count: Int) -> Layout {
+    package func layout(count: Int) -> Layout {
         let columns = max(1, min(count, self.columns))
         let rows = max(1, (count + columns - 1) / columns)
         return Layout(columns: columns, rows: rows, width: columns * thumbnailWidth + (columns + 1) * gap,
@@ -80,7 +80,7 @@ public struct ContactSheet: Sendable {
     /// - Throws: ``HubError`` `.usage` for no images or more than ``maximumImages``, `.notFound`
     ///   for an image that is not a readable file, `.unavailable` when ffmpeg fails.
     @discardableResult
-    public func write(_ images: [(label: String, path: String)], to outputPath: String) async throws -> Layout {
+    package func write(_ images: [(label: String, path: String)], to outputPath: String) async throws -> Layout {
         guard !images.isEmpty else {
             throw HubError(.usage, "a contact sheet needs at least one image: render the graphics first, then pass their PNG files")
         }

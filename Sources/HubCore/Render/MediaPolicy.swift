@@ -21,21 +21,21 @@ import Foundation
 /// The same check runs when an instruction is submitted (``RenderStore``: HTTP 422, hubctl exit 1,
 /// naming the field) and again on the worker right before the data goes to the renderer
 /// (``RenderWorker``: the attempt fails for good).
-public struct MediaPolicy: Sendable, Hashable {
+package struct MediaPolicy: Sendable, Hashable {
     /// An allowed URL prefix, parsed.
-    public struct URLPrefix: Sendable, Hashable, CustomStringConvertible {
+    package struct URLPrefix: Sendable, Hashable, CustomStringConvertible {
         /// `http` or `https`.
-        public var scheme: String
+        package var scheme: String
         /// Lower-cased host name or address.
-        public var host: String
+        package var host: String
         /// The port, explicit or the scheme's default.
-        public var port: Int
+        package var port: Int
         /// The decoded path segments a URL's path must start with.
-        public var segments: [String]
+        package var segments: [String]
 
         /// Parses `http(s)://host[:port][/path]`.
         /// - Throws: ``HubError`` `.configuration` naming what is wrong.
-        public init(parsing text: String) throws {
+        package init(parsing text: String) throws {
             let parsed: MediaPolicy.ParsedURL
             do {
                 parsed = try MediaPolicy.parseHTTP(text)
@@ -48,7 +48,7 @@ public struct MediaPolicy: Sendable, Hashable {
             segments = parsed.segments
         }
 
-        public var description: String {
+        package var description: String {
             let defaultPort = scheme == "https" ? 443 : 80
             let hostText = host.contains(":") ? "[\(host)]" : host
             return "\(scheme)://\(hostText)\(port == defaultPort ? "" : ":\(port)")/" + segments.map { $0 + "/" }.joined()
@@ -62,25 +62,25 @@ public struct MediaPolicy: Sendable, Hashable {
     }
 
     /// Why a reference was refused.
-    public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+    package struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         /// One sentence: what is wrong with it.
-        public var reason: String
-        public var description: String { reason }
+        package var reason: String
+        package var description: String { reason }
     }
 
     /// Where relative references resolve (absolute, normalised); always a root.
-    public var templateDirectory: String
+    package var templateDirectory: String
     /// The directories media may come from (absolute, normalised), the template directory first.
-    public var roots: [String]
+    package var roots: [String]
     /// The URL prefixes media may come from.
-    public var urlPrefixes: [URLPrefix]
+    package var urlPrefixes: [URLPrefix]
 
     /// A policy.
     /// - Parameters:
     ///   - templateDirectory: the template directory (relative: to the working directory).
     ///   - roots: further media roots (relative: to the working directory).
     ///   - urlPrefixes: allowed http(s) prefixes.
-    public init(templateDirectory: String = "templates", roots: [String] = ["/srv/media"], urlPrefixes: [URLPrefix] = []) {
+    package init(templateDirectory: String = "templates", roots: [String] = ["/srv/media"], urlPrefixes: [URLPrefix] = []) {
         let directory = Self.absolute(templateDirectory)
         self.templateDirectory = directory
         var all = [directory]
@@ -92,7 +92,7 @@ public struct MediaPolicy: Sendable, Hashable {
     /// The policy of `HUB_TEMPLATE_DIR`, `HUB_MEDIA_ROOTS` (directories separated by `:` or `,`)
     /// and `HUB_MEDIA_URL_PREFIXES` (separated by `,` or white space).
     /// - Throws: ``HubError`` `.configuration` for a prefix that is not an http(s) URL.
-    public init(configuration: HubConfiguration) throws {
+    package init(configuration: HubConfiguration) throws {
         let roots = (configuration.value(.mediaRoots) ?? "")
             .split(whereSeparator: { $0 == ":" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let prefixes = try (configuration.value(.mediaURLPrefixes) ?? "")
@@ -102,7 +102,7 @@ public struct MediaPolicy: Sendable, Hashable {
     }
 
     /// What the policy allows, for messages: `files inside /a, /b; URLs under https://c/`.
-    public var allowedDescription: String {
+    package var allowedDescription: String {
         var text = "files inside " + roots.joined(separator: ", ")
         text += urlPrefixes.isEmpty ? "; no URLs (\(HubSetting.mediaURLPrefixes.name) is empty)"
                                     : "; URLs under " + urlPrefixes.map(\.description).joined(separator: ", ")
@@ -112,7 +112,7 @@ public struct MediaPolicy: Sendable, Hashable {
     // MARK: - Resolving one reference
 
     /// Where a reference leads.
-    public enum Resolved: Sendable, Hashable {
+    package enum Resolved: Sendable, Hashable {
         /// A file (absolute, normalised, symbolic links resolved as far as it exists here).
         case file(String)
         /// An http(s) URL under an allowed prefix.
@@ -121,7 +121,7 @@ public struct MediaPolicy: Sendable, Hashable {
 
     /// Resolves `reference` or says why it is refused.
     /// - Throws: ``Refusal``.
-    public func resolve(_ reference: String) throws(Refusal) -> Resolved {
+    package func resolve(_ reference: String) throws(Refusal) -> Resolved {
         let text = reference.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { throw Refusal(reason: "it is empty") }
         if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
@@ -147,7 +147,7 @@ public struct MediaPolicy: Sendable, Hashable {
     }
 
     /// Why `reference` is refused, nil when it is allowed.
-    public func refusal(of reference: String) -> Refusal? {
+    package func refusal(of reference: String) -> Refusal? {
         do {
             _ = try resolve(reference)
             return nil
@@ -185,7 +185,7 @@ public struct MediaPolicy: Sendable, Hashable {
     /// open: any URL (`scheme://…`, `javascript:`, `data:`, `file:`), any value of an image layer
     /// or field (its name contains flag, photo, image, logo, …), any value ending in a media file
     /// extension. Plain text (names, numbers, "Level 5: 1,000/2,000") is not.
-    public static func isReference(key: String, value: String) -> Bool {
+    package static func isReference(key: String, value: String) -> Bool {
         let text = value.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { return false }
         let lower = text.lowercased()
@@ -204,7 +204,7 @@ public struct MediaPolicy: Sendable, Hashable {
     /// Checks every media reference in `data` (any depth; a field is named by its path, e.g.
     /// `slots[0].fields.flag`).
     /// - Throws: ``HubError`` `.refused` naming the first refused field, the reference and why.
-    public func check(layerData data: [String: JSONValue], what: String = "layer data") throws {
+    package func check(layerData data: [String: JSONValue], what: String = "layer data") throws {
         if let (field, reference, refusal) = firstRefusal(in: .object(data), path: "") {
             let shown = reference.count > 200 ? String(reference.prefix(200)) + "…" : reference
             throw HubError(.refused, "\(what) field \"\(field)\" refers to media that is not allowed: '\(shown)' — \(refusal.reason). "
@@ -241,7 +241,7 @@ public struct MediaPolicy: Sendable, Hashable {
     /// Whether `value` may fill a path pattern's `{value}` (a country code or name in
     /// `Flag/{value}.png`): letters, digits, spaces and `- . ' ( )` only, at most 64 characters,
     /// never `..`. Anything else — a path, a URL — would make the pattern lead elsewhere.
-    public static func isPlainName(_ value: String) -> Bool {
+    package static func isPlainName(_ value: String) -> Bool {
         let text = value.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty, text.count <= 64, !text.contains("..") else { return false }
         let allowed = CharacterSet.letters.union(.decimalDigits).union(.nonBaseCharacters).union(CharacterSet(charactersIn: " -.'’()"))
@@ -355,9 +355,9 @@ public struct MediaPolicy: Sendable, Hashable {
 
 extension HubSetting {
     /// `HUB_MEDIA_ROOTS`: directories media references may point into (besides `HUB_TEMPLATE_DIR`).
-    public static let mediaRoots = HubSetting(name: "HUB_MEDIA_ROOTS", defaultValue: "/srv/media",
+    package static let mediaRoots = HubSetting(name: "HUB_MEDIA_ROOTS", defaultValue: "/srv/media",
         summary: "directories images and clips in render data may come from, separated by ':' or ','; HUB_TEMPLATE_DIR always counts (relative paths resolve against it)", isSecret: false)
     /// `HUB_MEDIA_URL_PREFIXES`: http(s) prefixes media references may point under.
-    public static let mediaURLPrefixes = HubSetting(name: "HUB_MEDIA_URL_PREFIXES", defaultValue: nil,
+    package static let mediaURLPrefixes = HubSetting(name: "HUB_MEDIA_URL_PREFIXES", defaultValue: nil,
         summary: "http(s) URL prefixes images in render data may come from, separated by ',' (scheme, host, port and path compared; unset: no URLs)", isSecret: false)
 }

@@ -43,17 +43,17 @@ import HubDriverSupport
 /// frames when the frame count is known (a frame range or a still). nexrender-cli exits 0 even
 /// when the job fails, so the render succeeds only when the exit status is 0, no
 /// `> job rendering failed` line was printed and the output file exists and is not empty.
-public struct NexrenderBackend: RenderBackend {
+package struct NexrenderBackend: RenderBackend {
     /// "nexrender", the name `--backend` uses.
-    public var name: String { "nexrender" }
+    package var name: String { "nexrender" }
     /// The nexrender CLI (`nexrender-cli`).
-    public let binary: String
+    package let binary: String
     /// Where `<templateName>.aep` projects live.
-    public let templateDirectory: URL
+    package let templateDirectory: URL
     /// Kill nexrender after this long without output.
-    public let inactivityTimeout: Duration
+    package let inactivityTimeout: Duration
     /// Appended after `--file <job file>` (e.g. `--binary`, `--workpath`, `--skip-cleanup`).
-    public let extraArguments: [String]
+    package let extraArguments: [String]
 
     /// Creates the backend.
     /// - Parameters:
@@ -61,7 +61,7 @@ public struct NexrenderBackend: RenderBackend {
     ///   - templateDirectory: the directory holding `<templateName>.aep` projects.
     ///   - inactivityTimeout: how long nexrender may print nothing before it is killed.
     ///   - extraArguments: more nexrender-cli options, passed after the job file.
-    public init(binary: String, templateDirectory: URL, inactivityTimeout: Duration = .seconds(300), extraArguments: [String] = []) {
+    package init(binary: String, templateDirectory: URL, inactivityTimeout: Duration = .seconds(300), extraArguments: [String] = []) {
         self.binary = binary
         self.templateDirectory = templateDirectory
         self.inactivityTimeout = inactivityTimeout
@@ -71,7 +71,7 @@ public struct NexrenderBackend: RenderBackend {
     /// Writes the job file, runs nexrender on it and checks the copied output.
     /// - Throws: ``HubError`` `.configuration` for a missing binary or template project, `.unavailable`
     ///   when nexrender fails, falls silent or leaves no output.
-    public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+    package func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
         // First: settings no renderer may use (a row written around the API) fail the job here.
         let total = try AerenderBackend.expectedFrames(job.instruction.outputSettings)
         guard FileManager.default.isExecutableFile(atPath: binary) else {

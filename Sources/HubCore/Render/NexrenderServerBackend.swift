@@ -29,22 +29,22 @@ import HubDriverSupport
 /// (retryable) naming the URL, status and an excerpt of the body; a 401/403 is `.configuration`
 /// naming `HUB_NEXRENDER_SECRET`. The secret is sent only as a header: it is never part of a URL,
 /// an error message or this value's description.
-public struct NexrenderServerBackend: RenderBackend, CustomStringConvertible, CustomReflectable {
+package struct NexrenderServerBackend: RenderBackend, CustomStringConvertible, CustomReflectable {
     /// "nexrender-server", the name `--backend` uses.
-    public var name: String { "nexrender-server" }
+    package var name: String { "nexrender-server" }
     /// The job JSON is posted, not written: no work directory.
-    public var usesWorkDirectory: Bool { false }
+    package var usesWorkDirectory: Bool { false }
     /// The server's base URL (`http://render-01:3050`); the API is under `/api/v1/jobs`.
-    public let baseURL: URL
+    package let baseURL: URL
     /// Where `<templateName>.aep` projects live; their `file://` URLs go into the job, so the
     /// render nodes must see them at the same path.
-    public let templateDirectory: URL
+    package let templateDirectory: URL
     /// How often the job's state is asked for.
-    public let pollInterval: Duration
+    package let pollInterval: Duration
     /// Delete the job and fail after this long without a change of state or progress.
-    public let inactivityTimeout: Duration
+    package let inactivityTimeout: Duration
     /// Each HTTP exchange gives up after this long.
-    public let requestTimeout: Duration
+    package let requestTimeout: Duration
     /// The `nexrender-secret` header (nil: none sent). Private: never shown.
     private let secret: String?
     /// How requests are sent (URLSession; tests may substitute their own).
@@ -64,7 +64,7 @@ public struct NexrenderServerBackend: RenderBackend, CustomStringConvertible, Cu
     ///   - inactivityTimeout: how long the job may show no change before it is deleted.
     ///   - requestTimeout: the limit of each HTTP exchange.
     /// - Throws: ``HubError`` `.configuration` when `baseURL` is not an http(s) URL with a host.
-    public init(baseURL: URL, secret: String?, templateDirectory: URL, pollInterval: Duration = .seconds(1),
+    package init(baseURL: URL, secret: String?, templateDirectory: URL, pollInterval: Duration = .seconds(1),
                 inactivityTimeout: Duration = .seconds(300), requestTimeout: Duration = .seconds(30)) throws {
         try self.init(baseURL: baseURL, secret: secret, templateDirectory: templateDirectory, pollInterval: pollInterval,
                       inactivityTimeout: inactivityTimeout, requestTimeout: requestTimeout, transport: URLSessionNexrenderTransport())
@@ -87,10 +87,10 @@ public struct NexrenderServerBackend: RenderBackend, CustomStringConvertible, Cu
         self.transport = transport
     }
 
-    public var description: String { "nexrender-server \(Self.display(baseURL))" }
+    package var description: String { "nexrender-server \(Self.display(baseURL))" }
 
     /// Shows the settings but not the secret (for `dump` and debuggers).
-    public var customMirror: Mirror {
+    package var customMirror: Mirror {
         Mirror(self, children: [
             "baseURL": Self.display(baseURL), "secret": secret == nil ? "none" : "(set)",
             "templateDirectory": templateDirectory.path, "pollInterval": pollInterval,
@@ -103,7 +103,7 @@ public struct NexrenderServerBackend: RenderBackend, CustomStringConvertible, Cu
     ///   ``HubError`` `.configuration` for a missing template or a refused secret, `.unavailable`
     ///   when the server is unreachable, answers badly, fails the job, shows no change for
     ///   ``inactivityTimeout`` or finishes without output.
-    public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+    package func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
         // First: settings no renderer may use (a row written around the API) fail the job here.
         let total = try AerenderBackend.expectedFrames(job.instruction.outputSettings)
         let document = try NexrenderBackend.jobDocument(for: job, templateDirectory: templateDirectory)
@@ -496,9 +496,9 @@ private final class OnceOutcome<Value: Sendable>: @unchecked Sendable {
 
 extension HubSetting {
     /// `HUB_NEXRENDER_URL`: the nexrender server of the `nexrender-server` backend.
-    public static let nexrenderURL = HubSetting(name: "HUB_NEXRENDER_URL", defaultValue: nil,
+    package static let nexrenderURL = HubSetting(name: "HUB_NEXRENDER_URL", defaultValue: nil,
         summary: "the nexrender server of the nexrender-server backend, e.g. http://render-01:3050", isSecret: false)
     /// `HUB_NEXRENDER_SECRET`: the nexrender server's API secret (sent as `nexrender-secret`).
-    public static let nexrenderSecret = HubSetting(name: "HUB_NEXRENDER_SECRET", defaultValue: nil,
+    package static let nexrenderSecret = HubSetting(name: "HUB_NEXRENDER_SECRET", defaultValue: nil,
         summary: "the nexrender server's API secret (header nexrender-secret)", isSecret: true)
 }

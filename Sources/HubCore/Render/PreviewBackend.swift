@@ -11,16 +11,16 @@ import Foundation
 ///
 /// Text reaches ffmpeg through files (`drawtext=textfile=`), so no value is ever parsed as filter
 /// syntax. A Korean-capable font (Nanum) is used when installed, else DejaVu Sans.
-public struct PreviewBackend: RenderBackend {
-    public var name: String { "preview" }
+package struct PreviewBackend: RenderBackend {
+    package var name: String { "preview" }
     /// The ffmpeg binary.
-    public let ffmpeg: String
+    package let ffmpeg: String
     /// The font drawtext uses.
-    public let fontFile: String
+    package let fontFile: String
     /// Its bold face (the regular one when no bold face is installed).
-    public let boldFontFile: String
+    package let boldFontFile: String
     /// Kill ffmpeg after this long without output.
-    public let inactivityTimeout: Duration
+    package let inactivityTimeout: Duration
 
     static let fontCandidates = [
         "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
@@ -34,7 +34,7 @@ public struct PreviewBackend: RenderBackend {
 
     /// Finds ffmpeg and a font.
     /// - Throws: ``HubError`` `.configuration` naming the missing Debian package.
-    public init(ffmpeg: String? = nil, inactivityTimeout: Duration = .seconds(120)) throws {
+    package init(ffmpeg: String? = nil, inactivityTimeout: Duration = .seconds(120)) throws {
         let candidates = [ffmpeg, "/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].compactMap { $0 }
         guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw HubError(.configuration, "the preview backend needs ffmpeg: install it (apt-get install ffmpeg, or scripts/install-deps)")
@@ -51,7 +51,7 @@ public struct PreviewBackend: RenderBackend {
     /// The text drawn: the template and composition, then one `layer: value` line per single
     /// layer, then the numbered slot layers ("Rank 1", "Name 1", "Chips 1", …) as one row per
     /// slot, as a leaderboard would show them. Empty slots are left out.
-    public static func caption(for instruction: RenderInstruction) -> String {
+    package static func caption(for instruction: RenderInstruction) -> String {
         var lines = ["\(instruction.templateName) / \(instruction.composition)  #\(instruction.id)"]
         func text(_ value: JSONValue) -> String {
             switch value {
@@ -140,7 +140,7 @@ public struct PreviewBackend: RenderBackend {
         return range ?? settings.fps * 3
     }
 
-    public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+    package func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
         // First: settings no renderer may use (sizes, fps, frames) fail the job before any drawing.
         let total = try Self.frameCount(job.instruction.outputSettings)
         let arguments: [String]

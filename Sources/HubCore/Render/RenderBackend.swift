@@ -1,18 +1,18 @@
 import Foundation
 
 /// What a backend needs to render one instruction.
-public struct RenderJob: Sendable {
+package struct RenderJob: Sendable {
     /// The claimed instruction (template, composition, bound layers, output settings).
-    public var instruction: RenderInstruction
+    package var instruction: RenderInstruction
     /// Where the output must be written; unique per attempt, so attempts never collide.
-    public var outputPath: String
+    package var outputPath: String
     /// A scratch directory for job files, removed after the attempt.
-    public var workDirectory: URL
+    package var workDirectory: URL
     /// How the instruction's AE project names its layers (graphics instructions only).
-    public var layerMapping: LayerMapping?
+    package var layerMapping: LayerMapping?
 
     /// Describes a render for a backend.
-    public init(instruction: RenderInstruction, outputPath: String, workDirectory: URL, layerMapping: LayerMapping? = nil) {
+    package init(instruction: RenderInstruction, outputPath: String, workDirectory: URL, layerMapping: LayerMapping? = nil) {
         self.instruction = instruction
         self.outputPath = outputPath
         self.workDirectory = workDirectory
@@ -21,14 +21,14 @@ public struct RenderJob: Sendable {
 }
 
 /// Progress a backend reports while rendering.
-public struct RenderProgress: Sendable, Hashable {
+package struct RenderProgress: Sendable, Hashable {
     /// Frames done.
-    public var frame: Int
+    package var frame: Int
     /// Frames in all, when known.
-    public var totalFrames: Int?
+    package var totalFrames: Int?
 
     /// Creates a progress report.
-    public init(frame: Int, totalFrames: Int?) {
+    package init(frame: Int, totalFrames: Int?) {
         self.frame = frame
         self.totalFrames = totalFrames
     }
@@ -38,7 +38,7 @@ public struct RenderProgress: Sendable, Hashable {
 ///
 /// `render` runs until the output is written or it throws; cancelling the calling task must stop
 /// the render process within seconds.
-public protocol RenderBackend: Sendable {
+package protocol RenderBackend: Sendable {
     /// The name used by `--backend`.
     var name: String { get }
     /// Whether ``render(_:progress:)`` writes job files into ``RenderJob/workDirectory`` (the
@@ -50,17 +50,17 @@ public protocol RenderBackend: Sendable {
 }
 
 extension RenderBackend {
-    public var usesWorkDirectory: Bool { true }
+    package var usesWorkDirectory: Bool { true }
 }
 
 /// A backend that writes an empty file at once: for tests and dispatch benchmarks.
-public struct NoopBackend: RenderBackend {
-    public var name: String { "noop" }
-    public var usesWorkDirectory: Bool { false }
+package struct NoopBackend: RenderBackend {
+    package var name: String { "noop" }
+    package var usesWorkDirectory: Bool { false }
     /// Creates the backend.
-    public init() {}
+    package init() {}
 
-    public func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
+    package func render(_ job: RenderJob, progress: @escaping @Sendable (RenderProgress) async -> Void) async throws -> RenderStore.Output {
         RenderStore.Output(path: job.outputPath, fileSize: 0, frameCount: 0)
     }
 }
@@ -69,7 +69,7 @@ extension RenderJob {
     /// The layers to fill, layer name → value: a graphics instruction's ``GFXDataDocument``
     /// named through ``layerMapping`` (field keys where it has no entry), else the instruction's
     /// layer data as bound.
-    public var layers: [String: JSONValue] {
+    package var layers: [String: JSONValue] {
         if let document = GFXDataDocument(layerData: instruction.layerData) {
             return document.layers(mapping: layerMapping)
         }

@@ -1,36 +1,36 @@
 import Foundation
 
 /// A worker's hold on one instruction: the proof every later write must present.
-public struct RenderClaim: Sendable, Hashable {
+package struct RenderClaim: Sendable, Hashable {
     /// The instruction.
-    public var instruction: RenderInstruction
+    package var instruction: RenderInstruction
     /// The lease token issued by this claim.
-    public var leaseToken: UUID
+    package var leaseToken: UUID
     /// The worker (consumer name) holding the lease.
-    public var workerID: String
+    package var workerID: String
     /// Which attempt this is (1 for the first).
-    public var attempt: Int
+    package var attempt: Int
     /// The newest completed output with the same data hash, found by the claim itself (the render
     /// cache's first candidate); the worker uses it if its file still exists.
-    public var cacheCandidate: RenderStore.Output? = nil
+    package var cacheCandidate: RenderStore.Output? = nil
 }
 
 /// When a failed attempt is tried again: `base × 2^retry_count` (schema doc §7.2: 60 s, 120 s,
 /// 240 s), capped at `maximum`.
-public struct RetryPolicy: Sendable, Hashable {
+package struct RetryPolicy: Sendable, Hashable {
     /// The first delay.
-    public var base: Duration
+    package var base: Duration
     /// The longest delay.
-    public var maximum: Duration
+    package var maximum: Duration
 
     /// 60 s doubling, at most one hour.
-    public init(base: Duration = .seconds(60), maximum: Duration = .seconds(3600)) {
+    package init(base: Duration = .seconds(60), maximum: Duration = .seconds(3600)) {
         self.base = base
         self.maximum = maximum
     }
 
     /// The delay before the retry that follows `retryCount` earlier retries.
-    public func delay(afterRetries retryCount: Int) -> Duration {
+    package func delay(afterRetries retryCount: Int) -> Duration {
         let factor = 1 << min(max(retryCount, 0), 30)
         let delay = base * factor
         return delay > maximum ? maximum : delay
@@ -38,9 +38,9 @@ public struct RetryPolicy: Sendable, Hashable {
 }
 
 /// How a worker's write was answered when it still holds the lease.
-public struct LeaseStatus: Sendable, Hashable {
+package struct LeaseStatus: Sendable, Hashable {
     /// When the lease now expires.
-    public var expiresAt: Date
+    package var expiresAt: Date
     /// An operator asked to cancel: stop rendering and call ``RenderStore/acknowledgeCancel(_:)``.
-    public var cancelRequested: Bool
+    package var cancelRequested: Bool
 }

@@ -5,23 +5,23 @@ import HubRedis
 import Logging
 
 /// Names and limits of the dispatch stream (SPEC §1: stream `render:queue`, group `ae-workers`).
-public struct DispatchConfiguration: Sendable, Hashable {
+package struct DispatchConfiguration: Sendable, Hashable {
     /// The Redis stream that carries dispatch signals.
-    public var stream: String
+    package var stream: String
     /// The consumer group of the render workers.
-    public var group: String
+    package var group: String
     /// Approximate cap on the stream's length (`XADD … MAXLEN ~`).
-    public var maxLength: Int
+    package var maxLength: Int
 
     /// The defaults of SPEC §1.
-    public init(stream: String = "render:queue", group: String = "ae-workers", maxLength: Int = 100_000) {
+    package init(stream: String = "render:queue", group: String = "ae-workers", maxLength: Int = 100_000) {
         self.stream = stream
         self.group = group
         self.maxLength = maxLength
     }
 
     /// Reads `HUB_RENDER_STREAM` and `HUB_CONSUMER_GROUP`.
-    public init(configuration: HubConfiguration) {
+    package init(configuration: HubConfiguration) {
         self.init(stream: configuration.value(.renderStream) ?? "render:queue",
                   group: configuration.value(.consumerGroup) ?? "ae-workers")
     }
@@ -36,15 +36,15 @@ public struct DispatchConfiguration: Sendable, Hashable {
 /// duplicate or lost signal can never make a job run twice or not at all. With Redis down, the
 /// commit still succeeds; the outbox row stays unpublished and a `NOTIFY` wakes workers
 /// in fallback mode; ``relay(limit:)`` publishes the backlog when Redis returns.
-public struct RenderQueue: Sendable {
+package struct RenderQueue: Sendable {
     /// The PostgreSQL side.
-    public let store: RenderStore
+    package let store: RenderStore
     /// The Redis side.
-    public let redis: RedisClient
+    package let redis: RedisClient
     /// Stream and group names.
-    public let dispatch: DispatchConfiguration
+    package let dispatch: DispatchConfiguration
     /// Publishes the render events (SPEC §6).
-    public let events: EventPublisher
+    package let events: EventPublisher
     let logger: Logger
     /// Concurrent ``submit(_:actor:)`` calls share one insert statement (group commit).
     private let submitter: Coalescer<(submission: RenderSubmission, actor: String), RenderStore.Submitted>
@@ -64,7 +64,7 @@ public struct RenderQueue: Sendable {
     /// Creates a queue front end; `source` names this process in the events it publishes.
     /// After a failed publish, signals are not tried again for `outagePause` (the relay and the
     /// first publish after the pause retry them).
-    public init(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration = DispatchConfiguration(),
+    package init(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration = DispatchConfiguration(),
                 source: String = "hub", outagePause: Duration = .milliseconds(500),
                 logger: Logger = Logger(label: "hub.render.queue")) {
         self.store = store
@@ -106,17 +106,17 @@ public struct RenderQueue: Sendable {
     }
 
     /// Creates the consumer group (and the stream) if they do not exist yet.
-    public func ensureGroup() async throws {
+    package func ensureGroup() async throws {
         _ = try await redis.xgroupCreate(dispatch.stream, group: dispatch.group, startID: "0", makeStream: true)
     }
 
     /// What ``submit(_:actor:)`` did.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// The committed instruction.
-        public var instruction: RenderInstruction
+        package var instruction: RenderInstruction
         /// Whether the dispatch signal reached Redis (false: Redis was unreachable; the relay
         /// publishes it later and fallback workers claim it meanwhile).
-        public var published: Bool
+        package var published: Bool
     }
 
     /// Commits the instruction and its outbox row, then publishes the signal.
@@ -126,7 +126,7 @@ public struct RenderQueue: Sendable {
     /// at once.
     /// - Throws: only when the commit fails; a Redis failure after the commit is logged and
     ///   reported as `published == false`.
-    public func submit(_ submission: RenderSubmission, actor: String) async throws -> Result {
+    package func submit(_ submission: RenderSubmission, actor: String) async throws -> Result {
         try submission.validate() // an invalid submission fails alone, before it joins a batch
         try store.checkMedia(submission)
         outbox.withLock { $0.inFlight += 1 }
@@ -143,17 +143,17 @@ public struct RenderQueue: Sendable {
     /// pipeline: the bulk path for producers that have many at once (a sync run's premium hands).
     /// - Throws: when the commit fails (then none was inserted), or ``HubError`` `.usage` naming
     ///   the first invalid submission.
-    public func submit(_ submissions: [RenderSubmission], actor: String) async throws -> [Result] {
+    package func submit(_ submissions: [RenderSubmission], actor: String) async throws -> [Result] {
         guard !submissions.isEmpty else { return [] }
         return await announce(try await store.submit(submissions.map { ($0, actor) }, notify: notifiesAtCommit))
     }
 
     /// Whether a submit should `NOTIFY` at commit (while Redis signals fail).
-    public var notifiesAtCommit: Bool { redisFailing.withLock { $0 } }
+    package var notifiesAtCommit: Bool { redisFailing.withLock { $0 } }
 
     /// Publishes instructions the caller committed in its own transaction
     /// (``RenderStore/submit(_:notify:on:)``): their events, then their dispatch signals.
-    public func announce(_ submitted: [RenderStore.Submitted]) async -> [Result] {
+    package func announce(_ submitted: [RenderStore.Submitted]) async -> [Result] {
         guard !submitted.isEmpty else { return [] }
         await events.render("instruction_updated", submitted.map(\.instruction))
         let published = Set(await publish(submitted.map { ($0.outboxID, $0.instruction.id) }))
@@ -163,7 +163,7 @@ public struct RenderQueue: Sendable {
     /// Publishes outbox rows left unpublished (a crash between commit and XADD, or Redis down).
     /// - Returns: how many were published.
     @discardableResult
-    public func relay(limit: Int = 500) async throws -> Int {
+    package func relay(limit: Int = 500) async throws -> Int {
         let backlog = try await store.unpublished(limit: limit)
         guard !backlog.isEmpty else { return 0 }
         // A relay is a deliberate attempt (Redis is back, or a recovery pass): not skipped.

@@ -82,7 +82,7 @@ extension RenderStore {
 
     /// Claims instruction `id` for `worker` if it is still pending and due. Exactly one of any
     /// number of concurrent claimers wins; the others get nil.
-    public func claim(_ id: Int64, worker: String, lease: Duration) async throws -> RenderClaim? {
+    package func claim(_ id: Int64, worker: String, lease: Duration) async throws -> RenderClaim? {
         // FOR UPDATE (not SKIP LOCKED): a concurrent claimer waits, then sees the row processing.
         let target: PostgresQuery = """
             SELECT id, 1::bigint AS ord FROM render_instructions
@@ -94,14 +94,14 @@ extension RenderStore {
 
     /// Claims the next due instruction — highest priority first, then earliest due, then oldest —
     /// skipping rows other claimers hold (`FOR UPDATE SKIP LOCKED`). Nil when none is due.
-    public func claimNext(worker: String, lease: Duration) async throws -> RenderClaim? {
+    package func claimNext(worker: String, lease: Duration) async throws -> RenderClaim? {
         try await claimNext(workers: [worker], lease: lease)[worker]
     }
 
     /// Claims up to one due instruction for each of `workers` (distinct names) in one statement,
     /// in claim order: the first worker gets the highest-priority instruction. Workers left
     /// without one are absent from the result.
-    public func claimNext(workers: [String], lease: Duration) async throws -> [String: RenderClaim] {
+    package func claimNext(workers: [String], lease: Duration) async throws -> [String: RenderClaim] {
         guard !workers.isEmpty else { return [:] }
         let claims = try decodeClaims(try await pool.query(claimQuery(target: Self.nextDue(workers.count), workers: workers, lease: lease)))
         return Dictionary(claims.map { ($0.workerID, $0) }, uniquingKeysWith: { first, _ in first })
@@ -111,7 +111,7 @@ extension RenderStore {
     /// - Returns: the new expiry and whether an operator asked to cancel.
     /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
     @discardableResult
-    public func heartbeat(_ claim: RenderClaim, lease: Duration, frame: Int? = nil, totalFrames: Int? = nil) async throws -> LeaseStatus {
+    package func heartbeat(_ claim: RenderClaim, lease: Duration, frame: Int? = nil, totalFrames: Int? = nil) async throws -> LeaseStatus {
         // Progress is what a renderer printed: kept inside the integer columns, so a wild number
         // never makes the heartbeat fail (and the lease expire).
         let frame = frame.map { min(max($0, 0), Int(Int32.max)) }
@@ -128,15 +128,15 @@ extension RenderStore {
     }
 
     /// What a finished render produced.
-    public struct Output: Sendable, Hashable {
-        public var path: String
-        public var fileSize: Int64?
-        public var frameCount: Int?
-        public var cacheHit: Bool
-        public var renderMilliseconds: Int?
+    package struct Output: Sendable, Hashable {
+        package var path: String
+        package var fileSize: Int64?
+        package var frameCount: Int?
+        package var cacheHit: Bool
+        package var renderMilliseconds: Int?
 
         /// Describes an output file.
-        public init(path: String, fileSize: Int64? = nil, frameCount: Int? = nil, cacheHit: Bool = false, renderMilliseconds: Int? = nil) {
+        package init(path: String, fileSize: Int64? = nil, frameCount: Int? = nil, cacheHit: Bool = false, renderMilliseconds: Int? = nil) {
             self.path = path
             self.fileSize = fileSize
             self.frameCount = frameCount
@@ -149,14 +149,14 @@ extension RenderStore {
     /// - Returns: the output row's id.
     /// - Throws: ``HubError`` `.leaseLost` (nothing is written) when the claim is no longer current.
     @discardableResult
-    public func complete(_ claim: RenderClaim, output: Output) async throws -> Int64 {
+    package func complete(_ claim: RenderClaim, output: Output) async throws -> Int64 {
         try await complete([(claim, output)])[0].get()
     }
 
     /// Completes several claims in one statement (one commit). Each answer is the output row's id,
     /// or ``HubError`` `.leaseLost` for a claim that is no longer current (nothing is written for
     /// it; the others are unaffected).
-    public func complete(_ batch: [(claim: RenderClaim, output: Output)]) async throws -> [Result<Int64, any Error>] {
+    package func complete(_ batch: [(claim: RenderClaim, output: Output)]) async throws -> [Result<Int64, any Error>] {
         guard !batch.isEmpty else { return [] }
         let rows = try await pool.query("""
             WITH \(fragment: Self.completionCTEs(batch))
@@ -172,7 +172,7 @@ extension RenderStore {
     /// would: a busy worker slot hands in its finished render and takes its next job at once.
     /// - Returns: one answer per completion (the output row's id, or ``HubError`` `.leaseLost` —
     ///   nothing is written for that one, the others are unaffected), and the claims by worker.
-    public func complete(_ batch: [(claim: RenderClaim, output: Output)], thenClaimFor next: [String],
+    package func complete(_ batch: [(claim: RenderClaim, output: Output)], thenClaimFor next: [String],
                          lease: Duration) async throws -> (outputs: [Result<Int64, any Error>], claims: [String: RenderClaim]) {
         guard !next.isEmpty else { return (try await complete(batch), [:]) }
         guard !batch.isEmpty else { return ([], try await claimNext(workers: next, lease: lease)) }
@@ -253,7 +253,7 @@ extension RenderStore {
     /// - Returns: the instruction as it is now.
     /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
     @discardableResult
-    public func fail(_ claim: RenderClaim, error message: String, policy: RetryPolicy = RetryPolicy(),
+    package func fail(_ claim: RenderClaim, error message: String, policy: RetryPolicy = RetryPolicy(),
                      retryable: Bool = true) async throws -> RenderInstruction {
         let rows = try await pool.query("""
             WITH failed AS (
@@ -290,7 +290,7 @@ extension RenderStore {
     /// - Returns: the status it has now: `pending` or `cancelled`.
     /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
     @discardableResult
-    public func handBack(_ claim: RenderClaim, reason: String) async throws -> RenderStatus {
+    package func handBack(_ claim: RenderClaim, reason: String) async throws -> RenderStatus {
         let rows = try await pool.query("""
             WITH back AS (
                 UPDATE render_instructions
@@ -319,7 +319,7 @@ extension RenderStore {
     /// - Returns: the status the instruction had.
     /// - Throws: ``HubError`` `.notFound`, or `.conflict` when it is already finished.
     @discardableResult
-    public func cancel(_ id: Int64, actor: String, reason: String?) async throws -> RenderStatus {
+    package func cancel(_ id: Int64, actor: String, reason: String?) async throws -> RenderStatus {
         try await pool.withTransaction { connection in
             let rows = try await connection.query("SELECT status, cancel_requested FROM render_instructions WHERE id = \(id) FOR UPDATE")
             guard let row = rows.first else { throw HubError(.notFound, "render instruction \(id) does not exist") }
@@ -354,7 +354,7 @@ extension RenderStore {
 
     /// The worker's answer to a cancel request: the claimed instruction becomes `cancelled`.
     /// - Throws: ``HubError`` `.leaseLost` when the claim is no longer current.
-    public func acknowledgeCancel(_ claim: RenderClaim) async throws {
+    package func acknowledgeCancel(_ claim: RenderClaim) async throws {
         let rows = try await pool.query("""
             WITH cancelled AS (
                 UPDATE render_instructions
@@ -374,7 +374,7 @@ extension RenderStore {
 
     /// A completed output of another instruction with the same data hash whose file still exists:
     /// the render cache (identical template, composition, bound data and output settings).
-    public func cachedOutput(dataHash: String, excluding id: Int64) async throws -> Output? {
+    package func cachedOutput(dataHash: String, excluding id: Int64) async throws -> Output? {
         let rows = try await pool.query("""
             SELECT o.output_path, o.file_size, o.frame_count
             FROM render_instructions r JOIN render_outputs o ON o.instruction_id = r.id AND o.status = 'completed'

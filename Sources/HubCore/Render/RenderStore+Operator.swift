@@ -4,23 +4,23 @@ import HubPostgres
 extension RenderStore {
     /// One attempt of an instruction, from its timeline and outputs: who ran it under which lease,
     /// how it ended and why.
-    public struct Attempt: Sendable, Hashable, Codable {
-        public var attempt: Int
-        public var workerID: String?
-        public var leaseToken: UUID?
-        public var claimedAt: Date?
+    package struct Attempt: Sendable, Hashable, Codable {
+        package var attempt: Int
+        package var workerID: String?
+        package var leaseToken: UUID?
+        package var claimedAt: Date?
         /// The last event of the attempt: `completed`, `retry_scheduled`, `failed`, `lease_expired`, `handed_back`, `cancelled`, or `claimed` while it runs.
-        public var outcome: String
-        public var endedAt: Date?
+        package var outcome: String
+        package var endedAt: Date?
         /// The error or reason that ended it.
-        public var reason: String?
-        public var outputPath: String?
+        package var reason: String?
+        package var outputPath: String?
         /// The progress recorded when its lease expired (`frame/total`), if it did.
-        public var lastProgress: String?
+        package var lastProgress: String?
     }
 
     /// The attempts of instruction `id`, oldest first.
-    public func attempts(_ id: Int64) async throws -> [Attempt] {
+    package func attempts(_ id: Int64) async throws -> [Attempt] {
         let rows = try await pool.query("""
             SELECT t.attempt,
                    (array_agg(t.worker_id ORDER BY t.id) FILTER (WHERE t.worker_id IS NOT NULL))[1],
@@ -46,18 +46,18 @@ extension RenderStore {
 extension RenderStore {
     /// The render queue of one composition (SPEC §7.5): waiting, rendering, finished in the last
     /// 24 hours, and the mean queue time (claim − submit) of the instructions started in that window.
-    public struct CompositionQueue: Sendable, Hashable, Codable {
-        public var template: String
-        public var composition: String
-        public var pending: Int
-        public var rendering: Int
-        public var completed: Int
-        public var failed: Int
-        public var meanQueueSeconds: Double?
+    package struct CompositionQueue: Sendable, Hashable, Codable {
+        package var template: String
+        package var composition: String
+        package var pending: Int
+        package var rendering: Int
+        package var completed: Int
+        package var failed: Int
+        package var meanQueueSeconds: Double?
     }
 
     /// The render queue per template and composition, busiest first.
-    public func compositionQueues() async throws -> [CompositionQueue] {
+    package func compositionQueues() async throws -> [CompositionQueue] {
         let rows = try await pool.query("""
             SELECT template_name, composition,
                    count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'processing'),

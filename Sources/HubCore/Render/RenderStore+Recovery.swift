@@ -3,23 +3,23 @@ import HubPostgres
 
 extension RenderStore {
     /// An instruction taken back from a worker whose lease expired, or counted for a worker's crash.
-    public struct Reaped: Sendable, Hashable, Codable {
-        public var id: Int64
+    package struct Reaped: Sendable, Hashable, Codable {
+        package var id: Int64
         /// `pending` (back in line), `failed` (quarantined, its lease lost too often, a legacy
         /// row's retries exhausted) or `cancelled` (an operator had asked to cancel it); for a
         /// crash report, the status after it.
-        public var status: RenderStatus
+        package var status: RenderStatus
         /// The worker that held the expired lease (or crashed).
-        public var workerID: String?
+        package var workerID: String?
         /// How many times a worker process crashed while it held this instruction.
-        public var crashCount: Int
+        package var crashCount: Int
         /// Whether it was failed because it crashed its workers too often (``RenderStore/reapExpiredLeases(actor:legacyTimeout:quarantineAfter:lostLeaseLimit:)``).
-        public var quarantined: Bool
+        package var quarantined: Bool
         /// Why it ended where it did (the error message written to the row).
-        public var reason: String?
+        package var reason: String?
 
         /// Creates a record.
-        public init(id: Int64, status: RenderStatus, workerID: String?, crashCount: Int, quarantined: Bool = false, reason: String? = nil) {
+        package init(id: Int64, status: RenderStatus, workerID: String?, crashCount: Int, quarantined: Bool = false, reason: String? = nil) {
             self.id = id
             self.status = status
             self.workerID = workerID
@@ -55,7 +55,7 @@ extension RenderStore {
     /// while one reaps, the others skip (an advisory lock), and `SKIP LOCKED` keeps it off rows being written.
     /// - Returns: what was reaped (empty when another reaper holds the lock).
     @discardableResult
-    public func reapExpiredLeases(actor: String, legacyTimeout: Duration = .seconds(600), quarantineAfter: Int = 3,
+    package func reapExpiredLeases(actor: String, legacyTimeout: Duration = .seconds(600), quarantineAfter: Int = 3,
                                   lostLeaseLimit: Int = RenderStore.lostLeaseLimit) async throws -> [Reaped] {
         let legacySeconds = Double(legacyTimeout.components.seconds)
         let rows = try await pool.query("""
@@ -145,7 +145,7 @@ extension RenderStore {
     /// How many times an instruction's lease may expire — its workers killed, frozen or cut off,
     /// none reporting a crash — before the hunter fails it: a backstop for a job that wedges
     /// whole workers without crashing them; far above what a fault takes from an innocent job.
-    public static let lostLeaseLimit = 10
+    package static let lostLeaseLimit = 10
 
     /// Counts a crash of the worker process whose slots claimed as `<process>-<n>` (its consumer
     /// prefix) against every instruction it held when it died: those still `processing` under its
@@ -157,7 +157,7 @@ extension RenderStore {
     /// same crash again counts nothing.
     /// - Returns: the instructions counted, with their status and crash count after it.
     @discardableResult
-    public func recordWorkerCrash(process: String, signal: Int, actor: String, quarantineAfter: Int = 3) async throws -> [Reaped] {
+    package func recordWorkerCrash(process: String, signal: Int, actor: String, quarantineAfter: Int = 3) async throws -> [Reaped] {
         let rows = try await pool.query("""
             WITH held AS (
                 SELECT r.id, r.worker_id, r.attempt, r.lease_token FROM render_instructions r

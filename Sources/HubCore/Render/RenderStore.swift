@@ -8,26 +8,26 @@ import HubPostgres
 /// Every method is one statement or one transaction: a crash between two calls never leaves a
 /// half-made transition. Every write a worker makes presents its lease token; a worker whose
 /// lease was taken over gets ``HubError`` `.leaseLost` and its write changes nothing.
-public struct RenderStore: Sendable {
+package struct RenderStore: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// Where images and clips in submitted layer data may come from; a submission referring to
     /// anything else is refused (``HubError`` `.refused`, naming the field). nil: not checked here
     /// (the worker still checks before it renders).
-    public let media: MediaPolicy?
+    package let media: MediaPolicy?
 
     /// The `NOTIFY` channel that announces instructions ready to claim (the fallback's wake-up).
-    public static let pendingChannel = "hub_render_pending"
+    package static let pendingChannel = "hub_render_pending"
 
     /// Creates a store on `pool`; `media` checks the media references of every submission.
-    public init(pool: PostgresPool, media: MediaPolicy? = nil) {
+    package init(pool: PostgresPool, media: MediaPolicy? = nil) {
         self.pool = pool
         self.media = media
     }
 
     /// Refuses a submission whose layer data refers to media ``media`` does not allow.
     /// - Throws: ``HubError`` `.refused` naming the field, the reference and what is allowed.
-    public func checkMedia(_ submission: RenderSubmission) throws {
+    package func checkMedia(_ submission: RenderSubmission) throws {
         try media?.check(layerData: submission.layerData)
     }
 
@@ -85,17 +85,17 @@ public struct RenderStore: Sendable {
     // MARK: Submit
 
     /// What ``submit(_:actor:)`` created.
-    public struct Submitted: Sendable {
+    package struct Submitted: Sendable {
         /// The new instruction (status `pending`).
-        public var instruction: RenderInstruction
+        package var instruction: RenderInstruction
         /// Its outbox row: publish it to Redis, then ``markPublished(_:)``.
-        public var outboxID: Int64
+        package var outboxID: Int64
     }
 
     /// Inserts the instruction, its outbox row and its first timeline entry in one statement, and
     /// notifies ``pendingChannel`` when it commits.
     /// - Throws: ``HubError`` `.usage` for a submission the database would refuse.
-    public func submit(_ submission: RenderSubmission, actor: String) async throws -> Submitted {
+    package func submit(_ submission: RenderSubmission, actor: String) async throws -> Submitted {
         try await submit([(submission, actor)])[0]
     }
 
@@ -112,7 +112,7 @@ public struct RenderStore: Sendable {
     /// `deletingPublished` names outbox rows whose signals went out since (``markPublished(_:)``
     /// done in the same statement, so a busy producer pays no statement and no commit of its own
     /// for it).
-    public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
+    package func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
                        deletingPublished published: [Int64] = []) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
         try checkMedia(batch)
@@ -126,7 +126,7 @@ public struct RenderStore: Sendable {
 
     /// ``submit(_:notify:)`` inside the caller's transaction on `connection` (a cue trigger
     /// commits its item and its instruction together). The caller publishes after its commit.
-    public func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
+    package func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
                        on connection: PostgresConnection) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
         try checkMedia(batch)
@@ -227,14 +227,14 @@ public struct RenderStore: Sendable {
 
     /// The instruction with `id`.
     /// - Throws: ``HubError`` `.notFound`.
-    public func instruction(_ id: Int64) async throws -> RenderInstruction {
+    package func instruction(_ id: Int64) async throws -> RenderInstruction {
         let rows = try await pool.query("SELECT \(fragment: Self.columns) FROM render_instructions WHERE id = \(id)")
         guard let row = rows.first else { throw HubError(.notFound, "render instruction \(id) does not exist") }
         return try Self.decodeInstruction(row)
     }
 
     /// Instructions, newest first, optionally only those in `status`.
-    public func list(status: RenderStatus? = nil, limit: Int = 50) async throws -> [RenderInstruction] {
+    package func list(status: RenderStatus? = nil, limit: Int = 50) async throws -> [RenderInstruction] {
         let rows = try await pool.query("""
             SELECT \(fragment: Self.columns) FROM render_instructions
             WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
@@ -244,20 +244,20 @@ public struct RenderStore: Sendable {
     }
 
     /// One entry of an instruction's timeline.
-    public struct TimelineEntry: Sendable, Hashable, Codable {
-        public var occurredAt: Date
-        public var event: String
-        public var fromStatus: String?
-        public var toStatus: String
-        public var actor: String
-        public var workerID: String?
-        public var leaseToken: UUID?
-        public var attempt: Int?
-        public var reason: String?
+    package struct TimelineEntry: Sendable, Hashable, Codable {
+        package var occurredAt: Date
+        package var event: String
+        package var fromStatus: String?
+        package var toStatus: String
+        package var actor: String
+        package var workerID: String?
+        package var leaseToken: UUID?
+        package var attempt: Int?
+        package var reason: String?
     }
 
     /// Every transition of instruction `id`, oldest first.
-    public func timeline(_ id: Int64) async throws -> [TimelineEntry] {
+    package func timeline(_ id: Int64) async throws -> [TimelineEntry] {
         let rows = try await pool.query("""
             SELECT occurred_at, event, from_status, to_status, actor, worker_id, lease_token, attempt, reason
             FROM render_timeline WHERE instruction_id = \(id) ORDER BY id
@@ -273,15 +273,15 @@ public struct RenderStore: Sendable {
 
     /// Instruction counts per template and status (the render queue of SPEC §7.5), with the mean
     /// wait of pending ones in seconds.
-    public struct QueueCount: Sendable, Hashable, Codable {
-        public var template: String
-        public var status: RenderStatus
-        public var count: Int
-        public var oldestPendingSeconds: Double?
+    package struct QueueCount: Sendable, Hashable, Codable {
+        package var template: String
+        package var status: RenderStatus
+        package var count: Int
+        package var oldestPendingSeconds: Double?
     }
 
     /// The render queue by template and status (finished ones from the last 24 hours).
-    public func queueCounts() async throws -> [QueueCount] {
+    package func queueCounts() async throws -> [QueueCount] {
         let rows = try await pool.query("""
             SELECT template_name, status, count(*)::bigint,
                    max(extract(epoch FROM now() - created_at)) FILTER (WHERE status = 'pending')
@@ -299,7 +299,7 @@ public struct RenderStore: Sendable {
     // MARK: Outbox
 
     /// Outbox rows not yet published, oldest first: (outbox id, instruction id).
-    public func unpublished(limit: Int = 500) async throws -> [(outboxID: Int64, instructionID: Int64)] {
+    package func unpublished(limit: Int = 500) async throws -> [(outboxID: Int64, instructionID: Int64)] {
         let rows = try await pool.query("""
             SELECT o.id, o.instruction_id FROM render_outbox o
             WHERE o.published_at IS NULL ORDER BY o.id LIMIT \(max(1, limit))
@@ -310,18 +310,18 @@ public struct RenderStore: Sendable {
     /// Records that the outbox rows were published to Redis: they are deleted, since the outbox
     /// holds only the signals still owed (a delete writes no new row version and no index entry,
     /// which matters at thousands of instructions a second; the timeline keeps the history).
-    public func markPublished(_ outboxIDs: [Int64]) async throws {
+    package func markPublished(_ outboxIDs: [Int64]) async throws {
         guard !outboxIDs.isEmpty else { return }
         try await pool.query("DELETE FROM render_outbox WHERE id = ANY(\(outboxIDs))")
     }
 
     /// Wakes workers in fallback mode (`NOTIFY` on ``pendingChannel``).
-    public func notifyPending() async throws {
+    package func notifyPending() async throws {
         try await pool.query("SELECT pg_notify(\(Self.pendingChannel), '')")
     }
 
     /// Records a failed publish attempt (Redis down) so the relay can report it.
-    public func markPublishFailed(_ outboxIDs: [Int64], error: String) async throws {
+    package func markPublishFailed(_ outboxIDs: [Int64], error: String) async throws {
         guard !outboxIDs.isEmpty else { return }
         try await pool.query("""
             UPDATE render_outbox SET publish_attempts = publish_attempts + 1, last_error = \(error)

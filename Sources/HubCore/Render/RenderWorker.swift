@@ -5,7 +5,7 @@ import HubRedis
 import Logging
 
 /// How a worker learns that instructions are ready.
-public enum DispatchMode: String, Sendable, Codable {
+package enum DispatchMode: String, Sendable, Codable {
     /// Blocking reads on the Redis stream's consumer group.
     case redis
     /// Redis is unreachable: `LISTEN/NOTIFY` wake-ups from PostgreSQL plus a short poll.
@@ -18,79 +18,79 @@ extension DispatchMode {
 }
 
 /// Settings of a ``RenderWorker``.
-public struct RenderWorkerConfiguration: Sendable {
+package struct RenderWorkerConfiguration: Sendable {
     /// Render slots (parallel renders) in this process.
-    public var concurrency: Int = 1
+    package var concurrency: Int = 1
     /// How long a claim lasts without a heartbeat.
-    public var lease: Duration = .seconds(30)
+    package var lease: Duration = .seconds(30)
     /// How often a rendering slot extends its lease and reports progress.
-    public var heartbeatInterval: Duration = .seconds(5)
+    package var heartbeatInterval: Duration = .seconds(5)
     /// The longest an idle slot sleeps before looking at the queue again.
-    public var idleWait: Duration = .seconds(1)
+    package var idleWait: Duration = .seconds(1)
     /// How often a slot in fallback mode checks whether Redis is back.
-    public var redisRetryInterval: Duration = .seconds(5)
+    package var redisRetryInterval: Duration = .seconds(5)
     /// Backoff of failed attempts.
-    public var retryPolicy = RetryPolicy()
+    package var retryPolicy = RetryPolicy()
     /// How long a stopping worker lets running renders finish before handing them back.
-    public var shutdownGrace: Duration = .seconds(30)
+    package var shutdownGrace: Duration = .seconds(30)
     /// The longest one render may run, printing or not, unless its template declares its own
     /// (``TemplateRenderLimit``); a render still running then is stopped and the attempt fails
     /// (retryable).
-    public var maxRenderTime: Duration = .seconds(3600)
+    package var maxRenderTime: Duration = .seconds(3600)
     /// Where images and clips in an instruction's data may come from: checked again right before
     /// the data goes to the renderer; an instruction refused here fails for good (`hub-worker`
     /// builds it from HUB_TEMPLATE_DIR, HUB_MEDIA_ROOTS and HUB_MEDIA_URL_PREFIXES).
-    public var media = MediaPolicy()
+    package var media = MediaPolicy()
     /// Where outputs are written.
-    public var outputDirectory: URL = URL(fileURLWithPath: ".hub/output")
+    package var outputDirectory: URL = URL(fileURLWithPath: ".hub/output")
     /// Consumer names are `<prefix>-<slot>`; by default host and process id.
-    public var consumerPrefix: String = HubInstance.id
+    package var consumerPrefix: String = HubInstance.id
     /// Exit when no instruction is due instead of waiting for more (`hub-worker --once`).
-    public var once = false
+    package var once = false
     /// Whether this process notes its own crash (a fatal signal its code raises) in the output
     /// directory, for the next worker started there to count against the instructions it held
     /// (RenderWorker+Crashes.swift). The handler is process-wide: `hub-worker` sets it; tests that
     /// run workers inside their own process leave it off.
-    public var recordsCrashes = false
+    package var recordsCrashes = false
     /// How often the worker takes back instructions whose lease expired (the Zombie Hunter's
     /// lease rule; every worker runs it, one acts at a time).
-    public var hunterInterval: Duration = .seconds(30)
+    package var hunterInterval: Duration = .seconds(30)
     /// The hunter's, reconciler's, monitor's and notifier's settings (RenderWorker+Operations.swift).
-    public var operations = WorkerOperations()
+    package var operations = WorkerOperations()
     /// Whether ``RenderWorker/run()`` also registers the process in `service_registry` and runs
     /// the operations loop itself. `hub-worker` runs them as services of ``HubRuntime`` instead
     /// (``RenderWorkerService``, ``OperationsLoop``, ``RegistryHeartbeat``) and sets this to false.
-    public var standalone = true
+    package var standalone = true
 
     /// The defaults.
-    public init() {}
+    package init() {}
 }
 
 extension HubSetting {
     /// `HUB_MAX_RENDER_SECONDS`: ``RenderWorkerConfiguration/maxRenderTime`` of `hub-worker`.
-    public static let maxRenderSeconds = HubSetting(name: "HUB_MAX_RENDER_SECONDS", defaultValue: "3600",
+    package static let maxRenderSeconds = HubSetting(name: "HUB_MAX_RENDER_SECONDS", defaultValue: "3600",
         summary: "the longest one render may run, printing or not, before it is stopped and the attempt fails (retryable); a template's max_render_seconds wins", isSecret: false)
 }
 
 /// Counts of what a worker did.
-public struct RenderWorkerSummary: Sendable, Hashable {
-    public var completed = 0
-    public var failed = 0
-    public var cancelled = 0
-    public var handedBack = 0
-    public var leaseLost = 0
+package struct RenderWorkerSummary: Sendable, Hashable {
+    package var completed = 0
+    package var failed = 0
+    package var cancelled = 0
+    package var handedBack = 0
+    package var leaseLost = 0
 }
 
 /// The render worker (`hub-worker`): slots that wait for a dispatch signal, claim the next due
 /// instruction from PostgreSQL, render it with the backend while heartbeating, and record the
 /// outcome — switching to PostgreSQL wake-ups while Redis is unreachable and back when it returns.
-public final class RenderWorker: Sendable {
+package final class RenderWorker: Sendable {
     /// The queue (store, Redis, names).
-    public let queue: RenderQueue
+    package let queue: RenderQueue
     /// The backend that renders.
-    public let backend: any RenderBackend
+    package let backend: any RenderBackend
     /// The settings.
-    public let configuration: RenderWorkerConfiguration
+    package let configuration: RenderWorkerConfiguration
     let logger: Logger
     private let board = WakeUpBoard()
     let state: PThreadLocked<State>
@@ -118,7 +118,7 @@ public final class RenderWorker: Sendable {
     }
 
     /// Creates a worker.
-    public init(queue: RenderQueue, backend: any RenderBackend, configuration: RenderWorkerConfiguration,
+    package init(queue: RenderQueue, backend: any RenderBackend, configuration: RenderWorkerConfiguration,
                 logger: Logger = Logger(label: "hub.worker")) {
         self.queue = queue
         self.backend = backend
@@ -163,13 +163,13 @@ public final class RenderWorker: Sendable {
     }
 
     /// The current dispatch mode.
-    public var mode: DispatchMode { state.withLock { $0.mode } }
+    package var mode: DispatchMode { state.withLock { $0.mode } }
     /// What the worker has done so far.
-    public var summary: RenderWorkerSummary { state.withLock { $0.summary } }
+    package var summary: RenderWorkerSummary { state.withLock { $0.summary } }
 
     /// Asks the worker to stop claiming; running renders get `grace` to finish, then are handed back.
     /// A later call can only shorten the time left (a second signal: hand back now).
-    public func stop(grace: Duration? = nil) {
+    package func stop(grace: Duration? = nil) {
         let deadline = ContinuousClock.now + (grace ?? configuration.shutdownGrace)
         state.withLock { $0.stopDeadline = min($0.stopDeadline ?? deadline, deadline) }
         Task { await board.signal() }
@@ -178,7 +178,7 @@ public final class RenderWorker: Sendable {
     var isStopping: Bool { state.withLock { $0.stopDeadline != nil } }
 
     /// Runs the slots until ``stop(grace:)`` (or, with `once`, until nothing is due).
-    public func run() async throws -> RenderWorkerSummary {
+    package func run() async throws -> RenderWorkerSummary {
         try FileManager.default.createDirectory(at: configuration.outputDirectory, withIntermediateDirectories: true)
         await sweepLeftovers()
         do {

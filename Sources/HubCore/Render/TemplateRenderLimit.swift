@@ -9,13 +9,13 @@ import HubPostgres
 /// its slot back and another try; a template that always takes too long ends `failed` after its
 /// retries and raises a `job_failed` notification. Where no template declares one, the worker's
 /// limit holds (`HUB_MAX_RENDER_SECONDS`, `hub-worker --max-render-seconds`).
-public struct TemplateRenderLimit: Sendable, Hashable {
+package struct TemplateRenderLimit: Sendable, Hashable {
     /// The limit in seconds (1…604800).
-    public var seconds: Int
+    package var seconds: Int
     /// Where it is declared: `its composition description` or `the graphics catalog`.
-    public var declaredBy: String
+    package var declaredBy: String
 
-    public init(seconds: Int, declaredBy: String) {
+    package init(seconds: Int, declaredBy: String) {
         self.seconds = seconds
         self.declaredBy = declaredBy
     }
@@ -26,7 +26,7 @@ extension RenderStore {
     /// composition's description (`hubctl aep import`; per composition, or for all of a file's),
     /// else the graphics catalog's entry for the composition, else the catalog's own (for the
     /// catalog's project); nil when none does.
-    public func templateRenderLimit(template: String, composition: String) async throws -> TemplateRenderLimit? {
+    package func templateRenderLimit(template: String, composition: String) async throws -> TemplateRenderLimit? {
         let rows = try await pool.query("""
             SELECT seconds, declared_by FROM (
                 SELECT max_render_seconds AS seconds, 'its composition description' AS declared_by, 1 AS rank

@@ -8,16 +8,16 @@ import Foundation
 /// Secrets are kept only as SHA-256 digests and compared in constant time (every byte of the
 /// digest is compared whatever the first difference), so a response time tells nothing about
 /// how much of a guess was right.
-public struct HubCredentials: Sendable {
+package struct HubCredentials: Sendable {
     /// The Basic Auth user name, when a dashboard account is configured.
-    public let username: String?
+    package let username: String?
     private let passwordDigest: [UInt8]?
     private let apiKeyDigests: [[UInt8]]
 
     /// Creates credentials.
     /// - Throws: ``HubError`` `.configuration` when neither an account nor a key is configured,
     ///   or only half an account.
-    public init(username: String?, password: String?, apiKeys: [String]) throws {
+    package init(username: String?, password: String?, apiKeys: [String]) throws {
         let username = username?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         let password = password?.nilIfEmpty
         guard (username == nil) == (password == nil) else {
@@ -37,13 +37,13 @@ public struct HubCredentials: Sendable {
     }
 
     /// Reads the three settings.
-    public init(configuration: HubConfiguration) throws {
+    package init(configuration: HubConfiguration) throws {
         try self.init(username: configuration.value(.dashboardUsername), password: configuration.value(.dashboardPassword),
                       apiKeys: (configuration.value(.apiKeys) ?? "").split(separator: ",").map(String.init))
     }
 
     /// Whether `username` and `password` are the dashboard account.
-    public func acceptsBasic(username: String, password: String) -> Bool {
+    package func acceptsBasic(username: String, password: String) -> Bool {
         guard let expected = self.username, let passwordDigest else { return false }
         // Both comparisons always run, so a wrong user name costs as long as a wrong password.
         let userMatches = Self.equal(Self.digest(username), Self.digest(expected))
@@ -52,7 +52,7 @@ public struct HubCredentials: Sendable {
     }
 
     /// The position (1-based) of `key` in `HUB_API_KEYS`, or nil. Every configured key is compared.
-    public func apiKeyIndex(_ key: String) -> Int? {
+    package func apiKeyIndex(_ key: String) -> Int? {
         let candidate = Self.digest(key)
         var found: Int?
         for (index, digest) in apiKeyDigests.enumerated() where Self.equal(candidate, digest) && found == nil {
@@ -79,7 +79,7 @@ extension String {
 extension HubCredentials {
     /// Whether an HTTP `Authorization` header value (Basic, or Bearer with an API key) or an
     /// `X-API-Key` value carries these credentials.
-    public func accepts(authorization: String?, apiKey: String?) -> Bool {
+    package func accepts(authorization: String?, apiKey: String?) -> Bool {
         if let apiKey, apiKeyIndex(apiKey) != nil { return true }
         guard let authorization else { return false }
         let parts = authorization.split(separator: " ", maxSplits: 1).map(String.init)

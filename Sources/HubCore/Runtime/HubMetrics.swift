@@ -13,18 +13,18 @@ import Prometheus
 ///
 /// Every name and label set is declared here and nowhere else: Prometheus refuses one name with
 /// two label sets.
-public enum HubMetrics {
+package enum HubMetrics {
     /// The process's registry; ``exposition()`` renders it.
-    public static let registry = PrometheusCollectorRegistry()
+    package static let registry = PrometheusCollectorRegistry()
     private static let bootstrapped = PThreadLocked(false)
 
     /// Upper bounds (seconds) of the dispatch-latency histogram's buckets.
-    public static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+    package static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
     /// Upper bounds (seconds) of the render and sync duration histograms.
-    public static let durationBuckets: [Double] = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
+    package static let durationBuckets: [Double] = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
 
     /// Installs the Prometheus backend of swift-metrics (once per process; later calls do nothing).
-    public static func bootstrap() {
+    package static func bootstrap() {
         bootstrapped.withLock { done in
             guard !done else { return }
             var factory = PrometheusMetricsFactory(registry: registry)
@@ -37,114 +37,114 @@ public enum HubMetrics {
     }
 
     /// Whether ``bootstrap()`` ran in this process.
-    public static var isBootstrapped: Bool { bootstrapped.withLock { $0 } }
+    package static var isBootstrapped: Bool { bootstrapped.withLock { $0 } }
 
     /// The registry in the Prometheus text format (version 0.0.4).
-    public static func exposition() -> String { registry.emitToString() }
+    package static func exposition() -> String { registry.emitToString() }
 
     /// Metric names (the `hub_` prefix keeps them apart from a scraper's own).
-    public enum Name {
-        public static let dispatchLatency = "hub_dispatch_latency_seconds"
-        public static let serverDispatchLatency = "hub_event_dispatch_latency_seconds"
-        public static let renders = "hub_renders_total"
-        public static let renderDuration = "hub_render_duration_seconds"
-        public static let claims = "hub_claims_total"
-        public static let leasesLost = "hub_leases_lost_total"
-        public static let reaped = "hub_reaped_total"
-        public static let quarantined = "hub_quarantined_total"
-        public static let outboxDepth = "hub_outbox_depth"
-        public static let fallbackMode = "hub_fallback_mode"
-        public static let busySlots = "hub_worker_busy_slots"
-        public static let syncFiles = "hub_sync_files_total"
-        public static let syncHands = "hub_sync_hands_total"
-        public static let syncDuration = "hub_sync_duration_seconds"
-        public static let webhookDeliveries = "hub_webhook_deliveries_total"
-        public static let eventsReceived = "hub_events_received_total"
-        public static let webSocketMessages = "hub_websocket_messages_sent_total"
-        public static let webSocketSlowDisconnects = "hub_websocket_slow_disconnects_total"
-        public static let webSocketClients = "hub_websocket_clients"
-        public static let queueInstructions = "hub_render_instructions"
-        public static let processUp = "hub_process_up"
+    package enum Name {
+        package static let dispatchLatency = "hub_dispatch_latency_seconds"
+        package static let serverDispatchLatency = "hub_event_dispatch_latency_seconds"
+        package static let renders = "hub_renders_total"
+        package static let renderDuration = "hub_render_duration_seconds"
+        package static let claims = "hub_claims_total"
+        package static let leasesLost = "hub_leases_lost_total"
+        package static let reaped = "hub_reaped_total"
+        package static let quarantined = "hub_quarantined_total"
+        package static let outboxDepth = "hub_outbox_depth"
+        package static let fallbackMode = "hub_fallback_mode"
+        package static let busySlots = "hub_worker_busy_slots"
+        package static let syncFiles = "hub_sync_files_total"
+        package static let syncHands = "hub_sync_hands_total"
+        package static let syncDuration = "hub_sync_duration_seconds"
+        package static let webhookDeliveries = "hub_webhook_deliveries_total"
+        package static let eventsReceived = "hub_events_received_total"
+        package static let webSocketMessages = "hub_websocket_messages_sent_total"
+        package static let webSocketSlowDisconnects = "hub_websocket_slow_disconnects_total"
+        package static let webSocketClients = "hub_websocket_clients"
+        package static let queueInstructions = "hub_render_instructions"
+        package static let processUp = "hub_process_up"
     }
 
     // MARK: Render dispatch and lifecycle
 
     /// Commit to claim of one instruction (PostgreSQL's own timestamps).
-    public static func recordDispatchLatency(seconds: Double) {
+    package static func recordDispatchLatency(seconds: Double) {
         CoreMetrics.Timer(label: Name.dispatchLatency).recordNanoseconds(Int64(max(0, seconds) * 1e9))
     }
 
     /// Instructions claimed, by dispatch mode (`redis`, `database_fallback`).
-    public static func claimed(_ count: Int, mode: String) {
+    package static func claimed(_ count: Int, mode: String) {
         guard count > 0 else { return }
         CoreMetrics.Counter(label: Name.claims, dimensions: [("mode", mode)]).increment(by: count)
     }
 
     /// A render attempt ended: `completed`, `failed`, `cancelled`, `handed_back` or `lease_lost`.
-    public static func renderFinished(outcome: String, duration: Duration? = nil) {
+    package static func renderFinished(outcome: String, duration: Duration? = nil) {
         CoreMetrics.Counter(label: Name.renders, dimensions: [("outcome", outcome)]).increment()
         if outcome == "lease_lost" { CoreMetrics.Counter(label: Name.leasesLost).increment() }
         if let duration { CoreMetrics.Timer(label: Name.renderDuration).recordNanoseconds(duration.nanoseconds) }
     }
 
     /// Slots rendering right now.
-    public static func busySlots(_ count: Int) { CoreMetrics.Gauge(label: Name.busySlots).record(count) }
+    package static func busySlots(_ count: Int) { CoreMetrics.Gauge(label: Name.busySlots).record(count) }
 
     /// Instructions the Zombie Hunter took back and quarantined in one pass.
-    public static func reaped(_ count: Int, quarantined: Int) {
+    package static func reaped(_ count: Int, quarantined: Int) {
         if count > 0 { CoreMetrics.Counter(label: Name.reaped).increment(by: count) }
         if quarantined > 0 { CoreMetrics.Counter(label: Name.quarantined).increment(by: quarantined) }
     }
 
     /// Outbox rows not yet relayed to Redis.
-    public static func outboxDepth(_ depth: Int) { CoreMetrics.Gauge(label: Name.outboxDepth).record(depth) }
+    package static func outboxDepth(_ depth: Int) { CoreMetrics.Gauge(label: Name.outboxDepth).record(depth) }
 
     /// 1 while the process dispatches on PostgreSQL because Redis is unreachable, else 0.
-    public static func fallbackMode(_ on: Bool) { CoreMetrics.Gauge(label: Name.fallbackMode).record(on ? 1 : 0) }
+    package static func fallbackMode(_ on: Bool) { CoreMetrics.Gauge(label: Name.fallbackMode).record(on ? 1 : 0) }
 
     // MARK: Sync
 
     /// Files of a sync run by outcome: `imported`, `unchanged` or `failed`.
-    public static func syncFiles(_ count: Int, source: String, outcome: String) {
+    package static func syncFiles(_ count: Int, source: String, outcome: String) {
         guard count > 0 else { return }
         CoreMetrics.Counter(label: Name.syncFiles, dimensions: [("source", source), ("outcome", outcome)]).increment(by: count)
     }
 
     /// Hands of a sync run: `new`, `existing` (already imported).
-    public static func syncHands(_ count: Int, outcome: String) {
+    package static func syncHands(_ count: Int, outcome: String) {
         guard count > 0 else { return }
         CoreMetrics.Counter(label: Name.syncHands, dimensions: [("outcome", outcome)]).increment(by: count)
     }
 
     /// How long one sync run of a source took.
-    public static func syncDuration(source: String, _ duration: Duration) {
+    package static func syncDuration(source: String, _ duration: Duration) {
         CoreMetrics.Timer(label: Name.syncDuration, dimensions: [("source", source)]).recordNanoseconds(duration.nanoseconds)
     }
 
     // MARK: Notifications and the live feed
 
     /// A webhook delivery ended: `delivered` or `failed`.
-    public static func webhookDelivery(outcome: String) {
+    package static func webhookDelivery(outcome: String) {
         CoreMetrics.Counter(label: Name.webhookDeliveries, dimensions: [("outcome", outcome)]).increment()
     }
 
     /// Submission to claim as seen on the event bus by hub-server.
-    public static func recordEventDispatchLatency(seconds: Double) {
+    package static func recordEventDispatchLatency(seconds: Double) {
         CoreMetrics.Timer(label: Name.serverDispatchLatency).recordNanoseconds(Int64(max(0, seconds) * 1e9))
     }
 
-    public static func eventReceived() { CoreMetrics.Counter(label: Name.eventsReceived).increment() }
-    public static func webSocketMessageSent() { CoreMetrics.Counter(label: Name.webSocketMessages).increment() }
-    public static func webSocketSlowDisconnect() { CoreMetrics.Counter(label: Name.webSocketSlowDisconnects).increment() }
-    public static func webSocketClients(_ count: Int) { CoreMetrics.Gauge(label: Name.webSocketClients).record(count) }
+    package static func eventReceived() { CoreMetrics.Counter(label: Name.eventsReceived).increment() }
+    package static func webSocketMessageSent() { CoreMetrics.Counter(label: Name.webSocketMessages).increment() }
+    package static func webSocketSlowDisconnect() { CoreMetrics.Counter(label: Name.webSocketSlowDisconnects).increment() }
+    package static func webSocketClients(_ count: Int) { CoreMetrics.Gauge(label: Name.webSocketClients).record(count) }
 
     /// Instructions by status, read from PostgreSQL when scraped.
-    public static func queueInstructions(status: String, count: Int) {
+    package static func queueInstructions(status: String, count: Int) {
         CoreMetrics.Gauge(label: Name.queueInstructions, dimensions: [("status", status)]).record(count)
     }
 
     /// 1 for a running process of `program` (a scrape target that answers is up).
-    public static func processUp(program: String) {
+    package static func processUp(program: String) {
         CoreMetrics.Gauge(label: Name.processUp, dimensions: [("program", program)]).record(1)
     }
 }

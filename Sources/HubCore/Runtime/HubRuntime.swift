@@ -8,17 +8,17 @@ import UnixSignals
 
 /// The identity of this process among the hub's: `<host>-<pid>`, the form the registry, the
 /// worker's consumers and event sources use.
-public enum HubInstance {
+package enum HubInstance {
     /// `<host>-<pid>` of this process.
-    public static let id = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    package static let id = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     /// The registry id of this process as `program`: `<program>:<host>-<pid>`.
-    public static func registryID(program: String) -> String { "\(program):\(id)" }
+    package static func registryID(program: String) -> String { "\(program):\(id)" }
 }
 
 extension HubClients {
     /// The render queue over these clients (store, Redis, dispatch settings), with events signed
     /// by `source`.
-    public func renderQueue(source: String) -> RenderQueue {
+    package func renderQueue(source: String) -> RenderQueue {
         RenderQueue(store: renderStore, redis: redis, dispatch: DispatchConfiguration(configuration: configuration),
                     source: source)
     }
@@ -33,54 +33,54 @@ extension HubClients {
 /// when asked (``MetricsEndpoint``), and runs the services in one `ServiceGroup` that shuts down
 /// gracefully on SIGTERM or SIGINT. A second signal calls ``Options/onSecondSignal`` (the worker
 /// hands its renders back at once); when ``Options/gracePeriod`` passes the group is cancelled.
-public struct HubRuntime: Sendable {
+package struct HubRuntime: Sendable {
     /// What one process needs from the runtime.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// The executable's name (`hub-worker`), also its registry kind.
-        public var program: String
+        package var program: String
         /// The registry mode reported with each heartbeat (nil: none); read every half second.
-        public var mode: @Sendable () -> String? = { nil }
+        package var mode: @Sendable () -> String? = { nil }
         /// Extra registry details, read with each heartbeat.
-        public var details: @Sendable () -> [String: JSONValue] = { [:] }
+        package var details: @Sendable () -> [String: JSONValue] = { [:] }
         /// How often the registry heartbeat is written (a change of mode is written at once).
-        public var heartbeatInterval: Duration = .seconds(5)
+        package var heartbeatInterval: Duration = .seconds(5)
         /// The longest a graceful shutdown may take before the services are cancelled (nil: no limit).
-        public var gracePeriod: Duration?
+        package var gracePeriod: Duration?
         /// Called on the second SIGTERM/SIGINT (the first starts the graceful shutdown).
-        public var onSecondSignal: @Sendable () -> Void = {}
+        package var onSecondSignal: @Sendable () -> Void = {}
         /// `--metrics-port`: serve `/metrics` there (0 picks a free port; nil: no endpoint).
-        public var metricsPort: Int?
+        package var metricsPort: Int?
         /// Whether the process registers in `service_registry` (a one-shot command does not).
-        public var registers = true
+        package var registers = true
         /// Whether a database that cannot be reached at start-up (restarting, failing over, not up
         /// yet) is waited for — tried again with backoff and logged — instead of ending the process.
         /// `hub-worker` waits: a supervisor restarting an exiting worker in a tight loop gives up
         /// after a few tries (systemd's start limit), and the machine would render nothing. A
         /// refused password or a missing database still ends it at once.
-        public var waitsForDatabase = false
+        package var waitsForDatabase = false
 
-        public init(program: String) { self.program = program }
+        package init(program: String) { self.program = program }
     }
 
     /// The process's name.
-    public let program: String
+    package let program: String
     /// The effective configuration.
-    public let configuration: HubConfiguration
+    package let configuration: HubConfiguration
     /// The PostgreSQL pool and Redis client.
-    public let clients: HubClients
+    package let clients: HubClients
     /// The process's logger.
-    public let logger: Logger
+    package let logger: Logger
 
     /// `<program>:<host>-<pid>`: the registry id and event source of this process.
-    public var instanceID: String { HubInstance.registryID(program: program) }
+    package var instanceID: String { HubInstance.registryID(program: program) }
 
     /// The render queue over the runtime's clients, events signed with ``instanceID``.
-    public func renderQueue() -> RenderQueue { clients.renderQueue(source: instanceID) }
+    package func renderQueue() -> RenderQueue { clients.renderQueue(source: instanceID) }
 
     /// Runs a long-running process: builds the clients from `configuration`, checks the schema,
     /// makes the services with `services` and runs them (with the registry heartbeat and the
     /// metrics endpoint) until they finish or a signal stops them; closes the clients last.
-    public static func run(
+    package static func run(
         _ options: Options, configuration: HubConfiguration, logger: Logger,
         services makeServices: (HubRuntime) async throws -> [any Service]
     ) async throws {
@@ -183,7 +183,7 @@ final class SignalHandler: Service, Sendable {
 /// The one registry heartbeat loop: registers the process in `service_registry`, writes its
 /// heartbeat every `interval` (and at once when its mode changes), deregisters when it stops.
 /// A failed write is logged at debug level and tried again; it never stops the process.
-public struct RegistryHeartbeat: Service {
+package struct RegistryHeartbeat: Service {
     let registry: ServiceRegistry
     let id: String
     let kind: String
@@ -192,7 +192,7 @@ public struct RegistryHeartbeat: Service {
     let details: @Sendable () -> [String: JSONValue]
     let logger: Logger
 
-    public init(registry: ServiceRegistry, id: String, kind: String, interval: Duration = .seconds(5),
+    package init(registry: ServiceRegistry, id: String, kind: String, interval: Duration = .seconds(5),
                 mode: @escaping @Sendable () -> String? = { nil }, details: @escaping @Sendable () -> [String: JSONValue] = { [:] },
                 logger: Logger) {
         self.registry = registry
@@ -204,7 +204,7 @@ public struct RegistryHeartbeat: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             var written: (mode: String?, at: ContinuousClock.Instant)?
             while !Task.isCancelled {

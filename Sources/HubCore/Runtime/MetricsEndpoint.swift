@@ -16,11 +16,11 @@ import ServiceLifecycle
 /// socket read and write has a 2 s timeout, so a client that stalls holds it for 2 s at most.
 /// The credentials are hub-server's (``HubCredentials``): an `X-API-Key` header or a Bearer token
 /// from `HUB_API_KEYS`, or Basic Auth with the dashboard account.
-public final class MetricsEndpoint: Service, Sendable {
+package final class MetricsEndpoint: Service, Sendable {
     /// The address to listen on (an IPv4 address or `localhost`).
-    public let host: String
+    package let host: String
     /// The port asked for; 0 picks a free one (``port`` tells which).
-    public let requestedPort: Int
+    package let requestedPort: Int
     let credentials: HubCredentials
     let program: String
     let logger: Logger
@@ -34,7 +34,7 @@ public final class MetricsEndpoint: Service, Sendable {
     private let state = PThreadLocked(State())
 
     /// Creates the endpoint; nothing listens before ``run()``.
-    public init(host: String, port: Int, credentials: HubCredentials, program: String, logger: Logger) {
+    package init(host: String, port: Int, credentials: HubCredentials, program: String, logger: Logger) {
         self.host = host
         self.requestedPort = port
         self.credentials = credentials
@@ -43,11 +43,11 @@ public final class MetricsEndpoint: Service, Sendable {
     }
 
     /// The port it listens on, once listening.
-    public var port: Int? { state.withLock { $0.port } }
+    package var port: Int? { state.withLock { $0.port } }
 
     /// Listens until graceful shutdown or cancellation.
     /// - Throws: ``HubError`` `.configuration` when the address cannot be bound.
-    public func run() async throws {
+    package func run() async throws {
         let fd = try listen()
         HubMetrics.processUp(program: program)
         logger.notice("metrics on http://\(host):\(port ?? 0)/metrics", metadata: ["program": "\(program)"])

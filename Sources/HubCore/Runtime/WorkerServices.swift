@@ -7,16 +7,16 @@ import ServiceLifecycle
 /// running renders the worker's grace (``RenderWorkerConfiguration/shutdownGrace``) before they
 /// are handed back; cancellation (the group's grace period passed) hands them back at once. It
 /// returns when the worker does (with `--once`, when nothing is due), which ends the group.
-public struct RenderWorkerService: Service {
-    public let worker: RenderWorker
+package struct RenderWorkerService: Service {
+    package let worker: RenderWorker
     let logger: Logger
 
-    public init(worker: RenderWorker, logger: Logger) {
+    package init(worker: RenderWorker, logger: Logger) {
         self.worker = worker
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let worker = self.worker
         let summary = try await withTaskCancellationHandler {
             try await withGracefulShutdownHandler {
@@ -36,12 +36,12 @@ public struct RenderWorkerService: Service {
 /// The Zombie Hunter (with the reconciler) and the anomaly monitor, one pass every
 /// ``RenderWorkerConfiguration/hunterInterval`` (each guarded so that one process acts per
 /// interval across all workers and `hubctl`). Stops at graceful shutdown.
-public struct OperationsLoop: Service {
+package struct OperationsLoop: Service {
     let worker: RenderWorker
 
-    public init(worker: RenderWorker) { self.worker = worker }
+    package init(worker: RenderWorker) { self.worker = worker }
 
-    public func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await worker.runOperationsPass()
@@ -54,7 +54,7 @@ public struct OperationsLoop: Service {
 
 extension RenderWorker {
     /// The registry details of a worker: slots, backend and completions.
-    public var registryDetails: [String: JSONValue] {
+    package var registryDetails: [String: JSONValue] {
         ["slots": .integer(Int64(configuration.concurrency)), "backend": .string(backend.name),
          "completed": .integer(Int64(summary.completed))]
     }
@@ -68,7 +68,7 @@ extension RenderWorker {
 
 extension RenderStore {
     /// Outbox rows not yet published to Redis (the `hub_outbox_depth` gauge).
-    public func outboxDepth() async throws -> Int {
+    package func outboxDepth() async throws -> Int {
         try await pool.query("SELECT count(*) FROM render_outbox WHERE published_at IS NULL")[0].decode(Int.self, at: 0)
     }
 }

@@ -3,37 +3,80 @@ import HubPostgres
 import HubRedis
 import Logging
 
-/// The hub as another Swift service uses it: read hands and players, submit renders, follow them.
+/// The hub as another Swift service uses it: read hands, players and cue sheets, submit renders,
+/// follow them.
 ///
 /// ```swift
 /// let hub = try Hub(configuration: HubConfiguration())   // HUB_DATABASE_URL, HUB_REDIS_URL, .env
-/// let premium = try await hub.hands.hands(HandQuery(premium: true, limit: 5))
+/// let premium = try await hub.hands(HandQuery(premium: true, limit: 5))
 /// let submitted = try await hub.submit(RenderSubmission(templateName: "premium_hand"))
 /// for try await event in hub.follow(submitted) { print(event.type) }
 /// await hub.shutdown()
 /// ```
 ///
-/// Connections open lazily: creating a hub never touches the network.
-public final class Hub: Sendable {
+/// Connections open lazily: creating a hub never touches the network. Write code that only needs
+/// these operations against ``HubAPI`` and test it with `InMemoryHub` from the `HubTesting`
+/// product.
+public final class Hub: HubAPI {
     /// The PostgreSQL pool and Redis client underneath.
-    public let clients: HubClients
+    package let clients: HubClients
     /// Hands imported from the feature tables.
-    public let hands: HandStore
+    public let handStore: HandStore
     /// The render queue: submit, cancel, retry, read instructions.
-    public let renders: RenderQueue
+    package let renders: RenderQueue
     /// Who submissions and events are attributed to (`<name>:<host>-<pid>`).
     public let actor: String
     let logger: Logger
 
     /// Connects (lazily) with `configuration`.
-    /// - Parameter name: how this service appears in timelines and events (e.g. `stats-service`).
+    /// - Parameters:
+    ///   - configuration: where PostgreSQL and Redis are (`HUB_DATABASE_URL`, `HUB_REDIS_URL`).
+    ///   - name: how this service appears in timelines and events (e.g. `stats-service`).
+    ///   - logger: where the hub's own messages go (reconnects, skipped messages).
     /// - Throws: ``HubError`` `.configuration` for a missing or malformed setting.
     public init(configuration: HubConfiguration, name: String = "hub-sdk", logger: Logger = Logger(label: "hub.sdk")) throws {
         clients = try HubClients(configuration: configuration, logger: logger)
         actor = HubInstance.registryID(program: name)
-        hands = HandStore(pool: clients.database)
+        handStore = HandStore(pool: clients.database)
         renders = clients.renderQueue(source: actor)
         self.logger = logger
+    }
+
+    /// The hands matching `query`, newest first (see ``HandStore/hands(_:)``).
+    public func hands(_ query: HandQuery) async throws -> HandPage {
+        try await handStore.hands(query)
+    }
+
+    /// One hand by the hub's id.
+    /// - Throws: ``HubError`` `.notFound` when there is none.
+    public func hand(id: Int64) async throws -> Hand {
+        try await handStore.hand(id: id)
+    }
+
+    /// Players whose name (or Korean name, or WSOP+ id) contains `text`, accents and case ignored.
+    /// - Throws: ``HubError`` `.usage` for an empty text or a limit outside 1…500.
+    public func players(matching text: String, limit: Int = 50) async throws -> [UnifiedPlayer] {
+        guard (1...500).contains(limit) else { throw HubError(.usage, "limit must be 1…500 (got \(limit))") }
+        return try await PlayerStore(pool: clients.database).search(text, limit: limit)
+    }
+
+    /// One player by reference: `wsop:<id>`, `gfx:<id>`, a WSOP+ player id (`P-1001`) or an exact name.
+    /// - Throws: ``HubError`` `.notFound` when there is none.
+    public func player(_ reference: String) async throws -> UnifiedPlayer {
+        try await PlayerStore(pool: clients.database).player(reference)
+    }
+
+    /// The cue sheets of broadcast session `session`, in the order they were created.
+    public func cueSheets(session: Int64) async throws -> [CueSheet] {
+        try await CueStore(pool: clients.database).sheets(session: session)
+    }
+
+    /// The items of cue sheet `sheet`, in cue order.
+    /// - Throws: ``HubError`` `.notFound` when the sheet does not exist.
+    public func cueItems(sheet: Int64) async throws -> [CueItem] {
+        let store = CueStore(pool: clients.database)
+        _ = try await store.sheet(sheet)
+        return try await store.items(sheet: sheet)
     }
 
     /// Checks that the database has the schema this library expects (run `hubctl migrate up` when
@@ -53,6 +96,27 @@ public final class Hub: Sendable {
     /// - Throws: ``HubError`` `.notFound`.
     public func instruction(_ id: Int64) async throws -> RenderInstruction {
         try await renders.store.instruction(id)
+    }
+
+    /// Cancels instruction `id`: a pending one at once, a running one on its worker within a
+    /// heartbeat (``RenderInstruction/cancelRequested`` is set until the worker stops it).
+    /// - Returns: the instruction after the request.
+    /// - Throws: ``HubError`` `.notFound`; `.conflict` when it is finished or already being cancelled.
+    public func cancel(_ id: Int64, reason: String? = nil) async throws -> RenderInstruction {
+        _ = try await OperatorActions(queue: renders, logger: logger).cancel(id, actor: actor, reason: reason)
+        return try await renders.store.instruction(id)
+    }
+
+    /// Puts a `failed`, `cancelled` or `stale` instruction back to `pending` with a fresh set of
+    /// retries, or makes a `pending` one waiting for its backoff due now.
+    /// - Throws: ``HubError`` `.notFound`; `.conflict` for a completed, running or already due instruction.
+    public func retry(_ id: Int64, reason: String? = nil) async throws -> RenderInstruction {
+        try await OperatorActions(queue: renders, logger: logger).retry(id, actor: actor, reason: reason)
+    }
+
+    /// Every attempt's output of instruction `id`, oldest first (empty while none finished).
+    public func outputs(of id: Int64) async throws -> [RenderOutput] {
+        try await RenderOutput.list(instruction: id, pool: clients.database)
     }
 
     /// The hub's live events on `channels` (`render-progress`, `render:<id>`, `sync-events`, …),
@@ -89,12 +153,22 @@ public final class Hub: Sendable {
         }
     }
 
+    /// The events of one instruction until it is finished, with the row read every two seconds
+    /// (see ``follow(_:checkEvery:)``).
+    public func follow(_ instruction: RenderInstruction) -> AsyncThrowingStream<HubEvent, any Error> {
+        follow(instruction, checkEvery: .seconds(2))
+    }
+
     /// The events of one instruction until it is finished (`completed`, `failed` or `cancelled`).
     /// The instruction's state is read from PostgreSQL when the stream starts and after every
     /// reconnect-sized silence, so a finish that happened before or between events still ends
     /// the stream; the last element is then a synthetic `instruction_updated` event with the
     /// final status.
-    public func follow(_ instruction: RenderInstruction, checkEvery interval: Duration = .seconds(2)) -> AsyncThrowingStream<HubEvent, any Error> {
+    ///
+    /// - Parameters:
+    ///   - instruction: the instruction to follow (its ``RenderInstruction/id`` is what counts).
+    ///   - interval: how often the row is read while no finishing event arrives.
+    public func follow(_ instruction: RenderInstruction, checkEvery interval: Duration) -> AsyncThrowingStream<HubEvent, any Error> {
         let id = instruction.id
         let events = self.events(channels: HubEvent.renderChannels(instruction: id))
         let store = renders.store

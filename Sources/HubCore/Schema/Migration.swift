@@ -2,18 +2,18 @@ import Crypto
 import Foundation
 
 /// One versioned schema change: the SQL to apply it and the SQL to revert it.
-public struct Migration: Sendable, Hashable {
+package struct Migration: Sendable, Hashable {
     /// The version (the `NNNN` of `Schema/NNNN_name.up.sql`), starting at 1.
-    public var version: Int
+    package var version: Int
     /// The name part of the file name.
-    public var name: String
+    package var name: String
     /// The SQL that applies it.
-    public var up: String
+    package var up: String
     /// The SQL that reverts it.
-    public var down: String
+    package var down: String
 
     /// Creates a migration.
-    public init(version: Int, name: String, up: String, down: String) {
+    package init(version: Int, name: String, up: String, down: String) {
         self.version = version
         self.name = name
         self.up = up
@@ -21,12 +21,12 @@ public struct Migration: Sendable, Hashable {
     }
 
     /// `0001_base`.
-    public var id: String { String(format: "%04d_%@", version, name) }
+    package var id: String { String(format: "%04d_%@", version, name) }
 
     /// SHA-256 (hex) of the up and down SQL with line endings, trailing blanks and the final
     /// newline normalised, so the same files embedded in a binary or read from disk give the same
     /// checksum, and an edit to either is noticed.
-    public var checksum: String {
+    package var checksum: String {
         let digest = SHA256.hash(data: Data((Self.normalize(up) + "\n-- down --\n" + Self.normalize(down)).utf8))
         return digest.map { String(format: "%02x", $0) }.joined()
     }
@@ -46,7 +46,7 @@ public struct Migration: Sendable, Hashable {
 
     /// Reads `NNNN_name.up.sql` / `.down.sql` pairs from a directory, in version order.
     /// - Throws: ``HubError`` `.migration` for a missing down file, a malformed name or a duplicate version.
-    public static func load(directory: URL) throws -> [Migration] {
+    package static func load(directory: URL) throws -> [Migration] {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         var migrations: [Migration] = []
         for file in files.sorted() where file.hasSuffix(".up.sql") {
@@ -70,10 +70,10 @@ public struct Migration: Sendable, Hashable {
 }
 
 /// The hub's schema as this build knows it.
-public enum HubSchema {
+package enum HubSchema {
     /// Every migration this build carries, in version order (generated from `Schema/` by `scripts/embed-schema`).
-    public static var migrations: [Migration] { embedded }
+    package static var migrations: [Migration] { embedded }
 
     /// The schema version this build expects (the last migration's version).
-    public static var expectedVersion: Int { embedded.last?.version ?? 0 }
+    package static var expectedVersion: Int { embedded.last?.version ?? 0 }
 }

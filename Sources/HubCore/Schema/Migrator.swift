@@ -7,44 +7,44 @@ import HubPostgres
 /// Every operation takes a PostgreSQL advisory lock first, so two processes migrating at once apply
 /// each migration once; each migration runs in its own transaction together with its bookkeeping
 /// row. A migration that was edited after it was applied is refused.
-public struct Migrator: Sendable {
+package struct Migrator: Sendable {
     /// The state of one version.
-    public struct Status: Sendable, Equatable, Codable {
+    package struct Status: Sendable, Equatable, Codable {
         /// The version.
-        public var version: Int
+        package var version: Int
         /// Its name (from the build, or as recorded when the build does not know it).
-        public var name: String
+        package var name: String
         /// `applied`, `pending`, `edited` (applied, but the SQL changed since) or `unknown` (applied
         /// by a newer build).
-        public var state: String
+        package var state: String
         /// When it was applied.
-        public var appliedAt: Date?
+        package var appliedAt: Date?
     }
 
     /// Advisory lock key: "hubmigr" as bytes, so it does not collide with other users of the lock space.
     static let lockKey: Int64 = 0x6875_626D_6967_72
 
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// The migrations known to this build.
-    public let migrations: [Migration]
+    package let migrations: [Migration]
 
     /// Creates a migrator for `migrations` (the build's own by default).
-    public init(pool: PostgresPool, migrations: [Migration] = HubSchema.migrations) {
+    package init(pool: PostgresPool, migrations: [Migration] = HubSchema.migrations) {
         self.pool = pool
         self.migrations = migrations.sorted { $0.version < $1.version }
     }
 
     /// The latest version this migrator knows.
-    public var latestVersion: Int { migrations.last?.version ?? 0 }
+    package var latestVersion: Int { migrations.last?.version ?? 0 }
 
     /// The highest applied version (0 when none, or when the bookkeeping table does not exist yet).
-    public func currentVersion() async throws -> Int {
+    package func currentVersion() async throws -> Int {
         try await pool.withConnection { try await applied(on: $0).keys.max() ?? 0 }
     }
 
     /// Every version known to this build or recorded in the database, with its state.
-    public func status() async throws -> [Status] {
+    package func status() async throws -> [Status] {
         let recorded = try await pool.withConnection { try await applied(on: $0) }
         var rows: [Status] = migrations.map { migration in
             guard let record = recorded[migration.version] else {
@@ -66,7 +66,7 @@ public struct Migrator: Sendable {
     ///   or a failing one (that migration is rolled back; the ones before it stay applied),
     ///   `.schemaAhead` when the database is newer than this build.
     @discardableResult
-    public func up(to target: Int? = nil) async throws -> [Migration] {
+    package func up(to target: Int? = nil) async throws -> [Migration] {
         if let target, !migrations.contains(where: { $0.version == target }) {
             throw unknownVersion(target)
         }
@@ -87,7 +87,7 @@ public struct Migrator: Sendable {
     /// revert everything). Without a target, reverts the newest one.
     /// - Returns: the migrations reverted.
     @discardableResult
-    public func down(to target: Int? = nil) async throws -> [Migration] {
+    package func down(to target: Int? = nil) async throws -> [Migration] {
         if let target, target != 0, !migrations.contains(where: { $0.version == target }) {
             throw unknownVersion(target)
         }

@@ -2,12 +2,12 @@ import HubPostgres
 
 /// The start-up check every hub executable runs: the database schema must be exactly the version
 /// this build was made for.
-public enum SchemaGuard {
+package enum SchemaGuard {
     /// Checks the schema version of the database behind `pool`.
     /// - Parameter program: the executable's name, for the message.
     /// - Throws: ``HubError`` `.schemaBehind` (run `hubctl migrate up`), `.schemaAhead` (this binary
     ///   is older than the schema), or `.migration` (an applied migration differs from this build's).
-    public static func verify(_ pool: PostgresPool, program: String, migrations: [Migration] = HubSchema.migrations) async throws {
+    package static func verify(_ pool: PostgresPool, program: String, migrations: [Migration] = HubSchema.migrations) async throws {
         let migrator = Migrator(pool: pool, migrations: migrations)
         let statuses = try await migrator.status()
         let applied = statuses.filter { $0.state != "pending" }

@@ -8,9 +8,9 @@ import HubDriverSupport
 /// latency of a single call is one flush. Under load the batches grow by themselves, up to
 /// `maxBatch`, and the cost per request (a transaction commit, a network round trip) is shared.
 /// At most `maxConcurrentFlushes` flushes run at a time; requests keep their arrival order.
-public final class Coalescer<Request: Sendable, Response: Sendable>: Sendable {
+package final class Coalescer<Request: Sendable, Response: Sendable>: Sendable {
     /// Turns a batch of requests into one answer per request, in the same order.
-    public typealias Flush = @Sendable ([Request]) async -> [Result<Response, any Error>]
+    package typealias Flush = @Sendable ([Request]) async -> [Result<Response, any Error>]
 
     private struct Waiting {
         var request: Request
@@ -28,14 +28,14 @@ public final class Coalescer<Request: Sendable, Response: Sendable>: Sendable {
     private let state = PThreadLocked(State())
 
     /// Creates a coalescer that hands batches of at most `maxBatch` requests to `flush`.
-    public init(maxBatch: Int = 100, maxConcurrentFlushes: Int = 1, flush: @escaping Flush) {
+    package init(maxBatch: Int = 100, maxConcurrentFlushes: Int = 1, flush: @escaping Flush) {
         self.flush = flush
         self.maxBatch = max(1, maxBatch)
         self.maxConcurrentFlushes = max(1, maxConcurrentFlushes)
     }
 
     /// Submits `request` and waits for its answer (the flush's result for it).
-    public func submit(_ request: Request) async throws -> Response {
+    package func submit(_ request: Request) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state -> Bool in
                 state.waiting.append(Waiting(request: request, continuation: continuation))
@@ -70,8 +70,8 @@ public final class Coalescer<Request: Sendable, Response: Sendable>: Sendable {
 }
 
 /// A flush returned fewer answers than it was given requests (a programming error in the flush).
-public enum CoalescerError: Error, CustomStringConvertible {
+package enum CoalescerError: Error, CustomStringConvertible {
     case missingAnswer
 
-    public var description: String { "internal error: a batched operation returned no answer for a request" }
+    package var description: String { "internal error: a batched operation returned no answer for a request" }
 }

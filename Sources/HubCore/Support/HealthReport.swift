@@ -5,34 +5,34 @@ import HubRedis
 /// The health of a hub process, in the seed 002 §8.1 shape — `status`, `blocks` (the hub's own
 /// parts, here the schema), `dependencies` (`postgres`, `redis`: `connected` or `disconnected`) —
 /// plus `components` with the address, version or error and latency of each check.
-public struct HealthReport: Sendable, Codable {
+package struct HealthReport: Sendable, Codable {
     /// One dependency's state.
-    public struct Component: Sendable, Codable {
+    package struct Component: Sendable, Codable {
         /// `postgres`, `redis` or `schema`.
-        public var name: String
+        package var name: String
         /// `ok` or `error`.
-        public var status: String
+        package var status: String
         /// Where it is (redacted).
-        public var address: String
+        package var address: String
         /// A version, or what is wrong and what to do.
-        public var detail: String
+        package var detail: String
         /// Round-trip time of the check in milliseconds.
-        public var latencyMs: Double?
+        package var latencyMs: Double?
     }
 
     /// `healthy` when every component is ok, otherwise `unhealthy`.
-    public var status: String
+    package var status: String
     /// The hub's own parts and their state (`healthy` / `unhealthy`).
-    public var blocks: [String: String]
+    package var blocks: [String: String]
     /// External services and their state (`connected` / `disconnected`).
-    public var dependencies: [String: String]
+    package var dependencies: [String: String]
     /// The components.
-    public var components: [Component]
+    package var components: [Component]
     /// When the report was made.
-    public var checkedAt: Date
+    package var checkedAt: Date
 
     /// Checks PostgreSQL (reachable, version), the schema version, and Redis (PING, version).
-    public static func collect(_ clients: HubClients, program: String) async -> HealthReport {
+    package static func collect(_ clients: HubClients, program: String) async -> HealthReport {
         var components: [Component] = []
         let database = clients.database.configuration
         var started = ContinuousClock.now

@@ -7,21 +7,21 @@ import Logging
 /// Connections open lazily: creating this never touches the network, so a command that only needs
 /// PostgreSQL works while Redis is down, and the first statement reports an unreachable server
 /// with a clear error.
-public final class HubClients: Sendable {
+package final class HubClients: Sendable {
     /// The configuration the clients were built from.
-    public let configuration: HubConfiguration
+    package let configuration: HubConfiguration
     /// The PostgreSQL pool (the source of truth).
-    public let database: PostgresPool
+    package let database: PostgresPool
     /// The Redis client (dispatch signals and live events).
-    public let redis: RedisClient
+    package let redis: RedisClient
     /// Where images and clips in render data may come from (HUB_TEMPLATE_DIR, HUB_MEDIA_ROOTS,
     /// HUB_MEDIA_URL_PREFIXES): stores built from these clients refuse anything else.
-    public let media: MediaPolicy
+    package let media: MediaPolicy
 
     /// Builds the clients.
     /// - Throws: ``HubError`` `.configuration` for a missing or malformed URL or pool size, or a
     ///   media URL prefix that is not an http(s) URL.
-    public init(configuration: HubConfiguration, logger: Logger = Logger(label: "hub")) throws {
+    package init(configuration: HubConfiguration, logger: Logger = Logger(label: "hub")) throws {
         self.configuration = configuration
         media = try MediaPolicy(configuration: configuration)
         do {
@@ -40,10 +40,10 @@ public final class HubClients: Sendable {
     }
 
     /// A render store on the database that checks media references with ``media``.
-    public var renderStore: RenderStore { RenderStore(pool: database, media: media) }
+    package var renderStore: RenderStore { RenderStore(pool: database, media: media) }
 
     /// Closes every connection.
-    public func shutdown() async {
+    package func shutdown() async {
         await database.close()
         await redis.close()
     }

@@ -45,18 +45,18 @@ public struct HubError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Exit statuses shared by every hub executable (SPEC §8.2).
-public enum HubExitCode {
+package enum HubExitCode {
     /// Success.
-    public static let success: Int32 = 0
+    package static let success: Int32 = 0
     /// A failure (the message says what and what to do).
-    public static let failure: Int32 = 1
+    package static let failure: Int32 = 1
     /// A usage error: unknown flag, missing argument, malformed value.
-    public static let usage: Int32 = 2
+    package static let usage: Int32 = 2
     /// The thing named (a job, a migration, a player) does not exist.
-    public static let notFound: Int32 = 3
+    package static let notFound: Int32 = 3
 
     /// The exit status for an error thrown by HubCore or a driver.
-    public static func forError(_ error: any Error) -> Int32 {
+    package static func forError(_ error: any Error) -> Int32 {
         guard let hub = error as? HubError else { return failure }
         switch hub.code {
         case .usage: return usage

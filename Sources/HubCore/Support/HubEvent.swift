@@ -81,11 +81,11 @@ extension ISO8601DateFormatter {
 }
 
 /// Publishes ``HubEvent``s on Redis, never throwing: events are best-effort signals.
-public struct EventPublisher: Sendable {
+package struct EventPublisher: Sendable {
     /// The Redis client.
-    public let redis: RedisClient
+    package let redis: RedisClient
     /// The `source` of every event.
-    public let source: String
+    package let source: String
     let logger: Logger
     /// Whether the last publish failed: the first failure of an outage is a warning, the rest debug.
     private let failing: PThreadLocked<Bool>
@@ -99,7 +99,7 @@ public struct EventPublisher: Sendable {
     /// With `cueItems`, every render event of an instruction that a cue item triggered is followed
     /// by a `cue_item_updated` event on the item's session channel, carrying the item's state as
     /// PostgreSQL holds it (the item follows its instruction in the same transaction).
-    public init(redis: RedisClient, source: String, cueItems: CueStore? = nil, logger: Logger = Logger(label: "hub.events")) {
+    package init(redis: RedisClient, source: String, cueItems: CueStore? = nil, logger: Logger = Logger(label: "hub.events")) {
         self.redis = redis
         self.source = source
         self.cueItems = cueItems
@@ -138,7 +138,7 @@ public struct EventPublisher: Sendable {
 
     /// Publishes `type` with `data` on `channels` in one pipeline (shared with any events
     /// published at the same moment). Never throws: a failure is logged.
-    public func publish(_ type: String, data: [String: JSONValue], channels: [String], correlationID: String? = nil) async {
+    package func publish(_ type: String, data: [String: JSONValue], channels: [String], correlationID: String? = nil) async {
         let text = HubEvent(type: type, data: data, source: source, correlationID: correlationID).json
         guard !channels.isEmpty else { return }
         _ = try? await batcher.submit((text, type, channels))
@@ -146,7 +146,7 @@ public struct EventPublisher: Sendable {
 
     /// Publishes the same render event for each of `instructions` in one pipeline (the bulk
     /// submit path).
-    public func render(_ type: String, _ instructions: [RenderInstruction]) async {
+    package func render(_ type: String, _ instructions: [RenderInstruction]) async {
         await withTaskGroup(of: Void.self) { group in
             // Concurrent publishes share the batcher's pipelines.
             for instruction in instructions {
@@ -157,7 +157,7 @@ public struct EventPublisher: Sendable {
 
     /// Publishes a render event on the render channels, with the instruction's id, template, status
     /// and any extra fields.
-    public func render(_ type: String, _ instruction: RenderInstruction, status: RenderStatus? = nil, extra: [String: JSONValue] = [:]) async {
+    package func render(_ type: String, _ instruction: RenderInstruction, status: RenderStatus? = nil, extra: [String: JSONValue] = [:]) async {
         var data: [String: JSONValue] = [
             "instruction_id": .integer(instruction.id),
             "template": .string(instruction.templateName),

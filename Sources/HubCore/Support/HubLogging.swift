@@ -4,16 +4,16 @@ import Logging
 
 /// Logging set-up shared by the executables: swift-log to standard error at `HUB_LOG_LEVEL`, as
 /// text or as one JSON object per line (`HUB_LOG_FORMAT=json` or `--log-format json`).
-public enum HubLogging {
+package enum HubLogging {
     /// The two line formats.
-    public enum Format: String, Sendable, CaseIterable {
+    package enum Format: String, Sendable, CaseIterable {
         case text, json
     }
 
     /// Bootstraps swift-log once per process. The level comes from `HUB_LOG_LEVEL` in the
     /// environment or the `.env` file (default `info`); an unknown level falls back to `info`
     /// with a warning. The format comes from a `--log-format` argument, else `HUB_LOG_FORMAT`.
-    public static func bootstrap(environment: [String: String] = ProcessInfo.processInfo.environment,
+    package static func bootstrap(environment: [String: String] = ProcessInfo.processInfo.environment,
                                  arguments: [String] = CommandLine.arguments) {
         let dotEnv = try? DotEnv.load(path: ".env")
         let configured = environment[HubSetting.logLevel.name] ?? dotEnv?[HubSetting.logLevel.name]
@@ -54,21 +54,21 @@ public enum HubLogging {
 
 /// One JSON object per log line on standard error: `time`, `level`, `logger`, `message`, and the
 /// metadata as string fields (`instruction_id`, `lease`, `worker`, `file`, `session`, …).
-public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
-    public var metadataProvider: Logger.MetadataProvider?
+package struct JSONLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .info
+    package var metadataProvider: Logger.MetadataProvider?
     let label: String
     private static let lock = PThreadLocked(())
 
-    public init(label: String) { self.label = label }
+    package init(label: String) { self.label = label }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var fields: [String: String] = [:]
         for (key, value) in metadata { fields[key] = "\(value)" }
         for (key, value) in metadataProvider?.get() ?? [:] { fields[key] = "\(value)" }

@@ -1,5 +1,5 @@
 /// The version of this build of the hub.
-public enum HubVersion {
+package enum HubVersion {
     /// Semantic version of HubCore and the executables built with it.
-    public static let current = "0.1.0"
+    package static let current = "0.1.0"
 }

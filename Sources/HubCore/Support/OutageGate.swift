@@ -8,17 +8,17 @@ import HubDriverSupport
 /// side an outbox update recording it) — work that cost fallback mode a third of its throughput.
 /// What is skipped is not lost: outbox rows stay unpublished for the relay, events are dropped
 /// as in any outage.
-public final class OutageGate: Sendable {
+package final class OutageGate: Sendable {
     private let pause: Duration
     private let state = PThreadLocked<ContinuousClock.Instant?>(nil)
 
     /// A gate that skips attempts for `pause` after each failure.
-    public init(pause: Duration = .milliseconds(500)) {
+    package init(pause: Duration = .milliseconds(500)) {
         self.pause = pause
     }
 
     /// Whether to attempt now: true unless a failure was recorded less than `pause` ago.
-    public var shouldAttempt: Bool {
+    package var shouldAttempt: Bool {
         state.withLock { failedAt in
             guard let failedAt else { return true }
             return ContinuousClock.now - failedAt >= pause
@@ -26,12 +26,12 @@ public final class OutageGate: Sendable {
     }
 
     /// Records a failed attempt: the next `pause` is skipped.
-    public func failed() {
+    package func failed() {
         state.withLock { $0 = ContinuousClock.now }
     }
 
     /// Records a successful attempt (or opens the gate for a deliberate one, such as a relay).
-    public func succeeded() {
+    package func succeeded() {
         state.withLock { $0 = nil }
     }
 }

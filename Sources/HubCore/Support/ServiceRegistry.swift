@@ -2,35 +2,35 @@ import Foundation
 import HubPostgres
 
 /// The `service_registry` table: processes register, heartbeat with their mode, and deregister.
-public struct ServiceRegistry: Sendable {
+package struct ServiceRegistry: Sendable {
     /// One registered process.
-    public struct Entry: Sendable, Hashable, Codable {
-        public var id: String
-        public var kind: String
-        public var host: String
-        public var pid: Int
-        public var version: String
-        public var mode: String?
-        public var startedAt: Date
-        public var lastHeartbeat: Date
-        public var stoppedAt: Date?
+    package struct Entry: Sendable, Hashable, Codable {
+        package var id: String
+        package var kind: String
+        package var host: String
+        package var pid: Int
+        package var version: String
+        package var mode: String?
+        package var startedAt: Date
+        package var lastHeartbeat: Date
+        package var stoppedAt: Date?
         /// Heartbeat within the health window and not stopped.
-        public var healthy: Bool
+        package var healthy: Bool
     }
 
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// A process whose last heartbeat is older than this is unhealthy.
-    public var healthWindow: Duration
+    package var healthWindow: Duration
 
     /// Creates a registry view.
-    public init(pool: PostgresPool, healthWindow: Duration = .seconds(30)) {
+    package init(pool: PostgresPool, healthWindow: Duration = .seconds(30)) {
         self.pool = pool
         self.healthWindow = healthWindow
     }
 
     /// Registers (or re-registers) a process and records its heartbeat and mode.
-    public func heartbeat(id: String, kind: String, mode: String?, details: [String: JSONValue] = [:]) async throws {
+    package func heartbeat(id: String, kind: String, mode: String?, details: [String: JSONValue] = [:]) async throws {
         try await pool.query("""
             INSERT INTO service_registry (id, kind, host, pid, version, mode, details)
             VALUES (\(id), \(kind), \(ProcessInfo.processInfo.hostName), \(Int(ProcessInfo.processInfo.processIdentifier)),
@@ -41,12 +41,12 @@ public struct ServiceRegistry: Sendable {
     }
 
     /// Marks a process stopped (a clean exit).
-    public func deregister(id: String) async throws {
+    package func deregister(id: String) async throws {
         try await pool.query("UPDATE service_registry SET stopped_at = now(), last_heartbeat = now() WHERE id = \(id)")
     }
 
     /// Processes seen in the last day, newest heartbeat first.
-    public func list(kind: String? = nil) async throws -> [Entry] {
+    package func list(kind: String? = nil) async throws -> [Entry] {
         let window = Double(healthWindow.components.seconds)
         let rows = try await pool.query("""
             SELECT id, kind, host, pid, version, mode, started_at, last_heartbeat, stopped_at,

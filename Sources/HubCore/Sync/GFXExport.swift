@@ -4,23 +4,23 @@ import Foundation
 /// out take their neutral value, unknown fields and event types are kept or ignored, and numbers
 /// are decoded as integers from their digits (the session `ID` is .NET ticks, above 2^53, and would
 /// lose digits through a Double). A field of the wrong type is an error naming its path.
-public struct GFXExport: Sendable, Decodable {
+package struct GFXExport: Sendable, Decodable {
     /// The session id (`ID`); nil when the export has none (the file name's `GameID=` is used).
-    public var id: Int64?
-    public var createdAt: String?
-    public var eventTitle: String
-    public var softwareVersion: String?
+    package var id: Int64?
+    package var createdAt: String?
+    package var eventTitle: String
+    package var softwareVersion: String?
     /// `FEATURE_TABLE`, …; nil when missing.
-    public var type: String?
-    public var payouts: [Int64]?
-    public var hands: [Hand]
+    package var type: String?
+    package var payouts: [Int64]?
+    package var hands: [Hand]
 
     enum CodingKeys: String, CodingKey {
         case id = "ID", createdAt = "CreatedDateTimeUTC", eventTitle = "EventTitle", softwareVersion = "SoftwareVersion"
         case type = "Type", payouts = "Payouts", hands = "Hands"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decodeIfPresent(Int64.self, forKey: .id)
         createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
@@ -32,24 +32,24 @@ public struct GFXExport: Sendable, Decodable {
     }
 
     /// One hand.
-    public struct Hand: Sendable, Decodable {
-        public var handNum: Int
-        public var gameVariant: String
-        public var gameClass: String
-        public var betStructure: String
+    package struct Hand: Sendable, Decodable {
+        package var handNum: Int
+        package var gameVariant: String
+        package var gameClass: String
+        package var betStructure: String
         /// ISO-8601 duration (`PT1M23.19S`).
-        public var duration: String?
-        public var startDateTimeUTC: String
-        public var recordingOffsetStart: String?
-        public var anteAmt: Int64
-        public var bombPotAmt: Int64
-        public var numBoards: Int
-        public var runItNumTimes: Int
-        public var description: String
-        public var flopDrawBlinds: [String: JSONValue]
-        public var studLimits: [String: JSONValue]
-        public var players: [Player]
-        public var events: [Event]
+        package var duration: String?
+        package var startDateTimeUTC: String
+        package var recordingOffsetStart: String?
+        package var anteAmt: Int64
+        package var bombPotAmt: Int64
+        package var numBoards: Int
+        package var runItNumTimes: Int
+        package var description: String
+        package var flopDrawBlinds: [String: JSONValue]
+        package var studLimits: [String: JSONValue]
+        package var players: [Player]
+        package var events: [Event]
 
         enum CodingKeys: String, CodingKey {
             case handNum = "HandNum", gameVariant = "GameVariant", gameClass = "GameClass", betStructure = "BetStructure"
@@ -59,7 +59,7 @@ public struct GFXExport: Sendable, Decodable {
             case players = "Players", events = "Events"
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             handNum = try c.decode(Int.self, forKey: .handNum)
             gameVariant = try c.decodeIfPresent(String.self, forKey: .gameVariant) ?? ""
@@ -81,22 +81,22 @@ public struct GFXExport: Sendable, Decodable {
     }
 
     /// A seat in a hand.
-    public struct Player: Sendable, Decodable {
-        public var playerNum: Int
-        public var name: String
-        public var longName: String
-        public var startStackAmt: Int64
-        public var endStackAmt: Int64
-        public var cumulativeWinningsAmt: Int64
-        public var blindBetStraddleAmt: Int64
+    package struct Player: Sendable, Decodable {
+        package var playerNum: Int
+        package var name: String
+        package var longName: String
+        package var startStackAmt: Int64
+        package var endStackAmt: Int64
+        package var cumulativeWinningsAmt: Int64
+        package var blindBetStraddleAmt: Int64
         /// As exported: one element holding a space-separated string (`["ac jc"]`, `[""]`).
-        public var holeCards: [String]
-        public var sittingOut: Bool
-        public var eliminationRank: Int
-        public var vpipPercent: Double
-        public var preFlopRaisePercent: Double
-        public var aggressionFrequencyPercent: Double
-        public var wentToShowDownPercent: Double
+        package var holeCards: [String]
+        package var sittingOut: Bool
+        package var eliminationRank: Int
+        package var vpipPercent: Double
+        package var preFlopRaisePercent: Double
+        package var aggressionFrequencyPercent: Double
+        package var wentToShowDownPercent: Double
 
         enum CodingKeys: String, CodingKey {
             case playerNum = "PlayerNum", name = "Name", longName = "LongName", startStackAmt = "StartStackAmt"
@@ -106,7 +106,7 @@ public struct GFXExport: Sendable, Decodable {
             case aggressionFrequencyPercent = "AggressionFrequencyPercent", wentToShowDownPercent = "WentToShowDownPercent"
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             playerNum = try c.decode(Int.self, forKey: .playerNum)
             name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
@@ -126,24 +126,24 @@ public struct GFXExport: Sendable, Decodable {
     }
 
     /// An action or a dealt board card.
-    public struct Event: Sendable, Decodable {
+    package struct Event: Sendable, Decodable {
         /// As exported (`FOLD`, `BOARD CARD`, a type this build has never seen, …).
-        public var eventType: String
-        public var playerNum: Int
-        public var betAmt: Int64
-        public var pot: Int64
+        package var eventType: String
+        package var playerNum: Int
+        package var betAmt: Int64
+        package var pot: Int64
         /// One card per `BOARD CARD` event (`10d`).
-        public var boardCards: String?
-        public var boardNum: Int
-        public var dateTimeUTC: String?
-        public var numCardsDrawn: Int
+        package var boardCards: String?
+        package var boardNum: Int
+        package var dateTimeUTC: String?
+        package var numCardsDrawn: Int
 
         enum CodingKeys: String, CodingKey {
             case eventType = "EventType", playerNum = "PlayerNum", betAmt = "BetAmt", pot = "Pot", boardCards = "BoardCards"
             case boardNum = "BoardNum", dateTimeUTC = "DateTimeUTC", numCardsDrawn = "NumCardsDrawn"
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             eventType = try c.decodeIfPresent(String.self, forKey: .eventType) ?? ""
             playerNum = try c.decodeIfPresent(Int.self, forKey: .playerNum) ?? 0

@@ -3,15 +3,15 @@ import Foundation
 /// A PokerGFX export checked and normalized into the rows the importer writes: cards parsed
 /// (`10d` → `Td`), durations in seconds, the session id from the file name when the export has
 /// none, players keyed for the master table.
-public struct GFXSessionRecord: Sendable {
-    public var gfxID: Int64
-    public var idFromFileName: Bool
-    public var createdAt: String?
-    public var eventTitle: String
-    public var type: String?
-    public var softwareVersion: String?
-    public var payouts: [Int64]?
-    public var hands: [GFXHandRecord]
+package struct GFXSessionRecord: Sendable {
+    package var gfxID: Int64
+    package var idFromFileName: Bool
+    package var createdAt: String?
+    package var eventTitle: String
+    package var type: String?
+    package var softwareVersion: String?
+    package var payouts: [Int64]?
+    package var hands: [GFXHandRecord]
 
     /// Checks and normalizes `export`, read from a file named `fileName`.
     /// - Throws: ``ContentError`` naming the field (`Hands[2].Players[0].HoleCards`) and the problem.
@@ -82,60 +82,60 @@ public struct GFXSessionRecord: Sendable {
 }
 
 /// One hand, normalized.
-public struct GFXHandRecord: Sendable {
-    public var handNum: Int
-    public var startedAt: String
-    public var gameVariant: String
-    public var gameClass: String
-    public var betStructure: String
-    public var durationSeconds: Double?
-    public var recordingOffset: String?
-    public var anteAmt: Int64
-    public var bombPotAmt: Int64
-    public var numBoards: Int
-    public var runItNumTimes: Int
-    public var description: String
-    public var blinds: [String: JSONValue]
-    public var studLimits: [String: JSONValue]
+package struct GFXHandRecord: Sendable {
+    package var handNum: Int
+    package var startedAt: String
+    package var gameVariant: String
+    package var gameClass: String
+    package var betStructure: String
+    package var durationSeconds: Double?
+    package var recordingOffset: String?
+    package var anteAmt: Int64
+    package var bombPotAmt: Int64
+    package var numBoards: Int
+    package var runItNumTimes: Int
+    package var description: String
+    package var blinds: [String: JSONValue]
+    package var studLimits: [String: JSONValue]
     /// Board 1 in dealing order.
-    public var board: [Card]
+    package var board: [Card]
     /// The largest pot any event reports.
-    public var pot: Int64
+    package var pot: Int64
     /// The seat that won the most chips in the hand (nil when nobody gained).
-    public var winnerSeat: Int?
-    public var players: [Player]
-    public var events: [Event]
+    package var winnerSeat: Int?
+    package var players: [Player]
+    package var events: [Event]
 
     /// A seat.
-    public struct Player: Sendable {
-        public var seat: Int
-        public var name: String
-        public var longName: String
+    package struct Player: Sendable {
+        package var seat: Int
+        package var name: String
+        package var longName: String
         /// The master-table key: the name trimmed, whitespace collapsed, case folded ("" = unnamed).
-        public var nameKey: String
-        public var startStack: Int64
-        public var endStack: Int64
-        public var cumulativeWinnings: Int64
-        public var blindBetStraddle: Int64
-        public var holeCards: [Card]
-        public var sittingOut: Bool
-        public var eliminationRank: Int
-        public var vpip: Double
-        public var pfr: Double
-        public var aggression: Double
-        public var showdown: Double
+        package var nameKey: String
+        package var startStack: Int64
+        package var endStack: Int64
+        package var cumulativeWinnings: Int64
+        package var blindBetStraddle: Int64
+        package var holeCards: [Card]
+        package var sittingOut: Bool
+        package var eliminationRank: Int
+        package var vpip: Double
+        package var pfr: Double
+        package var aggression: Double
+        package var showdown: Double
     }
 
     /// An action or a board card.
-    public struct Event: Sendable {
-        public var type: String
-        public var playerNum: Int
-        public var betAmt: Int64
-        public var pot: Int64
-        public var boardCard: Card?
-        public var boardNum: Int
-        public var occurredAt: String?
-        public var numCardsDrawn: Int
+    package struct Event: Sendable {
+        package var type: String
+        package var playerNum: Int
+        package var betAmt: Int64
+        package var pot: Int64
+        package var boardCard: Card?
+        package var boardNum: Int
+        package var occurredAt: String?
+        package var numCardsDrawn: Int
     }
 
     init(_ hand: GFXExport.Hand, at position: String) throws {
@@ -203,7 +203,7 @@ public struct GFXHandRecord: Sendable {
 
     /// The largest chip amount a file may hold: 2^53 − 1, the largest integer every JSON reader
     /// (the dashboard's JavaScript included) keeps exact. Far above any real stack or pot.
-    public static let maximumChips: Int64 = 9_007_199_254_740_991
+    package static let maximumChips: Int64 = 9_007_199_254_740_991
 
     /// `value` when it is a plausible chip amount (within ±``maximumChips``).
     /// - Throws: ``ContentError`` naming the field: an amount this large is a corrupt export, and
@@ -225,7 +225,7 @@ public struct GFXHandRecord: Sendable {
     }
 
     /// The master-table key of a player name: trimmed, inner whitespace collapsed, case folded.
-    public static func nameKey(_ name: String) -> String {
+    package static func nameKey(_ name: String) -> String {
         var copy = name
         // ASCII names (nearly all) byte by byte; the same result as the general rule below.
         if let key = copy.withUTF8({ bytes -> String? in

@@ -17,42 +17,42 @@ import Logging
 /// ``concurrency`` workers, each reading, hashing, checking and writing one file at a time, so
 /// memory holds a few files whatever the size of the tree, and one worker's parsing overlaps
 /// another's writing.
-public struct GFXImporter: Sendable {
+package struct GFXImporter: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// Files imported at once (each on its own connection).
-    public var concurrency: Int
+    package var concurrency: Int
     /// Checked before each file: true stops the import at that file boundary (`hub-sync --watch`
     /// on SIGTERM); files not reached are left for the next run.
-    public var shouldStop: @Sendable () -> Bool = { false }
+    package var shouldStop: @Sendable () -> Bool = { false }
     /// How long after a file's last change a read of it must have begun to be trusted
     /// (``GFXRecordedPath/racyMarginNs``; tests shorten it).
     var racyMarginNs = GFXRecordedPath.racyMarginNs
     /// The largest export read (``HubSetting/syncMaxFileBytes``): a larger file is refused unread.
-    public var maxFileBytes = InputFile.defaultMaxBytes
+    package var maxFileBytes = InputFile.defaultMaxBytes
     let logger: Logger
 
     /// Creates an importer.
-    public init(pool: PostgresPool, concurrency: Int = 4, logger: Logger = Logger(label: "hub.sync.gfx")) {
+    package init(pool: PostgresPool, concurrency: Int = 4, logger: Logger = Logger(label: "hub.sync.gfx")) {
         self.pool = pool
         self.concurrency = max(1, concurrency)
         self.logger = logger
     }
 
     /// What an import did.
-    public struct Report: Sendable {
+    package struct Report: Sendable {
         /// Files and rows.
-        public var counts = SyncCounts()
+        package var counts = SyncCounts()
         /// Hands added by this import.
-        public var newHandIDs: [Int64] = []
+        package var newHandIDs: [Int64] = []
         /// The hands added, graded as they were written (their grades are in `hand_grades`).
-        public var graded: [HandGrader.GradedHand] = []
+        package var graded: [HandGrader.GradedHand] = []
         /// Sessions created.
-        public var sessionsCreated = 0
+        package var sessionsCreated = 0
         /// Master players created.
-        public var playersCreated = 0
+        package var playersCreated = 0
         /// Of the unchanged files, those not even read: their path's status was as recorded.
-        public var filesNotRead = 0
+        package var filesNotRead = 0
     }
 
     /// One read of a path: the content's hash, the file's status just before the read (nil:
@@ -78,7 +78,7 @@ public struct GFXImporter: Sendable {
     ///   - progress: called with (files done, files total) as files finish.
     /// - Throws: only when the database is unreachable or failing for every file; a bad file is a
     ///   counted failure in the report, never a thrown error.
-    public func importFiles(_ files: [GFXScanner.File], runID: Int64? = nil,
+    package func importFiles(_ files: [GFXScanner.File], runID: Int64? = nil,
                             progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Report {
         var report = Report()
         report.counts.filesSeen = files.count
@@ -348,7 +348,7 @@ public struct GFXImporter: Sendable {
 
     /// Decodes and checks the bytes of the export at `path` without writing anything.
     /// - Throws: ``SyncFileError`` saying where in the file and what is wrong.
-    public static func check(_ data: Data, path: String) throws -> GFXSessionRecord {
+    package static func check(_ data: Data, path: String) throws -> GFXSessionRecord {
         do {
             return try parse(data, fileName: URL(fileURLWithPath: path).lastPathComponent)
         } catch let error as ContentError {

@@ -4,13 +4,13 @@ import Glibc
 #endif
 
 /// Finds PokerGFX exports under folders and decides which table each belongs to.
-public enum GFXScanner {
+package enum GFXScanner {
     /// A file found by a scan.
-    public struct File: Sendable, Hashable {
+    package struct File: Sendable, Hashable {
         /// Its path.
-        public var path: String
+        package var path: String
         /// The feature table it belongs to.
-        public var table: String
+        package var table: String
     }
 
     /// Every `.json` file under `directories`, recursively, in path order. File names may contain
@@ -20,7 +20,7 @@ public enum GFXScanner {
     /// below the scanned one (`NAS/GG/2025-10-15/…` scanned from `NAS` → `GG`), or the scanned
     /// folder's own name for files directly in it.
     /// - Throws: ``HubError`` `.notFound` for a folder that does not exist.
-    public static func scan(_ directories: [String], table: String? = nil) throws -> [File] {
+    package static func scan(_ directories: [String], table: String? = nil) throws -> [File] {
         var files: [File] = []
         let manager = FileManager.default
         for directory in directories {

@@ -10,7 +10,7 @@ private let systemRead = Darwin.read
 extension HubSetting {
     /// The largest input file the hub reads (PokerGFX and WSOP+ exports; hubctl's description,
     /// catalog and mapping files).
-    public static let syncMaxFileBytes = HubSetting(name: "HUB_SYNC_MAX_FILE_BYTES", defaultValue: String(InputFile.defaultMaxBytes),
+    package static let syncMaxFileBytes = HubSetting(name: "HUB_SYNC_MAX_FILE_BYTES", defaultValue: String(InputFile.defaultMaxBytes),
         summary: "largest file hub-sync imports (PokerGFX, WSOP+) and hubctl aep/graphics import read; a larger one is skipped unread", isSecret: false)
 }
 
@@ -19,23 +19,23 @@ extension HubSetting {
 /// an export folder (it could point anywhere: `/etc/passwd`, a folder, itself), never a pipe or a
 /// device (a read that waits forever, or never ends), and never a file that changes while it is
 /// read (an export still being written is read again on the next sync).
-public enum InputFile {
+package enum InputFile {
     /// 64 MiB: about 6,000 times the size of a real PokerGFX export of a few hands, and far above
     /// any WSOP+ file.
-    public static let defaultMaxBytes = 64 << 20
+    package static let defaultMaxBytes = 64 << 20
 
     /// The accepted range of ``HubSetting/syncMaxFileBytes``: 1 KiB to 16 GiB.
-    public static let maxBytesRange = 1_024...(16 << 30)
+    package static let maxBytesRange = 1_024...(16 << 30)
 
     /// Why a file was not read, in words an operator can act on.
-    public struct Refusal: Error, Sendable, CustomStringConvertible {
-        public var reason: String
-        public var description: String { reason }
+    package struct Refusal: Error, Sendable, CustomStringConvertible {
+        package var reason: String
+        package var description: String { reason }
     }
 
     /// The cap a configuration sets (``HubSetting/syncMaxFileBytes``).
     /// - Throws: ``HubError`` `.configuration` for a value outside ``maxBytesRange``.
-    public static func maxBytes(_ configuration: HubConfiguration) throws -> Int {
+    package static func maxBytes(_ configuration: HubConfiguration) throws -> Int {
         try configuration.integer(.syncMaxFileBytes, in: maxBytesRange)
     }
 
@@ -48,7 +48,7 @@ public enum InputFile {
     ///   - afterChunk: called with the bytes read so far after each read (tests).
     /// - Throws: ``Refusal`` saying why: gone, unreadable, a link, a folder, a pipe or device, too
     ///   large, empty is not refused (the parsers say so), changed while read.
-    public static func read(_ path: String, maxBytes: Int, followLinks: Bool = false,
+    package static func read(_ path: String, maxBytes: Int, followLinks: Bool = false,
                             afterChunk: ((Int) throws -> Void)? = nil) throws -> Data {
         // O_NONBLOCK: opening a named pipe never waits for a writer (it is refused below).
         let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
@@ -89,7 +89,7 @@ public enum InputFile {
     /// `graphics mapping import`): a link is followed, the cap is ``HubSetting/syncMaxFileBytes``.
     /// - Throws: ``HubError`` `.notFound` when there is no such file, `.usage` for a file that is
     ///   refused (a folder, a pipe, too large), `.configuration` for a bad cap.
-    public static func readNamed(_ path: String, configuration: HubConfiguration) throws -> Data {
+    package static func readNamed(_ path: String, configuration: HubConfiguration) throws -> Data {
         let cap = try maxBytes(configuration)
         do {
             return try read(path, maxBytes: cap, followLinks: true)

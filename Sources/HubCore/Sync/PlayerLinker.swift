@@ -4,25 +4,25 @@ import HubPostgres
 /// Phase 2 of a full sync (and `hubctl players link --auto`): links PokerGFX players to WSOP+ players by normalized name (accents,
 /// case and spacing ignored; Hangul kept), never touching a player already linked (manual links
 /// win) and never guessing: a name that matches several WSOP+ players is reported and left alone.
-public struct PlayerLinker: Sendable {
+package struct PlayerLinker: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     /// What a linking pass did.
-    public struct Report: Sendable, Codable, Hashable {
+    package struct Report: Sendable, Codable, Hashable {
         /// New automatic links.
-        public var linked = 0
+        package var linked = 0
         /// Matches left alone: a GFX name that matches several WSOP+ players (`name: key1, key2`), or a
         /// WSOP+ player that several GFX players match (`key: gfx:1 name, gfx:2 name`).
-        public var ambiguous: [String] = []
+        package var ambiguous: [String] = []
     }
 
     /// Links every unlinked GFX player whose name matches exactly one unlinked WSOP+ player and
     /// no other unlinked GFX player matches that WSOP+ player. Pairs an operator unlinked
     /// (`player_link_blocks`) are never linked again.
-    public func link() async throws -> Report {
+    package func link() async throws -> Report {
         let gfx = try await pool.query("""
             SELECT g.id, g.name FROM gfx_players g
             WHERE NOT EXISTS (SELECT 1 FROM player_link_mapping m WHERE m.gfx_player_id = g.id)

@@ -4,23 +4,23 @@ import HubPostgres
 /// Phase 3 of a full sync: premium hands (full house or better) that have no render instruction
 /// yet — the "orphan" rule of SPEC §7.1 — get one, submitted through the render queue with
 /// trigger `premium_hand` and the hand id, so a hand is never queued twice.
-public struct PremiumOrphans: Sendable {
+package struct PremiumOrphans: Sendable {
     /// The render queue (its public submit API).
-    public let queue: RenderQueue
+    package let queue: RenderQueue
     /// The template premium hands render with.
-    public var template: String
+    package var template: String
 
     /// Advisory lock so two full syncs never queue the same hand ("hubsync" + 3).
     static let lockKey: Int64 = 0x6875_6273_796E_6303
 
-    public init(queue: RenderQueue, template: String = "premium_hand") {
+    package init(queue: RenderQueue, template: String = "premium_hand") {
         self.queue = queue
         self.template = template
     }
 
     /// Submits an instruction for each premium hand without one.
     /// - Returns: the ids of the new instructions (empty when another run holds the lock).
-    public func queueMissing(actor: String = "hub-sync") async throws -> [Int64] {
+    package func queueMissing(actor: String = "hub-sync") async throws -> [Int64] {
         let pool = queue.store.pool
         return try await pool.withConnection { lockConnection in
             let locked = try await lockConnection.query("SELECT pg_try_advisory_lock(\(Self.lockKey))")

@@ -1,16 +1,16 @@
 /// Why one file was skipped: the file, where in it, and the reason. Nothing of the file was written.
-public struct SyncFileError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+package struct SyncFileError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// The file's path.
-    public var path: String
+    package var path: String
     /// Where in the file (`Hands[1].Players[3].HoleCards`, `line 4, column "chips"`), if known.
-    public var position: String?
+    package var position: String?
     /// What is wrong, in words an operator can act on.
-    public var reason: String
+    package var reason: String
 
     /// Creates an error.
     /// The position and reason are made ``printable(_:)``: they go to the sync history, the
     /// notifications and the webhook.
-    public init(path: String, position: String? = nil, reason: String) {
+    package init(path: String, position: String? = nil, reason: String) {
         self.path = path
         self.position = position.map { Self.printable($0) }
         self.reason = Self.printable(reason)
@@ -48,7 +48,7 @@ public struct SyncFileError: Error, Sendable, Hashable, Codable, CustomStringCon
         return "\(head) … (\(out.count - head.count - tail.count) characters left out) … \(tail)"
     }
 
-    public var description: String {
+    package var description: String {
         position.map { "\(path) (\($0)): \(reason)" } ?? "\(path): \(reason)"
     }
 }

@@ -4,21 +4,21 @@ import Logging
 
 extension SyncRunner {
     /// What a full sync did (PokerVOD seed §4): both sources, the linking and the grading phase.
-    public struct FullResult: Sendable, Codable, Hashable {
-        public var correlationID: String
-        public var sources: [SourceResult]
-        public var playersLinked = 0
-        public var ambiguousNames: [String] = []
-        public var handsGraded = 0
-        public var premiumHands = 0
-        public var broadcastWorthyHands = 0
+    package struct FullResult: Sendable, Codable, Hashable {
+        package var correlationID: String
+        package var sources: [SourceResult]
+        package var playersLinked = 0
+        package var ambiguousNames: [String] = []
+        package var handsGraded = 0
+        package var premiumHands = 0
+        package var broadcastWorthyHands = 0
         /// Render instructions created for premium hands that had none.
-        public var renderInstructions: [Int64] = []
+        package var renderInstructions: [Int64] = []
         /// Failures of the linking and grading phases.
-        public var phaseErrors: [String] = []
+        package var phaseErrors: [String] = []
 
         /// Success: every file imported or unchanged, and the later phases ran.
-        public var succeeded: Bool { !sources.contains(where: \.isFailure) && phaseErrors.isEmpty }
+        package var succeeded: Bool { !sources.contains(where: \.isFailure) && phaseErrors.isEmpty }
     }
 
     func syncWSOP(ifGiven directory: String?) async -> SourceResult? {
@@ -29,7 +29,7 @@ extension SyncRunner {
     /// Announces the hands this runner's GFX imports graded as they wrote them, grades any hand
     /// not graded yet (imported by another writer), and publishes `hand_created` for each.
     /// - Returns: the hands graded since the last call: this runner's imports' and the others.
-    public func grade() async throws -> [HandGrader.GradedHand] {
+    package func grade() async throws -> [HandGrader.GradedHand] {
         let grader = HandGrader(pool: pool, events: events)
         let imported = gradedAtImport.take()
         await grader.publishCreated(imported, correlationID: correlation)
@@ -46,7 +46,7 @@ extension SyncRunner {
     ///   - gfx: PokerGFX folders (empty: the source is not configured and is skipped).
     ///   - wsop: the WSOP+ export folder (nil: skipped).
     ///   - queue: the render queue for premium orphans (nil: no instructions are created).
-    public func full(gfx: [String], table: String?, wsop: String?, queue: RenderQueue?, template: String) async -> FullResult {
+    package func full(gfx: [String], table: String?, wsop: String?, queue: RenderQueue?, template: String) async -> FullResult {
         var result = FullResult(correlationID: correlation, sources: [])
         logger.info("full sync started: phase 1 (PokerGFX and WSOP+ in parallel)")
         await publish("sync_started", nil, ["phase": .string("full")])

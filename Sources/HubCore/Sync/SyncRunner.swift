@@ -8,35 +8,35 @@ import Logging
 /// records a `sync_history` row with counts and duration, moves the state machine, and publishes
 /// `sync_started` / `sync_completed` / `sync_failed` on `sync-status`. Every event and log line
 /// of one runner carries its correlation id.
-public struct SyncRunner: Sendable {
+package struct SyncRunner: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// Where events go (nil: none).
-    public let events: EventPublisher?
+    package let events: EventPublisher?
     /// Ties every event, log line and history row of this run together.
-    public let correlationID: UUID
+    package let correlationID: UUID
     /// The breaker applied to each source.
-    public var breaker = SyncCircuitBreaker()
+    package var breaker = SyncCircuitBreaker()
     /// GFX files imported at once.
-    public var concurrency = 4
+    package var concurrency = 4
     /// Checked before each file of a GFX import (``GFXImporter/shouldStop``).
-    public var shouldStop: @Sendable () -> Bool = { false }
+    package var shouldStop: @Sendable () -> Bool = { false }
     /// Called with (phase, done, total) as work progresses.
-    public var progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }
+    package var progress: @Sendable (String, Int, Int) -> Void = { _, _, _ in }
     /// Where critical sync notifications are also posted (`HUB_WEBHOOK_URL`); nil: stored and
     /// published only.
-    public var webhook: WebhookSettings? = nil
+    package var webhook: WebhookSettings? = nil
     /// Where WSOP+ player photos may point (``WSOPImporter/media``).
-    public var media = MediaPolicy()
+    package var media = MediaPolicy()
     /// The largest export file read (``HubSetting/syncMaxFileBytes``): a larger one is skipped
     /// unread, with the reason.
-    public var maxFileBytes = InputFile.defaultMaxBytes
+    package var maxFileBytes = InputFile.defaultMaxBytes
     /// The run's logger (its metadata holds `correlation_id`).
-    public let logger: Logger
+    package let logger: Logger
     /// Hands the GFX imports of this runner graded as they wrote them, until ``grade()`` announces them.
     let gradedAtImport = GradedHands()
 
-    public init(pool: PostgresPool, events: EventPublisher?, correlationID: UUID = UUID(), logger: Logger = Logger(label: "hub.sync")) {
+    package init(pool: PostgresPool, events: EventPublisher?, correlationID: UUID = UUID(), logger: Logger = Logger(label: "hub.sync")) {
         self.pool = pool
         self.events = events
         self.correlationID = correlationID
@@ -57,23 +57,23 @@ public struct SyncRunner: Sendable {
     }
 
     /// The outcome of one source run.
-    public struct SourceResult: Sendable, Codable, Hashable {
-        public var source: String
+    package struct SourceResult: Sendable, Codable, Hashable {
+        package var source: String
         /// `completed`, `failed` or `skipped`.
-        public var status: String
-        public var runID: Int64?
-        public var counts: SyncCounts
-        public var durationMs: Int
+        package var status: String
+        package var runID: Int64?
+        package var counts: SyncCounts
+        package var durationMs: Int
         /// Why it failed or was skipped.
-        public var reason: String?
+        package var reason: String?
         /// Hands added (GFX).
-        public var newHands: Int = 0
+        package var newHands: Int = 0
         /// Whether the run counts as a failure for the exit status (a lock-skip does not).
-        public var isFailure: Bool { status == "failed" || (status == "skipped" && reason?.hasPrefix("circuit") == true) }
+        package var isFailure: Bool { status == "failed" || (status == "skipped" && reason?.hasPrefix("circuit") == true) }
     }
 
     /// Imports the PokerGFX exports under `directories`.
-    public func syncGFX(directories: [String], table: String? = nil) async -> SourceResult {
+    package func syncGFX(directories: [String], table: String? = nil) async -> SourceResult {
         await run(.gfx) { runID in
             let files = try GFXScanner.scan(directories, table: table)
             logger.info("gfx: \(files.count) files under \(directories.joined(separator: ", "))")
@@ -93,7 +93,7 @@ public struct SyncRunner: Sendable {
     }
 
     /// Imports the WSOP+ export folder `directory` (and the export folders below it).
-    public func syncWSOP(directory: String) async -> SourceResult {
+    package func syncWSOP(directory: String) async -> SourceResult {
         await run(.wsop) { runID in
             let files = try WSOPImporter.scan(directory)
             logger.info("wsop: \(files.count) files under \(directory)")

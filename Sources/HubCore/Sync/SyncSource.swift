@@ -1,9 +1,9 @@
 /// A data source of `hub-sync` with its entities (schema doc §3.1), lock and policies.
-public enum SyncSource: String, Sendable, Codable, CaseIterable {
+package enum SyncSource: String, Sendable, Codable, CaseIterable {
     case gfx, wsop
 
     /// The entities tracked in `sync_status`.
-    public var entities: [String] {
+    package var entities: [String] {
         switch self {
         case .gfx: ["sessions", "hands", "players"]
         case .wsop: WSOPEntity.allCases.map(\.rawValue)
@@ -12,7 +12,7 @@ public enum SyncSource: String, Sendable, Codable, CaseIterable {
 
     /// The advisory lock that keeps two runs of this source from importing at once
     /// ("hubsync" as bytes, then the source).
-    public var lockKey: Int64 {
+    package var lockKey: Int64 {
         switch self {
         case .gfx: 0x6875_6273_796E_6301
         case .wsop: 0x6875_6273_796E_6302
@@ -20,8 +20,8 @@ public enum SyncSource: String, Sendable, Codable, CaseIterable {
     }
 
     /// The retry policy.
-    public var retryPolicy: SyncRetryPolicy { self == .gfx ? .gfx : .wsop }
+    package var retryPolicy: SyncRetryPolicy { self == .gfx ? .gfx : .wsop }
 
     /// What operators call it.
-    public var displayName: String { self == .gfx ? "PokerGFX" : "WSOP+" }
+    package var displayName: String { self == .gfx ? "PokerGFX" : "WSOP+" }
 }

@@ -3,41 +3,41 @@ import HubPostgres
 
 /// The sync tables: `sync_status` (the state machine per source and entity), `sync_history` (one
 /// row per source run with counts and duration) and `sync_file_errors` (every skipped file).
-public struct SyncStore: Sendable {
+package struct SyncStore: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     /// One row of `sync_status`.
-    public struct Status: Sendable, Codable, Hashable {
-        public var source: String
-        public var entity: String
-        public var status: String
-        public var intervalSeconds: Int
-        public var retryCount: Int
-        public var lastSyncAt: Date?
-        public var nextSyncAt: Date?
-        public var lastError: String?
-        public var consecutiveFailures: Int
-        public var updatedAt: Date
+    package struct Status: Sendable, Codable, Hashable {
+        package var source: String
+        package var entity: String
+        package var status: String
+        package var intervalSeconds: Int
+        package var retryCount: Int
+        package var lastSyncAt: Date?
+        package var nextSyncAt: Date?
+        package var lastError: String?
+        package var consecutiveFailures: Int
+        package var updatedAt: Date
     }
 
     /// One row of `sync_history`.
-    public struct Run: Sendable, Codable, Hashable {
-        public var id: Int64
-        public var correlationID: String
-        public var source: String
-        public var status: String
-        public var startedAt: Date
-        public var durationMs: Int?
-        public var counts: SyncCounts
-        public var error: String?
+    package struct Run: Sendable, Codable, Hashable {
+        package var id: Int64
+        package var correlationID: String
+        package var source: String
+        package var status: String
+        package var startedAt: Date
+        package var durationMs: Int?
+        package var counts: SyncCounts
+        package var error: String?
     }
 
     /// Applies the time-based transitions: `synced → outdated` once the interval passed, and
     /// `failed → pending` once the retry is due (retries left), then `outdated → pending`.
-    public func refresh() async throws {
+    package func refresh() async throws {
         // A run that died (process killed) leaves its entities in_progress; its lock went with its
         // connection, so in_progress without a lock holder is really failed.
         for source in SyncSource.allCases {
@@ -63,7 +63,7 @@ public struct SyncStore: Sendable {
     }
 
     /// Every status row.
-    public func statuses() async throws -> [Status] {
+    package func statuses() async throws -> [Status] {
         try await pool.query("""
             SELECT source, entity, status, interval_seconds, retry_count, last_sync_at, next_sync_at, last_error,
                    consecutive_failures, updated_at
@@ -78,7 +78,7 @@ public struct SyncStore: Sendable {
     }
 
     /// Whether any entity of `source` is due: pending (new, outdated or a retry) or past its next sync.
-    public func isDue(_ source: SyncSource) async throws -> Bool {
+    package func isDue(_ source: SyncSource) async throws -> Bool {
         try await refresh()
         let rows = try await pool.query("""
             SELECT count(*) FROM sync_status
@@ -177,7 +177,7 @@ public struct SyncStore: Sendable {
     }
 
     /// The latest runs, newest first.
-    public func history(source: String? = nil, limit: Int = 20) async throws -> [Run] {
+    package func history(source: String? = nil, limit: Int = 20) async throws -> [Run] {
         let rows = try await pool.query("""
             SELECT id, correlation_id::text, source, status, started_at, duration_ms, files_seen, files_imported, files_unchanged,
                    files_failed, rows_created, rows_updated, error

@@ -11,40 +11,40 @@ import Logging
 /// a file whose content was imported before (by hash) is unchanged. Events, tournament info and
 /// players are upserted, chip counts appended as a time series (0 = eliminated), standings stored
 /// as snapshots, a payout file replaces its events' structures, schedule rows are upserted.
-public struct WSOPImporter: Sendable {
+package struct WSOPImporter: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// Where player photos may point. A photo it refuses, and a country that is not a plain name
     /// (it becomes part of a flag path), is dropped with a warning (``SyncCounts/warnings``); the
     /// row still imports.
-    public var media: MediaPolicy
+    package var media: MediaPolicy
     /// The largest export file read (``HubSetting/syncMaxFileBytes``): a larger one is refused unread.
-    public var maxFileBytes = InputFile.defaultMaxBytes
+    package var maxFileBytes = InputFile.defaultMaxBytes
     let logger: Logger
 
     /// Creates an importer.
-    public init(pool: PostgresPool, media: MediaPolicy = MediaPolicy(), logger: Logger = Logger(label: "hub.sync.wsop")) {
+    package init(pool: PostgresPool, media: MediaPolicy = MediaPolicy(), logger: Logger = Logger(label: "hub.sync.wsop")) {
         self.pool = pool
         self.media = media
         self.logger = logger
     }
 
     /// What an import did, in total and per entity.
-    public struct Report: Sendable {
-        public var counts = SyncCounts()
-        public var byEntity: [WSOPEntity: SyncCounts] = [:]
+    package struct Report: Sendable {
+        package var counts = SyncCounts()
+        package var byEntity: [WSOPEntity: SyncCounts] = [:]
     }
 
     /// A file found in an export folder.
-    public struct File: Sendable, Hashable {
-        public var path: String
-        public var entity: WSOPEntity
+    package struct File: Sendable, Hashable {
+        package var path: String
+        package var entity: WSOPEntity
     }
 
     /// The export files under `directory` (it and every folder below it), folders in path order,
     /// entities in import order.
     /// - Throws: ``HubError`` `.notFound` when the folder does not exist.
-    public static func scan(_ directory: String) throws -> [File] {
+    package static func scan(_ directory: String) throws -> [File] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw HubError(.notFound, "WSOP+ export folder \(directory) does not exist: check the path")
@@ -72,7 +72,7 @@ public struct WSOPImporter: Sendable {
 
     /// Imports the files of ``scan(_:)``.
     /// - Throws: only when the database fails for reasons that are not about a file.
-    public func importFiles(_ files: [File], runID: Int64? = nil, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Report {
+    package func importFiles(_ files: [File], runID: Int64? = nil, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Report {
         var report = Report()
         for (index, file) in files.enumerated() {
             var logger = self.logger

@@ -4,22 +4,22 @@ import HubPostgres
 extension WSOPQueries {
     /// A player registered in an event (`wsop_event_players`): the state the latest chip count
     /// import left.
-    public struct EventPlayer: Sendable, Codable, Hashable {
+    package struct EventPlayer: Sendable, Codable, Hashable {
         /// The unified player (`wsop:<id>`), for `/api/v1/players/{ref}`.
-        public var ref: String
-        public var playerID: Int64
+        package var ref: String
+        package var playerID: Int64
         /// The export's player id (`P-1001`).
-        public var playerKey: String
-        public var name: String
-        public var country: String?
+        package var playerKey: String
+        package var name: String
+        package var country: String?
         /// `active` or `eliminated`.
-        public var status: String
-        public var chips: Int64?
-        public var table: String?
-        public var seat: Int?
-        public var eliminatedAt: Date?
+        package var status: String
+        package var chips: Int64?
+        package var table: String?
+        package var seat: Int?
+        package var eliminatedAt: Date?
         /// When the count this state comes from was recorded.
-        public var asOf: Date?
+        package var asOf: Date?
 
         enum CodingKeys: String, CodingKey {
             case ref, name, country, status, chips, table, seat
@@ -31,16 +31,16 @@ extension WSOPQueries {
     }
 
     /// One place of a standings snapshot.
-    public struct Standing: Sendable, Codable, Hashable {
-        public var rank: Int
-        public var ref: String
-        public var playerID: Int64
-        public var playerKey: String
-        public var name: String
-        public var country: String?
-        public var chips: Int64?
+    package struct Standing: Sendable, Codable, Hashable {
+        package var rank: Int
+        package var ref: String
+        package var playerID: Int64
+        package var playerKey: String
+        package var name: String
+        package var country: String?
+        package var chips: Int64?
         /// Prize in whole dollars (nil until paid).
-        public var prize: Int64?
+        package var prize: Int64?
 
         enum CodingKeys: String, CodingKey {
             case rank, ref, name, country, chips, prize
@@ -50,11 +50,11 @@ extension WSOPQueries {
     }
 
     /// An event's current standings: its latest imported snapshot (`Standings.csv`).
-    public struct Standings: Sendable, Codable, Hashable {
-        public var event: Event
+    package struct Standings: Sendable, Codable, Hashable {
+        package var event: Event
         /// When the snapshot was taken (nil: no standings imported for the event yet).
-        public var snapshotAt: Date?
-        public var standings: [Standing]
+        package var snapshotAt: Date?
+        package var standings: [Standing]
 
         enum CodingKeys: String, CodingKey {
             case event, standings
@@ -62,7 +62,7 @@ extension WSOPQueries {
         }
 
         /// Encodes `snapshot_at` as null while no standings are imported.
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(event, forKey: .event)
             try container.encode(snapshotAt, forKey: .snapshotAt)
@@ -88,7 +88,7 @@ extension WSOPQueries {
     /// The players of an event, most chips first (the eliminated last, latest out first).
     /// - Parameter status: `active` or `eliminated` only; nil: both.
     /// - Throws: ``HubError`` `.notFound` for an unknown event, `.usage` for another status.
-    public func players(event idOrKey: String, status: String? = nil, limit: Int = 1000) async throws -> (event: Event, players: [EventPlayer]) {
+    package func players(event idOrKey: String, status: String? = nil, limit: Int = 1000) async throws -> (event: Event, players: [EventPlayer]) {
         if let status, !["active", "eliminated"].contains(status) {
             throw HubError(.usage, "status must be active or eliminated, not \"\(status)\"")
         }
@@ -111,7 +111,7 @@ extension WSOPQueries {
 
     /// The event's latest standings snapshot, by rank.
     /// - Throws: ``HubError`` `.notFound` for an unknown event.
-    public func standings(event idOrKey: String, limit: Int = 1000) async throws -> Standings {
+    package func standings(event idOrKey: String, limit: Int = 1000) async throws -> Standings {
         let event = try await findEvent(idOrKey)
         let rows = try await pool.query("""
             SELECT s.snapshot_at, s.rank, p.id, p.player_key, p.name, p.country_code, s.chips, s.prize

@@ -3,36 +3,36 @@ import HubPostgres
 
 /// Reads the imported WSOP+ data (SPEC §4.2): the events with their field, and one event with
 /// the latest chip count of each player. For hub-server's `/api/v1/events…` and for `hubctl`.
-public struct WSOPQueries: Sendable {
+package struct WSOPQueries: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
 
     /// Creates the queries on `pool`.
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     /// One WSOP+ event with the size of its field as far as the chip counts tell.
-    public struct Event: Sendable, Codable, Hashable {
-        public var id: Int64
+    package struct Event: Sendable, Codable, Hashable {
+        package var id: Int64
         /// The export's event id (`WSOP-2026-E76`).
-        public var eventKey: String
-        public var name: String
+        package var eventKey: String
+        package var name: String
         /// Buy-in in whole dollars.
-        public var buyIn: Int64?
+        package var buyIn: Int64?
         /// The start date as exported (`2026-07-03`).
-        public var startDate: String?
-        public var venue: String?
+        package var startDate: String?
+        package var venue: String?
         /// As exported: `running`, `registering`, `completed`, …
-        public var status: String?
-        public var entries: Int?
+        package var status: String?
+        package var entries: Int?
         /// Prize pool in whole dollars.
-        public var prizePool: Int64?
+        package var prizePool: Int64?
         /// Players with a chip count in this event.
-        public var players: Int
+        package var players: Int
         /// Of those, the ones not eliminated.
-        public var remaining: Int
+        package var remaining: Int
         /// When the latest chip count was recorded (nil: none imported yet).
-        public var lastChipCountAt: Date?
-        public var updatedAt: Date
+        package var lastChipCountAt: Date?
+        package var updatedAt: Date
 
         enum CodingKeys: String, CodingKey {
             case id, name, venue, status, entries, players, remaining
@@ -46,20 +46,20 @@ public struct WSOPQueries: Sendable {
     }
 
     /// A player's latest chip count in an event.
-    public struct PlayerChips: Sendable, Codable, Hashable {
-        public var playerID: Int64
+    package struct PlayerChips: Sendable, Codable, Hashable {
+        package var playerID: Int64
         /// The export's player id (`P-1001`).
-        public var playerKey: String
-        public var name: String
+        package var playerKey: String
+        package var name: String
         /// ISO 3166 country code as exported (`KR`).
-        public var country: String?
-        public var chips: Int64
+        package var country: String?
+        package var chips: Int64
         /// A count of 0: the player is out.
-        public var eliminated: Bool
-        public var table: String?
-        public var seat: Int?
+        package var eliminated: Bool
+        package var table: String?
+        package var seat: Int?
         /// When this count was recorded.
-        public var recordedAt: Date
+        package var recordedAt: Date
 
         enum CodingKeys: String, CodingKey {
             case name, country, chips, eliminated, table, seat
@@ -70,9 +70,9 @@ public struct WSOPQueries: Sendable {
     }
 
     /// An event with its players' latest chip counts, most chips first (the eliminated last).
-    public struct EventDetail: Sendable, Codable, Hashable {
-        public var event: Event
-        public var players: [PlayerChips]
+    package struct EventDetail: Sendable, Codable, Hashable {
+        package var event: Event
+        package var players: [PlayerChips]
     }
 
     static let eventColumns: PostgresQuery = """
@@ -95,7 +95,7 @@ public struct WSOPQueries: Sendable {
 
     /// The events, latest start first (events without a start date last), then by event id.
     /// - Parameter status: only events with this exported status (`running`, …).
-    public func events(status: String? = nil, limit: Int = 100) async throws -> [Event] {
+    package func events(status: String? = nil, limit: Int = 100) async throws -> [Event] {
         let rows = try await pool.query("""
             SELECT \(fragment: Self.eventColumns) FROM wsop_events e
             WHERE \(status)::text IS NULL OR e.status = \(status)
@@ -107,7 +107,7 @@ public struct WSOPQueries: Sendable {
     /// One event by its database id or its export key (`WSOP-2026-E76`), with the latest chip
     /// count of every player that has one.
     /// - Throws: ``HubError`` `.notFound` when there is no such event.
-    public func event(_ idOrKey: String) async throws -> EventDetail {
+    package func event(_ idOrKey: String) async throws -> EventDetail {
         let event = try await findEvent(idOrKey)
         let players = try await pool.query("""
             SELECT p.id, p.player_key, p.name, p.country_code, latest.chips, latest.is_eliminated, ep.table_no, ep.seat, latest.recorded_at
