@@ -2,10 +2,11 @@ import Foundation
 import HubDriverSupport
 
 /// The hub's effective configuration: command-line flags over the environment over a `.env` file in
-/// the working directory over the defaults of ``HubSetting``.
+/// the working directory over the built-in defaults.
 ///
-/// Nothing here ever prints a secret: ``redactedValue(_:)`` masks passwords, keys, the password
-/// part of URLs and the path of a secret URL (a webhook's token).
+/// A service that uses ``Hub`` needs `HUB_DATABASE_URL` and `HUB_REDIS_URL`;
+/// `Docs/configuration.md` lists every variable. Nothing here ever prints a secret: passwords,
+/// keys, the password part of URLs and the path of a secret URL (a webhook's token) are masked.
 public struct HubConfiguration: Sendable {
     /// Where a value came from.
     package enum Source: String, Sendable {

@@ -18,31 +18,42 @@ public enum CueType: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// A cue item's state: `pending` until triggered, then it follows its render instruction.
 public enum CueItemStatus: String, Sendable, Hashable, Codable, CaseIterable {
-    case pending, queued, rendering, completed, failed, cancelled
+    /// Not triggered yet (or reset).
+    case pending
+    /// Triggered: its render instruction waits for a worker.
+    case queued
+    /// A worker renders it.
+    case rendering
+    /// Rendered: the graphic is ready to air.
+    case completed
+    /// The render failed (``CueItem/error`` says why).
+    case failed
+    /// The render was cancelled.
+    case cancelled
 
     /// Whether a trigger is in flight (a second one is refused).
     public var isInFlight: Bool { self == .queued || self == .rendering }
 }
 
 /// A show: a broadcast session of one WSOP+ event (schema doc §2.5).
-public struct BroadcastSession: Sendable, Hashable, Codable {
-    public enum Status: String, Sendable, Hashable, Codable { case planned, live, ended }
-    public var id: Int64
-    public var name: String
-    public var wsopEventID: Int64?
+package struct BroadcastSession: Sendable, Hashable, Codable {
+    package enum Status: String, Sendable, Hashable, Codable { case planned, live, ended }
+    package var id: Int64
+    package var name: String
+    package var wsopEventID: Int64?
     /// The WSOP+ event id of the exports (`WSOP-2026-E76`).
-    public var wsopEventKey: String?
-    public var tableID: String?
-    public var status: Status
-    public var scheduledAt: Date?
-    public var startedAt: Date?
-    public var endedAt: Date?
-    public var createdBy: String
-    public var createdAt: Date
+    package var wsopEventKey: String?
+    package var tableID: String?
+    package var status: Status
+    package var scheduledAt: Date?
+    package var startedAt: Date?
+    package var endedAt: Date?
+    package var createdBy: String
+    package var createdAt: Date
 
     /// The live channel of the session (SPEC §6).
-    public var channel: String { Self.channel(id) }
-    public static func channel(_ id: Int64) -> String { "broadcast-\(id)" }
+    package var channel: String { Self.channel(id) }
+    package static func channel(_ id: Int64) -> String { "broadcast-\(id)" }
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -60,16 +71,16 @@ public struct BroadcastSession: Sendable, Hashable, Codable {
 }
 
 /// A reusable cue: its type, the composition it renders and its defaults.
-public struct CueTemplate: Sendable, Hashable, Codable {
-    public var id: Int64
-    public var name: String
-    public var cueType: CueType
-    public var aepProject: String
-    public var aepComposition: String
-    public var outputFormat: OutputSettings.Format
-    public var priority: Int
-    public var defaultData: [String: JSONValue]
-    public var description: String?
+package struct CueTemplate: Sendable, Hashable, Codable {
+    package var id: Int64
+    package var name: String
+    package var cueType: CueType
+    package var aepProject: String
+    package var aepComposition: String
+    package var outputFormat: OutputSettings.Format
+    package var priority: Int
+    package var defaultData: [String: JSONValue]
+    package var description: String?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -86,12 +97,37 @@ public struct CueTemplate: Sendable, Hashable, Codable {
 
 /// A list of cues in running order.
 public struct CueSheet: Sendable, Hashable, Codable {
-    public enum Status: String, Sendable, Hashable, Codable { case draft, ready, live, done }
+    /// Where a sheet is in the show's preparation.
+    public enum Status: String, Sendable, Hashable, Codable {
+        /// Being written.
+        case draft
+        /// Complete, waiting for the show.
+        case ready
+        /// On air: its items are being fired.
+        case live
+        /// The show is over.
+        case done
+    }
+    /// The sheet's id.
     public var id: Int64
+    /// The broadcast session it belongs to.
     public var sessionID: Int64
+    /// The sheet's name (`Day 2 feature table`).
     public var name: String
+    /// Where the sheet is in the show's preparation.
     public var status: Status
+    /// When it was created.
     public var createdAt: Date
+
+    /// Creates a sheet value (the hub creates sheets with `hubctl cue sheet create`; a consumer
+    /// builds one in tests).
+    public init(id: Int64, sessionID: Int64, name: String, status: Status = .draft, createdAt: Date = Date()) {
+        self.id = id
+        self.sessionID = sessionID
+        self.name = name
+        self.status = status
+        self.createdAt = createdAt
+    }
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -104,25 +140,62 @@ public struct CueSheet: Sendable, Hashable, Codable {
 
 /// One cue of a sheet.
 public struct CueItem: Sendable, Hashable, Codable {
+    /// The item's id.
     public var id: Int64
+    /// The sheet it is on.
     public var sheetID: Int64
+    /// The broadcast session of that sheet.
     public var sessionID: Int64
+    /// Its cue number: the running order within the sheet.
     public var number: Int
+    /// What it shows.
     public var cueType: CueType
+    /// What the director calls it (`Chip leaders after level 12`).
     public var title: String
+    /// The cue template it renders with.
     public var templateID: Int64
+    /// That template's name.
     public var templateName: String
     /// The item's parameters (`top`, `player`, `players`, `fields`, `title`), over the template's defaults.
     public var data: [String: JSONValue]
+    /// Where the item is: pending until triggered, then following its render instruction.
     public var status: CueItemStatus
+    /// The render instruction of its latest trigger.
     public var renderInstructionID: Int64?
+    /// Why the latest render failed.
     public var error: String?
+    /// When it was last triggered.
     public var triggeredAt: Date?
+    /// When its latest render finished.
     public var completedAt: Date?
+    /// When the row last changed.
     public var updatedAt: Date
 
+    /// Creates an item value (the hub adds items with `hubctl cue item add`; a consumer builds
+    /// one in tests).
+    public init(id: Int64, sheetID: Int64, sessionID: Int64, number: Int, cueType: CueType, title: String,
+                templateID: Int64 = 0, templateName: String, data: [String: JSONValue] = [:], status: CueItemStatus = .pending,
+                renderInstructionID: Int64? = nil, error: String? = nil, triggeredAt: Date? = nil, completedAt: Date? = nil,
+                updatedAt: Date = Date()) {
+        self.id = id
+        self.sheetID = sheetID
+        self.sessionID = sessionID
+        self.number = number
+        self.cueType = cueType
+        self.title = title
+        self.templateID = templateID
+        self.templateName = templateName
+        self.data = data
+        self.status = status
+        self.renderInstructionID = renderInstructionID
+        self.error = error
+        self.triggeredAt = triggeredAt
+        self.completedAt = completedAt
+        self.updatedAt = updatedAt
+    }
+
     /// The item as a live event's data.
-    public var eventData: [String: JSONValue] {
+    package var eventData: [String: JSONValue] {
         var data: [String: JSONValue] = [
             "id": .integer(id), "sheet_id": .integer(sheetID), "session_id": .integer(sessionID), "cue_number": .integer(Int64(number)),
             "cue_type": .string(cueType.rawValue), "status": .string(status.rawValue), "title": .string(title),

@@ -1,6 +1,25 @@
 /// The ten categories of a five-card poker hand, weakest first.
 public enum HandCategory: Int, Sendable, CaseIterable, Comparable, Codable, CustomStringConvertible {
-    case highCard, pair, twoPair, threeOfAKind, straight, flush, fullHouse, fourOfAKind, straightFlush, royalFlush
+    /// No pair.
+    case highCard
+    /// One pair.
+    case pair
+    /// Two pairs.
+    case twoPair
+    /// Three cards of one rank.
+    case threeOfAKind
+    /// Five ranks in a row.
+    case straight
+    /// Five cards of one suit.
+    case flush
+    /// Three of one rank and two of another: the weakest premium hand.
+    case fullHouse
+    /// Four cards of one rank.
+    case fourOfAKind
+    /// A straight in one suit.
+    case straightFlush
+    /// Ace-high straight flush.
+    case royalFlush
 
     /// The stored name (`high_card` … `royal_flush`).
     public var name: String {

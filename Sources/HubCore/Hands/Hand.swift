@@ -16,20 +16,24 @@ public struct Hand: Sendable, Hashable, Codable, Identifiable {
         public var longName: String
         /// The hub's id of the player (`gfx_players`), when linked.
         public var playerID: Int64?
-        /// Chips at the start and the end of the hand.
+        /// Chips at the start of the hand.
         public var startStack: Int64
+        /// Chips at the end of the hand.
         public var endStack: Int64
         /// The hole cards, empty when not shown.
         public var holeCards: [String]
+        /// Whether the player sat out the hand.
         public var sittingOut: Bool
         /// The finishing place when the player busted in this hand, else nil.
         public var eliminationRank: Int?
-        /// The player's statistics as the export gave them (percent).
+        /// How often the player voluntarily put chips in preflop, as the export gave it (percent).
         public var vpipPercent: Double
+        /// How often the player raised preflop, as the export gave it (percent).
         public var pfrPercent: Double
         /// The best five-card hand the player showed (nil when not graded: no shown cards).
         public var category: HandCategory?
 
+        /// Creates a seat.
         public init(seat: Int, name: String, longName: String = "", playerID: Int64? = nil, startStack: Int64, endStack: Int64,
                     holeCards: [String] = [], sittingOut: Bool = false, eliminationRank: Int? = nil, vpipPercent: Double = 0,
                     pfrPercent: Double = 0, category: HandCategory? = nil) {
@@ -59,13 +63,16 @@ public struct Hand: Sendable, Hashable, Codable, Identifiable {
         public var type: String
         /// The seat that acted (0 for a board card).
         public var seat: Int
+        /// The chips bet, called or raised to (0 for a fold, a check or a board card).
         public var amount: Int64
         /// The pot after the event.
         public var pot: Int64
         /// The card dealt, for a board card.
         public var boardCard: String?
+        /// When it happened, when the export says.
         public var occurredAt: Date?
 
+        /// Creates an event.
         public init(sequence: Int, type: String, seat: Int = 0, amount: Int64 = 0, pot: Int64 = 0, boardCard: String? = nil,
                     occurredAt: Date? = nil) {
             self.sequence = sequence
@@ -86,20 +93,27 @@ public struct Hand: Sendable, Hashable, Codable, Identifiable {
     public var tableID: String
     /// The hand number within the game (it can repeat when a hand is restarted).
     public var handNumber: Int
+    /// When the hand started.
     public var startedAt: Date
     /// When the hub imported it.
     public var importedAt: Date
-    /// `HOLDEM`, `OMAHA`, … and the betting structure, as exported.
+    /// `HOLDEM`, `OMAHA`, …, as exported.
     public var gameVariant: String
+    /// The betting structure (`NOLIMIT`, `POTLIMIT`, …), as exported.
     public var betStructure: String
+    /// The ante.
     public var ante: Int64
+    /// The final pot.
     public var pot: Int64
     /// The community cards in order.
     public var board: [String]
-    /// The winner's seat and name (a split pot's names joined with " / ").
+    /// The winner's seat.
     public var winnerSeat: Int?
+    /// The winner's name (a split pot's names joined with " / ").
     public var winner: String?
+    /// The seats of the hand, in seat order.
     public var players: [Player]
+    /// The actions and board cards, in order.
     public var events: [Event]
     /// The best hand shown at the table (nil: nothing shown).
     public var grade: HandCategory?
@@ -108,6 +122,7 @@ public struct Hand: Sendable, Hashable, Codable, Identifiable {
     /// Two of three: a premium hand shown, a long hand (≥ 1.5 × the game's average), trips or better.
     public var isBroadcastWorthy: Bool
 
+    /// Creates a hand value (the hub reads hands with ``HandStore``; a consumer builds one in tests).
     public init(id: Int64, gameID: Int64, tableID: String, handNumber: Int, startedAt: Date, importedAt: Date = Date(),
                 gameVariant: String = "", betStructure: String = "", ante: Int64 = 0, pot: Int64 = 0, board: [String] = [],
                 winnerSeat: Int? = nil, winner: String? = nil, players: [Player] = [], events: [Event] = [], grade: HandCategory? = nil,
@@ -159,8 +174,9 @@ public struct HandQuery: Sendable, Hashable {
     public var gameID: Int64?
     /// Only this feature table.
     public var tableID: String?
-    /// Only hands started at or after / before these times.
+    /// Only hands started at or after this time.
     public var startedFrom: Date?
+    /// Only hands started before this time.
     public var startedBefore: Date?
     /// Only premium hands (true) or only the others (false).
     public var premium: Bool?
@@ -171,6 +187,7 @@ public struct HandQuery: Sendable, Hashable {
     /// The page after this one (``HandPage/nextCursor`` of the previous page).
     public var cursor: String?
 
+    /// Creates a query; with no arguments, the latest 50 hands.
     public init(gameID: Int64? = nil, tableID: String? = nil, startedFrom: Date? = nil, startedBefore: Date? = nil, premium: Bool? = nil,
                 broadcastWorthy: Bool? = nil, limit: Int = 50, cursor: String? = nil) {
         self.gameID = gameID
@@ -186,10 +203,12 @@ public struct HandQuery: Sendable, Hashable {
 
 /// One page of hands, newest first.
 public struct HandPage: Sendable, Hashable, Codable {
+    /// The hands of this page, newest first.
     public var hands: [Hand]
     /// Pass it as ``HandQuery/cursor`` for the next page; nil on the last page.
     public var nextCursor: String?
 
+    /// Creates a page.
     public init(hands: [Hand], nextCursor: String?) {
         self.hands = hands
         self.nextCursor = nextCursor

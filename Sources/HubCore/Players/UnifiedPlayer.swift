@@ -6,24 +6,60 @@ import HubPostgres
 public struct UnifiedPlayer: Sendable, Hashable, Codable {
     /// `wsop:<id>` for a WSOP+ player (linked or not), `gfx:<id>` for a GFX player without a link.
     public var ref: String
+    /// The hub's id of the WSOP+ player (`wsop_players`), when there is one.
     public var wsopPlayerID: Int64?
+    /// The hub's id of the PokerGFX player (`gfx_players`), when there is one.
     public var gfxPlayerID: Int64?
     /// The WSOP+ player id of the exports (`P-1001`).
     public var wsopPlayerKey: String?
     /// `auto_name` or `manual` when both sources are linked.
     public var linkMethod: String?
+    /// The name to show.
     public var name: String
+    /// The name in Korean.
     public var nameKorean: String?
+    /// The ISO country code (`US`, `KR`).
     public var countryCode: String?
+    /// The profile image's path.
     public var profileImage: String?
+    /// A short biography.
     public var bio: String?
+    /// Notable wins, as text.
     public var notableWins: String?
+    /// The latest chip count.
     public var chipCount: Int64?
+    /// When that chip count was taken.
     public var chipCountAt: Date?
+    /// Hands played at the feature tables.
     public var handsPlayed: Int
+    /// When the player's last feature-table hand started.
     public var lastHandAt: Date?
     /// The source of each field that has a value.
     public var sources: [PlayerField: PlayerSource]
+
+    /// Creates a player value (the hub reads players from the `unified_players` view; a consumer
+    /// builds one in tests).
+    public init(ref: String, wsopPlayerID: Int64? = nil, gfxPlayerID: Int64? = nil, wsopPlayerKey: String? = nil,
+                linkMethod: String? = nil, name: String, nameKorean: String? = nil, countryCode: String? = nil,
+                profileImage: String? = nil, bio: String? = nil, notableWins: String? = nil, chipCount: Int64? = nil,
+                chipCountAt: Date? = nil, handsPlayed: Int = 0, lastHandAt: Date? = nil, sources: [PlayerField: PlayerSource] = [:]) {
+        self.ref = ref
+        self.wsopPlayerID = wsopPlayerID
+        self.gfxPlayerID = gfxPlayerID
+        self.wsopPlayerKey = wsopPlayerKey
+        self.linkMethod = linkMethod
+        self.name = name
+        self.nameKorean = nameKorean
+        self.countryCode = countryCode
+        self.profileImage = profileImage
+        self.bio = bio
+        self.notableWins = notableWins
+        self.chipCount = chipCount
+        self.chipCountAt = chipCountAt
+        self.handsPlayed = handsPlayed
+        self.lastHandAt = lastHandAt
+        self.sources = sources
+    }
 
     /// The field's value as text (nil when no source has it).
     public func value(of field: PlayerField) -> String? {

@@ -3,12 +3,19 @@ import Foundation
 /// Any JSON value, kept exactly: integers stay integers (a PokerGFX id above 2^53 survives), key
 /// order of objects does not matter, and the canonical text (sorted keys) is stable for hashing.
 public enum JSONValue: Sendable, Hashable, Codable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without a fraction or exponent that fits 64 bits.
     case integer(Int64)
+    /// Any other number.
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object (key order is not kept: it does not matter in JSON).
     case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {

@@ -2,7 +2,12 @@
 public struct OutputSettings: Sendable, Hashable, Codable {
     /// The container: a still or a clip.
     public enum Format: String, Sendable, Codable, CaseIterable {
-        case mp4, mov, png
+        /// An H.264 MP4 clip.
+        case mp4
+        /// A QuickTime clip (ProRes with alpha for keying).
+        case mov
+        /// A PNG still (a sequence when frames are given).
+        case png
     }
 
     /// File format.

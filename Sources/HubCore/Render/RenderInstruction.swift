@@ -1,45 +1,113 @@
 import Crypto
 import Foundation
 
-/// A render job as stored in `render_instructions`.
-public struct RenderInstruction: Sendable, Hashable, Codable {
+/// A render job as stored in `render_instructions`: what to render, where it is in its
+/// lifecycle, and who holds it.
+public struct RenderInstruction: Sendable, Hashable, Codable, Identifiable {
+    /// The hub's id (`hubctl render status 42`).
     public var id: Int64
+    /// The After Effects template (project) to render.
     public var templateName: String
+    /// The composition within the template.
     public var composition: String
+    /// The data bound to the composition's layers.
     public var layerData: [String: JSONValue]
+    /// How the file is written.
     public var outputSettings: OutputSettings
+    /// Where it is in its lifecycle.
     public var status: RenderStatus
     /// 1 (highest) … 10 (lowest).
     public var priority: Int
+    /// What created it.
     public var trigger: RenderTrigger
+    /// The id of what created it (a hand, a cue item), as text.
     public var triggerID: String?
+    /// The cue item it renders, when a cue triggered it.
     public var cueItemID: Int64?
+    /// Failed attempts so far.
     public var retryCount: Int
+    /// Failed attempts allowed before it is `failed`.
     public var maxRetries: Int
+    /// The attempt number of the current or last claim (0 before the first).
     public var attempt: Int
+    /// Why the last attempt failed.
     public var errorMessage: String?
+    /// The render-cache key (see ``RenderSubmission/dataHash``).
     public var dataHash: String
+    /// When it was committed.
     public var createdAt: Date
+    /// When it is due (later than ``createdAt`` while it waits for a retry's backoff).
     public var scheduledAt: Date
+    /// When the current or last attempt started.
     public var startedAt: Date?
+    /// When it finished.
     public var completedAt: Date?
+    /// The worker that holds it (or held it last).
     public var workerID: String?
+    /// When the holding worker's lease runs out unless it renews it.
     public var leaseExpiresAt: Date?
+    /// The last frame the worker reported.
     public var progressFrame: Int?
+    /// The frames to render in all.
     public var progressTotal: Int?
+    /// Whether a cancel waits for the worker to stop the render.
     public var cancelRequested: Bool
+
+    /// Creates an instruction value. The hub creates instructions with ``Hub/submit(_:)``; a
+    /// consumer builds one to test code that reads them.
+    public init(id: Int64, templateName: String, composition: String = "Main", layerData: [String: JSONValue] = [:],
+                outputSettings: OutputSettings = OutputSettings(), status: RenderStatus = .pending, priority: Int = 5,
+                trigger: RenderTrigger = .manual, triggerID: String? = nil, cueItemID: Int64? = nil, retryCount: Int = 0,
+                maxRetries: Int = 3, attempt: Int = 0, errorMessage: String? = nil, dataHash: String = "",
+                createdAt: Date = Date(), scheduledAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil,
+                workerID: String? = nil, leaseExpiresAt: Date? = nil, progressFrame: Int? = nil, progressTotal: Int? = nil,
+                cancelRequested: Bool = false) {
+        self.id = id
+        self.templateName = templateName
+        self.composition = composition
+        self.layerData = layerData
+        self.outputSettings = outputSettings
+        self.status = status
+        self.priority = priority
+        self.trigger = trigger
+        self.triggerID = triggerID
+        self.cueItemID = cueItemID
+        self.retryCount = retryCount
+        self.maxRetries = maxRetries
+        self.attempt = attempt
+        self.errorMessage = errorMessage
+        self.dataHash = dataHash
+        self.createdAt = createdAt
+        self.scheduledAt = scheduledAt ?? createdAt
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+        self.workerID = workerID
+        self.leaseExpiresAt = leaseExpiresAt
+        self.progressFrame = progressFrame
+        self.progressTotal = progressTotal
+        self.cancelRequested = cancelRequested
+    }
 }
 
 /// What a caller asks to render.
 public struct RenderSubmission: Sendable, Hashable {
+    /// The After Effects template (project) to render.
     public var templateName: String
+    /// The composition within the template (`Main` by default).
     public var composition: String
+    /// The data bound to the composition's layers, by field key.
     public var layerData: [String: JSONValue]
+    /// How the file is written.
     public var outputSettings: OutputSettings
+    /// 1 (highest) … 10 (lowest).
     public var priority: Int
+    /// Failed attempts allowed (0…100) before the instruction is `failed`.
     public var maxRetries: Int
+    /// What asks for the render.
     public var trigger: RenderTrigger
+    /// The id of what asks for it (a hand, a cue item), as text.
     public var triggerID: String?
+    /// The cue item it renders (the item then follows the instruction).
     public var cueItemID: Int64?
 
     /// Creates a submission with the defaults of SPEC §2 (priority 5, 3 retries, manual).
