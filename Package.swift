@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "HubPostgres", targets: ["HubPostgres"]),
         .library(name: "HubRedis", targets: ["HubRedis"]),
         .library(name: "HubTestSupport", targets: ["HubTestSupport"]),
+        // In-memory stand-ins for testing a service that uses HubCore (InMemoryHub).
+        .library(name: "HubTesting", targets: ["HubTesting"]),
         .executable(name: "hubctl", targets: ["HubCLI"]),
         .executable(name: "hub-worker", targets: ["HubWorker"]),
         .executable(name: "hub-bench", targets: ["HubBench"]),
@@ -168,10 +170,11 @@ let package = Package(
 
         // Test helpers: local services, scratch databases, waiting helpers.
         .target(name: "HubTestSupport", dependencies: ["HubPostgres"], swiftSettings: upcoming),
+        .target(name: "HubTesting", dependencies: ["HubCore"], swiftSettings: upcoming),
 
         .testTarget(name: "HubPostgresTests", dependencies: ["HubPostgres", "HubTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HubRedisTests", dependencies: ["HubRedis", "HubTestSupport"], swiftSettings: upcoming),
-        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubTestSupport", "HubDriverSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: upcoming),
+        .testTarget(name: "HubCoreTests", dependencies: ["HubCore", "HubTesting", "HubTestSupport", "HubDriverSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: upcoming),
         .testTarget(name: "HubCLITests", dependencies: ["HubCore", "HubTestSupport"], swiftSettings: upcoming),
         .testTarget(
             name: "HubServerTests",
