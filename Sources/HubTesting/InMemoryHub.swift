@@ -343,7 +343,7 @@ public final class InMemoryHub: HubAPI, @unchecked Sendable {
             let key = UUID()
             let relay = AsyncThrowingStream<HubEvent, any Error>.makeStream()
             let current: RenderInstruction? = locked { state in
-                state.subscribers[key] = (Set(HubEvent.renderChannels(instruction: id)), relay.continuation)
+                state.subscribers[key] = ([HubEvent.instructionChannel(id)], relay.continuation)
                 return state.instructions[id]
             }
             guard let current else {

@@ -19,7 +19,6 @@ extension RenderWorker {
     /// - Returns: the slot's next job when a successful render's completion statement claimed one
     ///   for `consumer` (see ``RenderStore/complete(_:thenClaimFor:lease:)``).
     func process(_ claim: RenderClaim, thenClaimFor consumer: String) async -> RenderClaim? {
-        let logger = self.logger(for: claim)
         let instruction = claim.instruction
         let ext = instruction.outputSettings.format.rawValue
         let outputPath = configuration.outputDirectory

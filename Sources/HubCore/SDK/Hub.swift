@@ -170,7 +170,9 @@ public final class Hub: HubAPI {
     ///   - interval: how often the row is read while no finishing event arrives.
     public func follow(_ instruction: RenderInstruction, checkEvery interval: Duration) -> AsyncThrowingStream<HubEvent, any Error> {
         let id = instruction.id
-        let events = self.events(channels: HubEvent.renderChannels(instruction: id))
+        // Only the instruction's own channel: every render event goes to `render-progress` too, and
+        // subscribing to both would yield each event twice.
+        let events = self.events(channels: [HubEvent.instructionChannel(id)])
         let store = renders.store
         let actor = self.actor
         return AsyncThrowingStream { continuation in

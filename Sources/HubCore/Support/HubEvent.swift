@@ -34,7 +34,10 @@ public struct HubEvent: Sendable, Codable, Hashable {
 
     /// The render channels: every render event goes to `render-progress`, and to the instruction's
     /// own channel `render:<id>`.
-    public static func renderChannels(instruction id: Int64) -> [String] { ["render-progress", "render:\(id)"] }
+    public static func renderChannels(instruction id: Int64) -> [String] { ["render-progress", instructionChannel(id)] }
+
+    /// The channel of one instruction's render events only (`render:<id>`).
+    public static func instructionChannel(_ id: Int64) -> String { "render:\(id)" }
 
     /// Decodes an event from the JSON text ``json`` produces.
     public static func decode(_ data: some Sequence<UInt8>) throws -> HubEvent {

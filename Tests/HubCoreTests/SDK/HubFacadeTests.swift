@@ -72,6 +72,34 @@ import Testing
         #expect(missing?.code == .notFound)
     }
 
+    /// The hub publishes each render event on `render-progress` and on `render:<id>`: following
+    /// one instruction must yield each event once, not once per channel.
+    @Test func followYieldsEachEventOnce() async throws {
+        let url = try await scratchDatabaseURL()
+        let pool = try PostgresPool(url: url, maxConnections: 4)
+        try await Migrator(pool: pool).up()
+        let redisURL = try await TestServices.endpoints().redisURL
+        let hub = try Self.hub(databaseURL: url, redisURL: redisURL)
+        let publisher = EventPublisher(redis: try RedisClient(url: redisURL), source: "test")
+        defer { Task { await hub.shutdown(); await pool.close() } }
+        let submitted = try await hub.submit(RenderSubmission(templateName: "premium_hand"))
+        let types = LockedBox<[String]>([])
+        let follower = Task {
+            for try await event in hub.follow(submitted, checkEvery: .seconds(30)) { types.withLock { $0.append(event.type) } }
+        }
+        try await waitUntil("follow receives the first event", timeout: 20) {
+            await publisher.render("render_started", submitted, status: .processing)
+            return types.withLock { !$0.isEmpty }
+        }
+        // Published once each from here on (the loop above may have sent several render_started).
+        await publisher.render("render_progress", submitted, status: .processing, extra: ["frame": .integer(10)])
+        await publisher.render("render_completed", submitted, status: .completed)
+        try await follower.value
+        let seen = types.withLock { $0 }
+        #expect(seen.last == "render_completed")
+        #expect(seen.filter { $0 == "render_progress" }.count == 1, "each event once: got \(seen)")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func eventsKeepFlowingAcrossARedisRestart() async throws {
         let instance = "sdk-events"
