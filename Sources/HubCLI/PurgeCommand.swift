@@ -21,8 +21,8 @@ extension JobsCommand {
                     instruction shares (render-cache hits); links are not followed, a missing file is counted.
                     hub-worker runs the same purge once a day when HUB_PURGE_FINISHED_AFTER is set.
                     Examples:
-                      hubctl purge --finished-before 30d --dry-run
-                      hubctl purge --finished-before 30d --files
+                      hubctl jobs purge --finished-before 30d --dry-run
+                      hubctl jobs purge --finished-before 30d --files
                     """
             ).spelled(Spelling.self)
         }
