@@ -10,35 +10,35 @@ import Logging
 /// now is left for the next run) and touches finished rows only, so a claim, a heartbeat or a
 /// completion never waits on it. `hubctl purge` and the daily pass of the worker's operations
 /// loop (``PurgeSettings``) run it.
-public struct RenderPurge: Sendable {
+package struct RenderPurge: Sendable {
     /// The database.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// Instructions removed per transaction.
-    public let batchSize: Int
+    package let batchSize: Int
     let logger: Logger
 
     /// Creates a purge on `pool`, `batchSize` instructions per transaction (1…100 000).
-    public init(pool: PostgresPool, batchSize: Int = 5000, logger: Logger = Logger(label: "hub.purge")) {
+    package init(pool: PostgresPool, batchSize: Int = 5000, logger: Logger = Logger(label: "hub.purge")) {
         self.pool = pool
         self.batchSize = max(1, min(batchSize, 100_000))
         self.logger = logger
     }
 
     /// Rows removed (or, in a dry run, that would be removed) per table.
-    public struct Counts: Sendable, Hashable, Codable {
+    package struct Counts: Sendable, Hashable, Codable {
         /// `render_instructions`.
-        public var instructions = 0
+        package var instructions = 0
         /// `render_outputs`.
-        public var outputs = 0
+        package var outputs = 0
         /// `render_outbox`.
-        public var outbox = 0
+        package var outbox = 0
         /// `render_timeline`.
-        public var timeline = 0
+        package var timeline = 0
         /// `render_failure_notices`.
-        public var failureNotices = 0
+        package var failureNotices = 0
 
         /// No rows.
-        public init() {}
+        package init() {}
 
         static func + (a: Counts, b: Counts) -> Counts {
             var sum = a
@@ -52,45 +52,45 @@ public struct RenderPurge: Sendable {
     }
 
     /// What happened to the output files of the removed instructions (with `files`).
-    public struct FileCounts: Sendable, Hashable, Codable {
+    package struct FileCounts: Sendable, Hashable, Codable {
         /// Output files the removed instructions recorded (distinct paths; in a dry run, the
         /// number that would be looked at).
-        public var candidates = 0
+        package var candidates = 0
         /// Deleted.
-        public var deleted = 0
+        package var deleted = 0
         /// Their size in bytes.
-        public var deletedBytes: Int64 = 0
+        package var deletedBytes: Int64 = 0
         /// Already gone (reported, not an error).
-        public var missing = 0
+        package var missing = 0
         /// Kept because an instruction that stays refers to the same file (a render-cache hit).
-        public var stillUsed = 0
+        package var stillUsed = 0
         /// Not deleted: outside the output root once links and `..` are resolved.
-        public var outsideRoot = 0
+        package var outsideRoot = 0
         /// Not deleted: a link, a directory or another non-regular file.
-        public var notRegular = 0
+        package var notRegular = 0
         /// Not deleted: the removal failed (permissions, …).
-        public var failed = 0
+        package var failed = 0
         /// The first problems, one line each (outside the root, not regular, failed).
-        public var problems: [String] = []
+        package var problems: [String] = []
 
         /// Nothing yet.
-        public init() {}
+        package init() {}
     }
 
     /// What ``run(finishedBefore:dryRun:outputRoot:)`` did.
-    public struct Report: Sendable, Codable {
+    package struct Report: Sendable, Codable {
         /// Instructions finished before this moment were removed.
-        public var finishedBefore: Date
+        package var finishedBefore: Date
         /// True: nothing was removed; the counts say what would be.
-        public var dryRun: Bool
+        package var dryRun: Bool
         /// Rows per table.
-        public var removed: Counts
+        package var removed: Counts
         /// The output files; nil without `outputRoot`.
-        public var files: FileCounts?
+        package var files: FileCounts?
         /// Transactions used.
-        public var batches: Int
+        package var batches: Int
         /// How long it took.
-        public var seconds: Double
+        package var seconds: Double
     }
 
     /// Removes (or with `dryRun` counts) the instructions finished before `cutoff`.
@@ -101,7 +101,7 @@ public struct RenderPurge: Sendable {
     /// (render-cache hits share their original's file). A missing file is counted, not an error.
     /// A relative recorded path is taken from the working directory, as the worker wrote it.
     /// - Parameter shouldContinue: asked between batches; false stops after the current one.
-    public func run(finishedBefore cutoff: Date, dryRun: Bool = false, outputRoot: URL? = nil,
+    package func run(finishedBefore cutoff: Date, dryRun: Bool = false, outputRoot: URL? = nil,
                     shouldContinue: @Sendable () -> Bool = { !Task.isCancelled }) async throws -> Report {
         let clock = ContinuousClock()
         let start = clock.now
