@@ -14,7 +14,7 @@ struct HubCtl: AsyncParsableCommand {
             Every command that prints a result takes --json (snake_case keys). Durations are written \
             90s, 5m, 2h or 1d; a bare number is seconds.
             Older spellings still work: hubctl retry|bulk-retry|priority|cancel|reap (now under jobs), \
-            hubctl render submit (jobs submit), hubctl events list|resolve, services and watch (now under monitor).
+            hubctl render submit (jobs submit), hubctl purge (jobs purge), hubctl events list|resolve, services and watch (now under monitor).
             Shell completions: hubctl --generate-completion-script bash|zsh|fish.
             Exit status: 0 success, 1 failure, 2 usage error, 3 not found.
             """,
@@ -25,6 +25,7 @@ struct HubCtl: AsyncParsableCommand {
             // The flat spellings from before the nouns, hidden: scripts and SPEC §8 use them.
             RenderCommand.self, JobsCommand.RetryCommand<OldSpelling>.self, JobsCommand.BulkRetryCommand<OldSpelling>.self,
             JobsCommand.PriorityCommand<OldSpelling>.self, JobsCommand.CancelCommand<OldSpelling>.self, JobsCommand.ReapCommand<OldSpelling>.self,
+            JobsCommand.PurgeCommand<OldSpelling>.self,
             EventsAlias.self, MonitorCommand.ServicesCommand<OldSpelling>.self, MonitorCommand.WatchCommand<OldSpelling>.self,
         ]
     )

@@ -6,12 +6,12 @@ import HubCore
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "Render jobs: list, show, submit, retry, bulk-retry, priority, cancel, and reap the jobs of dead workers.",
+        abstract: "Render jobs: list, show, submit, retry, bulk-retry, priority, cancel, reap the jobs of dead workers, and purge finished ones.",
         discussion: """
             The old top-level spellings still work and do exactly the same: hubctl retry, bulk-retry, \
-            priority, cancel and reap, and hubctl render submit.
+            priority, cancel and reap, and hubctl render submit; hubctl purge is jobs purge.
             """,
-        subcommands: [List.self, Show.self, Submit.self, Retry.self, BulkRetry.self, Priority.self, Cancel.self, Reap.self]
+        subcommands: [List.self, Show.self, Submit.self, Retry.self, BulkRetry.self, Priority.self, Cancel.self, Reap.self, Purge.self]
     )
 
     struct List: AsyncParsableCommand {

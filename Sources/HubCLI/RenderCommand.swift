@@ -9,7 +9,10 @@ extension JobsCommand {
         static let configuration = CommandConfiguration(
             commandName: "submit",
             abstract: "Submit a render instruction and print its id.",
-            discussion: "The instruction is committed with its outbox row, then signalled to the workers through Redis; with Redis down it is still committed and workers in fallback mode claim it."
+            discussion: """
+                The instruction is committed with its outbox row, then signalled to the workers through Redis; with Redis down it is still committed and workers in fallback mode claim it.
+                With --key, submitting again with the same key prints the id of the instruction the first submission created (and "existing instruction N" on standard error) instead of creating another; the same key with a different template, data, output, priority or retries is refused (exit 1).
+                """
         )
         @OptionGroup var global: GlobalOptions
         @Option(help: "Template (AEP project) name.") var template: String
@@ -18,12 +21,19 @@ extension JobsCommand {
         @Option(help: "1 (highest) … 10 (lowest).") var priority = 5
         @Option(name: .customLong("max-retries"), help: "Retries after a failed attempt.") var maxRetries = 3
         @Option(help: "Output format.") var format: OutputSettings.Format = .mp4
+        @Option(help: "Idempotency key (1-255 bytes): a repeated submission with the same key returns the existing instruction.")
+        var key: String?
         @Option(help: "Who submits (recorded in the timeline).") var actor = ProcessInfo.processInfo.environment["USER"] ?? "hubctl"
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             guard (1...10).contains(priority) else { throw ValidationError("--priority must be 1 (highest) … 10 (lowest)") }
             guard (0...100).contains(maxRetries) else { throw ValidationError("--max-retries must be 0…100") }
+            if let key {
+                do { try RenderSubmission(templateName: "t", idempotencyKey: key).validate() } catch let error as HubError {
+                    throw ValidationError("--key: \(error.message)")
+                }
+            }
         }
 
         func run() async throws {
@@ -46,7 +56,7 @@ extension JobsCommand {
             }
             let submission = RenderSubmission(templateName: template, composition: composition, layerData: layers,
                                               outputSettings: OutputSettings(format: format),
-                                              priority: priority, maxRetries: maxRetries)
+                                              priority: priority, maxRetries: maxRetries, idempotencyKey: key)
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
                 let queue = clients.renderQueue(source: "hubctl")
@@ -60,7 +70,9 @@ extension JobsCommand {
                 } else {
                     print(result.instruction.id)
                 }
-                if !result.published {
+                if result.replayed {
+                    FileHandle.standardError.write(Data("hubctl: existing instruction \(result.instruction.id) (key \(key ?? "")): submitted before with this key; nothing new was submitted\n".utf8))
+                } else if !result.published {
                     FileHandle.standardError.write(Data("hubctl: warning: Redis is unreachable; instruction \(result.instruction.id) is committed and workers in fallback mode will claim it\n".utf8))
                 }
             }

@@ -15,10 +15,20 @@ extension HubServer {
             } catch {
                 throw APIError.validation("the body must be JSON like {\"template\":\"leaderboard\",\"data\":{…}}: \(Self.describeDecoding(error))")
             }
-            let result = try await self.queue.submit(try body.submission(), actor: context.principal ?? "api")
+            var submission = try body.submission()
+            if let header = request.headers[Self.idempotencyKeyHeader] {
+                if let key = submission.idempotencyKey, key != header {
+                    throw APIError.validation("the Idempotency-Key header and idempotency_key in the body differ; send one, or the same key in both")
+                }
+                submission.idempotencyKey = header
+                do { try submission.validate() } catch let error as HubError { throw APIError.validation(error.message) }
+            }
+            let result = try await self.queue.submit(submission, actor: context.principal ?? "api")
+            // 201 for a new instruction; 200 when the key named one submitted before (a replay).
             return try Self.json(SubmitResponse(id: result.instruction.id, status: result.instruction.status.rawValue,
-                                                published: result.published,
-                                                instruction: InstructionBody(result.instruction)), status: .created)
+                                                published: result.published, replayed: result.replayed,
+                                                instruction: InstructionBody(result.instruction)),
+                                 status: result.replayed ? .ok : .created)
         }
         router.get("/api/v1/render") { request, _ -> Response in
             let limit = try Self.integerQuery(request, "limit", default: 50, in: 1...1000)
@@ -62,6 +72,9 @@ extension HubServer {
         }
     }
 
+    /// `Idempotency-Key`: a repeated `POST /api/v1/render` with the same key returns the first one's instruction.
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
+
     /// `X-Content-Type-Options`.
     static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
 
@@ -90,12 +103,14 @@ struct RenderRequest: Decodable {
     var trigger: String?
     var triggerID: String?
     var cueItemID: Int64?
+    var idempotencyKey: String?
 
     enum CodingKeys: String, CodingKey {
         case template, composition, data, output, priority, trigger
         case maxRetries = "max_retries"
         case triggerID = "trigger_id"
         case cueItemID = "cue_item_id"
+        case idempotencyKey = "idempotency_key"
     }
 
     func submission() throws -> RenderSubmission {
@@ -108,7 +123,8 @@ struct RenderRequest: Decodable {
         }
         let submission = RenderSubmission(templateName: template, composition: composition ?? "Main", layerData: data ?? [:],
                                           outputSettings: output ?? OutputSettings(), priority: priority ?? 5,
-                                          maxRetries: maxRetries ?? 3, trigger: trigger, triggerID: triggerID, cueItemID: cueItemID)
+                                          maxRetries: maxRetries ?? 3, trigger: trigger, triggerID: triggerID, cueItemID: cueItemID,
+                                          idempotencyKey: idempotencyKey)
         try submission.validate()
         return submission
     }
@@ -138,6 +154,7 @@ struct InstructionBody: Encodable {
     var progressFrame: Int?
     var progressTotal: Int?
     var cancelRequested: Bool
+    var idempotencyKey: String?
 
     enum CodingKeys: String, CodingKey {
         case id, template, composition, data, output, status, priority, trigger, attempt
@@ -154,6 +171,7 @@ struct InstructionBody: Encodable {
         case progressFrame = "progress_frame"
         case progressTotal = "progress_total"
         case cancelRequested = "cancel_requested"
+        case idempotencyKey = "idempotency_key"
     }
 
     init(_ i: RenderInstruction) {
@@ -179,6 +197,7 @@ struct InstructionBody: Encodable {
         progressFrame = i.progressFrame
         progressTotal = i.progressTotal
         cancelRequested = i.cancelRequested
+        idempotencyKey = i.idempotencyKey
     }
 }
 
@@ -216,6 +235,7 @@ struct SubmitResponse: Encodable {
     var id: Int64
     var status: String
     var published: Bool
+    var replayed: Bool
     var instruction: InstructionBody
 }
 

@@ -76,14 +76,19 @@ enum OpenAPIDocument {
             }
           },
           "post": {
-            "summary": "Submit a render job (committed with its outbox row, then signalled to the workers)",
+            "summary": "Submit a render job (committed with its outbox row, then signalled to the workers). With an idempotency key (the Idempotency-Key header or idempotency_key in the body) a repeated submission answers 200 with the instruction the first one created; the same key with a different request answers 409",
+            "parameters": [
+              {"name": "Idempotency-Key", "in": "header", "required": false, "description": "1-255 bytes, no control characters; the same as idempotency_key in the body (both given: they must agree)", "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
+            ],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RenderRequest"}}}},
             "responses": {
               "403": {"$ref": "#/components/responses/ForbiddenOrigin"},
               "415": {"$ref": "#/components/responses/NotJSON"},
-              "201": {"description": "submitted", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "status", "published", "instruction"], "properties": {"id": {"type": "integer"}, "status": {"type": "string"}, "published": {"type": "boolean"}, "instruction": {"$ref": "#/components/schemas/Instruction"}}}}}},
+              "201": {"description": "submitted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmitResponse"}}}},
+              "200": {"description": "replayed: the idempotency key names an instruction submitted before with the same request; nothing new was submitted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmitResponse"}}}},
               "400": {"$ref": "#/components/responses/Invalid"},
               "401": {"$ref": "#/components/responses/Unauthorized"}, "429": {"$ref": "#/components/responses/Throttled"},
+              "409": {"$ref": "#/components/responses/Conflict"},
               "422": {"$ref": "#/components/responses/Refused"}
             }
           }
@@ -437,7 +442,11 @@ enum OpenAPIDocument {
           },
           "RenderRequest": {
             "type": "object", "required": ["template"],
-            "properties": {"template": {"type": "string", "minLength": 1}, "composition": {"type": "string", "minLength": 1, "default": "Main"}, "data": {"type": "object"}, "output": {"type": "object", "properties": {"format": {"type": "string", "enum": ["mp4", "mov", "png"]}, "width": {"type": "integer"}, "height": {"type": "integer"}, "fps": {"type": "integer"}, "codec": {"type": "string"}, "frame_start": {"type": "integer"}, "frame_end": {"type": "integer"}, "frameStart": {"type": "integer", "deprecated": true}, "frameEnd": {"type": "integer", "deprecated": true}}}, "priority": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5}, "max_retries": {"type": "integer", "default": 3}, "trigger": {"type": "string", "enum": ["cue_item", "premium_hand", "manual", "api"], "default": "api"}, "trigger_id": {"type": "string"}, "cue_item_id": {"type": "integer"}}
+            "properties": {"template": {"type": "string", "minLength": 1}, "composition": {"type": "string", "minLength": 1, "default": "Main"}, "data": {"type": "object"}, "output": {"type": "object", "properties": {"format": {"type": "string", "enum": ["mp4", "mov", "png"]}, "width": {"type": "integer"}, "height": {"type": "integer"}, "fps": {"type": "integer"}, "codec": {"type": "string"}, "frame_start": {"type": "integer"}, "frame_end": {"type": "integer"}, "frameStart": {"type": "integer", "deprecated": true}, "frameEnd": {"type": "integer", "deprecated": true}}}, "priority": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5}, "max_retries": {"type": "integer", "default": 3}, "trigger": {"type": "string", "enum": ["cue_item", "premium_hand", "manual", "api"], "default": "api"}, "trigger_id": {"type": "string"}, "cue_item_id": {"type": "integer"}, "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 255, "description": "the same as the Idempotency-Key header"}}
+          },
+          "SubmitResponse": {
+            "type": "object", "required": ["id", "status", "published", "replayed", "instruction"],
+            "properties": {"id": {"type": "integer"}, "status": {"type": "string"}, "published": {"type": "boolean"}, "replayed": {"type": "boolean", "description": "true: the idempotency key named an existing instruction (HTTP 200)"}, "instruction": {"$ref": "#/components/schemas/Instruction"}}
           },
           "ActionRequest": {
             "type": "object", "required": ["id"],
@@ -477,7 +486,7 @@ enum OpenAPIDocument {
           },
           "Instruction": {
             "type": "object",
-            "properties": {"id": {"type": "integer"}, "template": {"type": "string"}, "composition": {"type": "string"}, "data": {"type": "object"}, "output": {"type": "object"}, "status": {"type": "string"}, "priority": {"type": "integer"}, "trigger": {"type": "string"}, "retry_count": {"type": "integer"}, "max_retries": {"type": "integer"}, "attempt": {"type": "integer"}, "error_message": {"type": ["string", "null"]}, "created_at": {"type": "string"}, "started_at": {"type": ["string", "null"]}, "completed_at": {"type": ["string", "null"]}, "worker_id": {"type": ["string", "null"]}, "progress_frame": {"type": ["integer", "null"]}, "progress_total": {"type": ["integer", "null"]}}
+            "properties": {"id": {"type": "integer"}, "template": {"type": "string"}, "composition": {"type": "string"}, "data": {"type": "object"}, "output": {"type": "object"}, "status": {"type": "string"}, "priority": {"type": "integer"}, "trigger": {"type": "string"}, "retry_count": {"type": "integer"}, "max_retries": {"type": "integer"}, "attempt": {"type": "integer"}, "error_message": {"type": ["string", "null"]}, "created_at": {"type": "string"}, "started_at": {"type": ["string", "null"]}, "completed_at": {"type": ["string", "null"]}, "worker_id": {"type": ["string", "null"]}, "progress_frame": {"type": ["integer", "null"]}, "progress_total": {"type": ["integer", "null"]}, "idempotency_key": {"type": ["string", "null"]}}
           }
         }
       }

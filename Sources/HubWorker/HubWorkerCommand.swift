@@ -87,6 +87,7 @@ struct HubWorkerCommand: AsyncParsableCommand {
         configuration.media = try MediaPolicy(configuration: settings)
         configuration.operations.hunter = try ZombieHunter.Settings(configuration: settings)
         configuration.operations.webhook = try WebhookSettings(configuration: settings)
+        configuration.operations.purge = try PurgeSettings(configuration: settings)
 
         // Every slot may hold a database connection (claim, heartbeat) and a Redis connection
         // (a blocking stream read) at once: size the pools for the slots.
@@ -109,6 +110,10 @@ struct HubWorkerCommand: AsyncParsableCommand {
                                             backend: backend, configuration: configuration, logger: logger)
             worker.withLock { $0 = renderWorker }
             logger.notice("hub-worker \(configuration.consumerPrefix): \(concurrency) slot(s), backend \(backend.name), output \(configuration.outputDirectory.path), renders stopped after \(configuration.maxRenderTime.components.seconds) s")
+            // The daily purge (HUB_PURGE_FINISHED_AFTER) runs beside the hunter, never in its way.
+            if configuration.operations.purge.finishedAfter != nil {
+                return [OperationsLoop(worker: renderWorker), RenderWorkerService(worker: renderWorker, logger: logger), PurgeLoop(worker: renderWorker)]
+            }
             return [OperationsLoop(worker: renderWorker), RenderWorkerService(worker: renderWorker, logger: logger)]
         }
     }

@@ -13,7 +13,7 @@ import Testing
     /// The old spellings and the commands they stand for.
     static let aliases: [(old: [String], new: [String])] = [
         (["retry"], ["jobs", "retry"]), (["bulk-retry"], ["jobs", "bulk-retry"]), (["priority"], ["jobs", "priority"]),
-        (["cancel"], ["jobs", "cancel"]), (["reap"], ["jobs", "reap"]), (["render", "submit"], ["jobs", "submit"]),
+        (["cancel"], ["jobs", "cancel"]), (["reap"], ["jobs", "reap"]), (["render", "submit"], ["jobs", "submit"]), (["purge"], ["jobs", "purge"]),
         (["events", "list"], ["monitor", "events"]), (["events", "resolve"], ["monitor", "resolve"]),
         (["services"], ["monitor", "services"]), (["watch"], ["monitor", "watch"]),
     ]
@@ -35,7 +35,7 @@ import Testing
         #expect(help.status == 0)
         #expect(Self.subcommands(help.stdout) == Self.nouns, "\(help.stdout)")
         let jobs = try await Hubctl.run(["jobs", "--help"], env: [:])
-        #expect(Self.subcommands(jobs.stdout) == ["list", "show", "submit", "retry", "bulk-retry", "priority", "cancel", "reap"])
+        #expect(Self.subcommands(jobs.stdout) == ["list", "show", "submit", "retry", "bulk-retry", "priority", "cancel", "reap", "purge"])
         let monitor = try await Hubctl.run(["monitor", "--help"], env: [:])
         #expect(Self.subcommands(monitor.stdout) == ["check", "events", "resolve", "services", "watch"])
         // The shell completions offer the nouns, not the hidden spellings.

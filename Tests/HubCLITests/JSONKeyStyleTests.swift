@@ -141,6 +141,8 @@ import Testing
         let bulk = try await json(["jobs", "bulk-retry"], ["--dry-run"])
         #expect(bulk.objectValue?["matched"].map { if case .array(let a) = $0 { a.count } else { 0 } } == 1)
         _ = try await json(["jobs", "reap"], ["--force"])
+        let purge = try await json(["jobs", "purge"], ["--finished-before", "30d", "--dry-run", "--files"])
+        #expect(purge.objectValue?["removed"]?.objectValue?["failure_notices"] != nil)
 
         // Monitoring: a silent worker opens an event.
         try await ServiceRegistry(pool: pool).heartbeat(id: "hub-worker:gone-4242", kind: "hub-worker", mode: "redis")

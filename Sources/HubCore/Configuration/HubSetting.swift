@@ -60,6 +60,12 @@ package struct HubSetting: Sendable, Hashable {
         summary: "webhook (Slack-compatible JSON) that notifications are posted to", isSecret: true)
     package static let webhookMinimumLevel = HubSetting(name: "HUB_WEBHOOK_MIN_LEVEL", defaultValue: "warning",
         summary: "lowest notification level posted to the webhook: info, warning, error or critical", isSecret: false)
+    /// `HUB_PURGE_FINISHED_AFTER`: the age (a duration) after which hub-worker's daily pass removes finished instructions.
+    package static let purgeFinishedAfter = HubSetting(name: "HUB_PURGE_FINISHED_AFTER", defaultValue: nil,
+        summary: "hub-worker: once a day, remove render instructions finished longer ago than this duration (e.g. 30d) with their outputs, outbox and timeline rows, as hubctl purge does; unset: never", isSecret: false)
+    /// `HUB_PURGE_FILES`: whether that daily pass also deletes their output files.
+    package static let purgeFiles = HubSetting(name: "HUB_PURGE_FILES", defaultValue: "false",
+        summary: "hub-worker: the daily purge (HUB_PURGE_FINISHED_AFTER) also deletes the removed instructions' output files under HUB_OUTPUT_DIR", isSecret: false)
 
     package static let syncGFXDirectories = HubSetting(name: "HUB_SYNC_GFX_DIRS", defaultValue: nil,
         summary: "hub-sync all: PokerGFX export folders, separated by ':'", isSecret: false)
@@ -78,6 +84,6 @@ package struct HubSetting: Sendable, Hashable {
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,
         syncGFXDirectories, syncWSOPDirectory, syncPremiumTemplate, syncPollSeconds, syncMaxFileBytes,
-        quarantineCrashes, webhookURL, webhookMinimumLevel,
+        quarantineCrashes, webhookURL, webhookMinimumLevel, purgeFinishedAfter, purgeFiles,
     ]
 }

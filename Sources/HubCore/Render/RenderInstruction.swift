@@ -52,6 +52,8 @@ public struct RenderInstruction: Sendable, Hashable, Codable, Identifiable {
     public var progressTotal: Int?
     /// Whether a cancel waits for the worker to stop the render.
     public var cancelRequested: Bool
+    /// The idempotency key it was submitted with, if any (unique among stored instructions).
+    public var idempotencyKey: String? = nil
 
     /// Creates an instruction value. The hub creates instructions with ``Hub/submit(_:)``; a
     /// consumer builds one to test code that reads them.
@@ -61,7 +63,7 @@ public struct RenderInstruction: Sendable, Hashable, Codable, Identifiable {
                 maxRetries: Int = 3, attempt: Int = 0, errorMessage: String? = nil, dataHash: String = "",
                 createdAt: Date = Date(), scheduledAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil,
                 workerID: String? = nil, leaseExpiresAt: Date? = nil, progressFrame: Int? = nil, progressTotal: Int? = nil,
-                cancelRequested: Bool = false) {
+                cancelRequested: Bool = false, idempotencyKey: String? = nil) {
         self.id = id
         self.templateName = templateName
         self.composition = composition
@@ -86,6 +88,7 @@ public struct RenderInstruction: Sendable, Hashable, Codable, Identifiable {
         self.progressFrame = progressFrame
         self.progressTotal = progressTotal
         self.cancelRequested = cancelRequested
+        self.idempotencyKey = idempotencyKey
     }
 }
 
@@ -109,13 +112,22 @@ public struct RenderSubmission: Sendable, Hashable {
     public var triggerID: String?
     /// The cue item it renders (the item then follows the instruction).
     public var cueItemID: Int64?
+    /// An idempotency key: a second submission with the same key returns the instruction the
+    /// first one created instead of a new one (``RenderStore/submit(_:notify:deletingPublished:)``);
+    /// the same key with a different request (``idempotencyFingerprint``) is refused.
+    public var idempotencyKey: String?
+
+    /// The longest idempotency key accepted.
+    public static let maxIdempotencyKeyLength = 255
 
     /// Creates a submission with the defaults of SPEC §2 (priority 5, 3 retries, manual).
     public init(
         templateName: String, composition: String = "Main", layerData: [String: JSONValue] = [:],
         outputSettings: OutputSettings = OutputSettings(), priority: Int = 5, maxRetries: Int = 3,
-        trigger: RenderTrigger = .manual, triggerID: String? = nil, cueItemID: Int64? = nil
+        trigger: RenderTrigger = .manual, triggerID: String? = nil, cueItemID: Int64? = nil,
+        idempotencyKey: String? = nil
     ) {
+        self.idempotencyKey = idempotencyKey
         self.templateName = templateName
         self.composition = composition
         self.layerData = layerData
@@ -139,6 +151,32 @@ public struct RenderSubmission: Sendable, Hashable {
         }
         guard (0...100).contains(maxRetries) else { throw HubError(.usage, "max retries \(maxRetries) is outside 0…100") }
         try outputSettings.validate()
+        if let key = idempotencyKey {
+            guard !key.isEmpty, key.utf8.count <= Self.maxIdempotencyKeyLength else {
+                throw HubError(.usage, "the idempotency key must be 1…\(Self.maxIdempotencyKeyLength) bytes (it is \(key.utf8.count)); use an id of the request, such as a UUID")
+            }
+            guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw HubError(.usage, "the idempotency key contains a control character; use printable text such as a UUID")
+            }
+        }
+    }
+
+    /// What an idempotency key stands for: SHA-256 of the data hash (template, composition, bound
+    /// data, output settings), the priority and the retries. A second submission with the same key
+    /// must have the same fingerprint; who submits it and through which trigger do not count.
+    package var idempotencyFingerprint: String {
+        Self.hex(SHA256.hash(data: Data("\(dataHash)\u{1F}\(priority)\u{1F}\(maxRetries)".utf8)))
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in digest {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// The render-cache key: SHA-256 of the template, composition, bound data and output settings.

@@ -81,13 +81,13 @@ package struct RenderQueue: Sendable {
             // The rows published since the last statement go along (deleted in this one).
             let published = outbox.withLock { $0.take() }
             do {
-                return try await store.submit(batch, notify: notify, deletingPublished: published).map { .success($0) }
+                return try await store.submitEach(batch, notify: notify, deletingPublished: published)
             } catch where batch.count > 1 {
                 try? await store.markPublished(published)
                 // One bad row fails the whole statement: answer each submission on its own.
                 var results: [Swift.Result<RenderStore.Submitted, any Error>] = []
                 for item in batch {
-                    do { results.append(.success(try await store.submit([item], notify: notify)[0])) } catch { results.append(.failure(error)) }
+                    do { results.append(try await store.submitEach([item], notify: notify)[0]) } catch { results.append(.failure(error)) }
                 }
                 return results
             } catch {
@@ -115,8 +115,12 @@ package struct RenderQueue: Sendable {
         /// The committed instruction.
         package var instruction: RenderInstruction
         /// Whether the dispatch signal reached Redis (false: Redis was unreachable; the relay
-        /// publishes it later and fallback workers claim it meanwhile).
+        /// publishes it later and fallback workers claim it meanwhile). True for a replay, which
+        /// owes no signal.
         package var published: Bool
+        /// Whether the submission's idempotency key named an existing instruction: `instruction`
+        /// is that one (as stored now) and nothing new was submitted.
+        package var replayed = false
     }
 
     /// Commits the instruction and its outbox row, then publishes the signal.
@@ -132,6 +136,7 @@ package struct RenderQueue: Sendable {
         outbox.withLock { $0.inFlight += 1 }
         defer { outbox.withLock { $0.inFlight -= 1 } }
         let submitted = try await submitter.submit((submission, actor))
+        if submitted.replayed { return Result(instruction: submitted.instruction, published: true, replayed: true) }
         // The event goes out before the dispatch signal, so a watcher sees the instruction
         // submitted before any worker can report it started.
         await events.render("instruction_updated", submitted.instruction)
@@ -142,10 +147,15 @@ package struct RenderQueue: Sendable {
     /// Commits several instructions in one statement, then publishes their signals in one
     /// pipeline: the bulk path for producers that have many at once (a sync run's premium hands).
     /// - Throws: when the commit fails (then none was inserted), or ``HubError`` `.usage` naming
-    ///   the first invalid submission.
+    ///   the first invalid submission; ``HubError`` `.conflict` when an idempotency key names an
+    ///   instruction made for a different request (the other submissions are committed and
+    ///   signalled).
     package func submit(_ submissions: [RenderSubmission], actor: String) async throws -> [Result] {
         guard !submissions.isEmpty else { return [] }
-        return await announce(try await store.submit(submissions.map { ($0, actor) }, notify: notifiesAtCommit))
+        let answers = try await store.submitEach(submissions.map { ($0, actor) }, notify: notifiesAtCommit)
+        let results = await announce(answers.compactMap { try? $0.get() })
+        for answer in answers { _ = try answer.get() }
+        return results
     }
 
     /// Whether a submit should `NOTIFY` at commit (while Redis signals fail).
@@ -155,9 +165,16 @@ package struct RenderQueue: Sendable {
     /// (``RenderStore/submit(_:notify:on:)``): their events, then their dispatch signals.
     package func announce(_ submitted: [RenderStore.Submitted]) async -> [Result] {
         guard !submitted.isEmpty else { return [] }
-        await events.render("instruction_updated", submitted.map(\.instruction))
-        let published = Set(await publish(submitted.map { ($0.outboxID, $0.instruction.id) }))
-        return submitted.map { Result(instruction: $0.instruction, published: published.contains($0.outboxID)) }
+        let new = submitted.filter { !$0.replayed }
+        var published: Set<Int64> = []
+        if !new.isEmpty {
+            await events.render("instruction_updated", new.map(\.instruction))
+            published = Set(await publish(new.map { ($0.outboxID, $0.instruction.id) }))
+        }
+        return submitted.map {
+            $0.replayed ? Result(instruction: $0.instruction, published: true, replayed: true)
+                : Result(instruction: $0.instruction, published: published.contains($0.outboxID))
+        }
     }
 
     /// Publishes outbox rows left unpublished (a crash between commit and XADD, or Redis down).

@@ -82,14 +82,25 @@ package struct RenderStore: Sendable {
         )
     }
 
+    /// ``decodeInstruction(_:)`` of a row of ``columns`` followed by `idempotency_key`.
+    static func decodeKeyedInstruction(_ row: PostgresRow) throws -> RenderInstruction {
+        var instruction = try decodeInstruction(row)
+        instruction.idempotencyKey = try row.decode(String?.self, at: 24)
+        return instruction
+    }
+
     // MARK: Submit
 
     /// What ``submit(_:actor:)`` created.
     package struct Submitted: Sendable {
         /// The new instruction (status `pending`).
         package var instruction: RenderInstruction
-        /// Its outbox row: publish it to Redis, then ``markPublished(_:)``.
+        /// Its outbox row: publish it to Redis, then ``markPublished(_:)``. 0 when ``replayed``
+        /// (nothing was inserted, nothing is owed to Redis).
         package var outboxID: Int64
+        /// Whether the submission's idempotency key named an instruction that already existed:
+        /// `instruction` is that one, as stored now, and nothing new was inserted.
+        package var replayed = false
     }
 
     /// Inserts the instruction, its outbox row and its first timeline entry in one statement, and
@@ -102,7 +113,12 @@ package struct RenderStore: Sendable {
     /// Inserts several instructions with their outbox rows and timeline entries in one statement
     /// (one commit, one `NOTIFY`); the answers are in the order of `batch`.
     /// - Throws: ``HubError`` `.usage` naming the first submission the database would refuse;
-    ///   then nothing is inserted.
+    ///   then nothing is inserted. ``HubError`` `.conflict` when an idempotency key names an
+    ///   instruction made for a different request (the others are committed:
+    ///   ``submitEach(_:notify:deletingPublished:)`` answers each one).
+    ///
+    /// A submission with an ``RenderSubmission/idempotencyKey`` already used gets the existing
+    /// instruction (``Submitted/replayed``) instead of a new one.
     ///
     /// With `notify` (the default) the statement also notifies ``pendingChannel``. ``RenderQueue``
     /// passes false and notifies only when the Redis signal cannot be sent: a transaction that
@@ -114,13 +130,138 @@ package struct RenderStore: Sendable {
     /// for it).
     package func submit(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
                        deletingPublished published: [Int64] = []) async throws -> [Submitted] {
+        try await submitEach(batch, notify: notify, deletingPublished: published).map { try $0.get() }
+    }
+
+    /// ``submit(_:notify:deletingPublished:)`` with an answer per submission: a submission whose
+    /// idempotency key names an instruction made for a different request fails alone
+    /// (``HubError`` `.conflict`), the others are committed.
+    /// - Throws: when the statement fails (then nothing was inserted).
+    ///
+    /// Keyed submissions: the first of each key in the batch is inserted with
+    /// `ON CONFLICT (idempotency_key) DO NOTHING` (the unique index decides, whatever process or
+    /// batch the other one comes from); later ones of the same key in the batch, and one whose key
+    /// was taken already, get the existing instruction, read back after the statement (a row a
+    /// concurrent transaction committed is visible only to a new snapshot).
+    package func submitEach(_ batch: [(submission: RenderSubmission, actor: String)], notify: Bool = true,
+                            deletingPublished published: [Int64] = []) async throws -> [Swift.Result<Submitted, any Error>] {
         guard !batch.isEmpty else { return [] }
         try checkMedia(batch)
-        let (statement, hashes) = try Self.submitStatement(batch, notify: notify, deletingPublished: published)
-        do {
-            return try Self.decodeSubmitted(try await pool.query(statement), batch, hashes)
-        } catch let error as PostgresError where error.constraint == "render_instructions_cue_item_fk" {
-            throw Self.unknownCueItem(batch)
+        let plan = KeyedBatch(batch)
+        var answers = [Swift.Result<Submitted, any Error>?](repeating: nil, count: batch.count)
+        var toInsert = plan.leaders
+        var deleting = published
+        // A key whose instruction was deleted between the conflict and the read (a purge) is
+        // inserted again; three rounds are plenty.
+        for round in 0..<3 where !toInsert.isEmpty {
+            let items = toInsert.map { batch[$0] }
+            let (statement, hashes) = try Self.submitStatement(items, notify: notify, deletingPublished: deleting)
+            deleting = []
+            let rows: PostgresResult
+            do {
+                rows = try await pool.query(statement)
+            } catch let error as PostgresError where error.constraint == "render_instructions_cue_item_fk" {
+                throw Self.unknownCueItem(items)
+            }
+            let inserted = try Self.decodeSubmitted(rows, items, hashes)
+            var missing: [Int] = []
+            for (position, index) in toInsert.enumerated() {
+                if let submitted = inserted[position] {
+                    answers[index] = .success(submitted)
+                } else {
+                    missing.append(index)
+                }
+            }
+            guard !missing.isEmpty else { break }
+            let keys = missing.compactMap { batch[$0].submission.idempotencyKey }
+            let existing = try await instructions(idempotencyKeys: keys)
+            toInsert = []
+            for index in missing {
+                let submission = batch[index].submission
+                guard let key = submission.idempotencyKey else {
+                    throw HubError(.unavailable, "the database inserted no row for an unkeyed submission")
+                }
+                guard let found = existing[key] else {
+                    if round == 2 { answers[index] = .failure(HubError(.unavailable, "idempotency key '\(key)': its instruction was deleted while this submission was made; submit again")) }
+                    toInsert.append(index)
+                    continue
+                }
+                answers[index] = Self.replay(submission, existing: found)
+            }
+        }
+        // Later submissions of a key in this batch follow the first one's answer.
+        for (index, leader) in plan.followers {
+            switch answers[leader] {
+            case .success(let first):
+                let fingerprint = plan.fingerprints[leader]
+                answers[index] = Self.replay(batch[index].submission, existing: (first.instruction, fingerprint))
+            case .failure(let error): answers[index] = .failure(error)
+            case nil: answers[index] = .failure(HubError(.unavailable, "no answer for a submission with a repeated idempotency key"))
+            }
+        }
+        return answers.map { $0 ?? .failure(HubError(.unavailable, "no answer for a submission")) }
+    }
+
+    /// The answer to a keyed submission whose key names `existing`: a replay when the request is
+    /// the same, ``HubError`` `.conflict` when it differs.
+    static func replay(_ submission: RenderSubmission, existing: (instruction: RenderInstruction, fingerprint: String?))
+        -> Swift.Result<Submitted, any Error> {
+        let key = submission.idempotencyKey ?? ""
+        guard existing.fingerprint == submission.idempotencyFingerprint else {
+            return .failure(HubError(.conflict, "idempotency key '\(key)' was used for render instruction \(existing.instruction.id) with a different request (template, composition, data, output settings, priority or retries); a key names one request: use a new key for a different submission"))
+        }
+        return .success(Submitted(instruction: existing.instruction, outboxID: 0, replayed: true))
+    }
+
+    /// The instructions with these idempotency keys, with their request fingerprints.
+    func instructions(idempotencyKeys keys: [String]) async throws -> [String: (instruction: RenderInstruction, fingerprint: String?)] {
+        guard !keys.isEmpty else { return [:] }
+        let rows = try await pool.query("""
+            SELECT \(fragment: Self.columns), idempotency_key, idempotency_fingerprint FROM render_instructions
+            WHERE idempotency_key = ANY(\(Array(Set(keys))))
+            """)
+        var found: [String: (instruction: RenderInstruction, fingerprint: String?)] = [:]
+        for row in rows {
+            var instruction = try Self.decodeInstruction(row)
+            guard let key = try row.decode(String?.self, at: 24) else { continue }
+            instruction.idempotencyKey = key
+            found[key] = (instruction, try row.decode(String?.self, at: 25))
+        }
+        return found
+    }
+
+    /// A batch split by idempotency key: the submissions to insert (every unkeyed one and the
+    /// first of each key, in batch order) and the later ones of a key, answered like their first.
+    struct KeyedBatch {
+        /// Indexes of the submissions to insert.
+        var leaders: [Int] = []
+        /// Index of a repeated key's submission → index of the first one with that key.
+        var followers: [(index: Int, leader: Int)] = []
+        /// The request fingerprint of each keyed submission (by index).
+        var fingerprints: [Int: String] = [:]
+
+        init(_ batch: [(submission: RenderSubmission, actor: String)]) {
+            var first: [String: Int] = [:]
+            for (index, item) in batch.enumerated() {
+                guard let key = item.submission.idempotencyKey else {
+                    leaders.append(index)
+                    continue
+                }
+                fingerprints[index] = item.submission.idempotencyFingerprint
+                if let leader = first[key] {
+                    followers.append((index, leader))
+                } else {
+                    first[key] = index
+                    leaders.append(index)
+                }
+            }
+            // Keyed rows are inserted in key order, so two statements that share keys wait on
+            // each other in one order and never deadlock; unkeyed ones keep their order first.
+            let keyed = leaders.filter { batch[$0].submission.idempotencyKey != nil }
+            if keyed.count > 1 {
+                leaders = leaders.filter { batch[$0].submission.idempotencyKey == nil }
+                    + keyed.sorted { batch[$0].submission.idempotencyKey! < batch[$1].submission.idempotencyKey! }
+            }
         }
     }
 
@@ -130,9 +271,12 @@ package struct RenderStore: Sendable {
                        on connection: PostgresConnection) async throws -> [Submitted] {
         guard !batch.isEmpty else { return [] }
         try checkMedia(batch)
+        guard batch.allSatisfy({ $0.submission.idempotencyKey == nil }) else {
+            throw HubError(.usage, "an idempotency key is not supported inside a caller's transaction; submit through RenderQueue")
+        }
         let (statement, hashes) = try Self.submitStatement(batch, notify: notify)
         do {
-            return try Self.decodeSubmitted(try await connection.query(statement), batch, hashes)
+            return try Self.decodeSubmitted(try await connection.query(statement), batch, hashes).map { $0! }
         } catch let error as PostgresError where error.constraint == "render_instructions_cue_item_fk" {
             throw Self.unknownCueItem(batch)
         }
@@ -167,18 +311,25 @@ package struct RenderStore: Sendable {
                                      \(submissions.map(\.priority)), \(submissions.map(\.trigger.rawValue)),
                                      \(PostgresNullableArray(submissions.map(\.triggerID))),
                                      \(PostgresNullableArray(submissions.map(\.cueItemID))),
-                                     \(submissions.map(\.maxRetries)), \(hashes), \(batch.map(\.actor)))
+                                     \(submissions.map(\.maxRetries)), \(hashes), \(batch.map(\.actor)),
+                                     \(PostgresNullableArray(submissions.map(\.idempotencyKey))),
+                                     \(PostgresNullableArray(submissions.map { $0.idempotencyKey == nil ? nil : $0.idempotencyFingerprint })))
                     WITH ORDINALITY AS t(template_name, composition, layer_data, output_settings, priority, trigger_type,
-                                         trigger_id, cue_item_id, max_retries, data_hash, actor, ord)
+                                         trigger_id, cue_item_id, max_retries, data_hash, actor, idempotency_key,
+                                         idempotency_fingerprint, ord)
             ), numbered AS (
                 -- ids drawn here, once per row (a CTE is evaluated once), tie each answer to its input
                 SELECT input.*, nextval(pg_get_serial_sequence('render_instructions', 'id')) AS id FROM input
             ), ins AS (
                 INSERT INTO render_instructions (id, template_name, composition, layer_data, output_settings, priority,
-                                                 trigger_type, trigger_id, cue_item_id, max_retries, data_hash)
+                                                 trigger_type, trigger_id, cue_item_id, max_retries, data_hash,
+                                                 idempotency_key, idempotency_fingerprint)
                 SELECT id, template_name, composition, layer_data, output_settings, priority,
-                       trigger_type, trigger_id, cue_item_id, max_retries, data_hash
+                       trigger_type, trigger_id, cue_item_id, max_retries, data_hash, idempotency_key, idempotency_fingerprint
                 FROM numbered ORDER BY ord
+                -- a key taken already (by a committed row, or one a concurrent statement commits):
+                -- no row; the caller reads the existing instruction back
+                ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                 RETURNING *
             ), outbox AS (
                 INSERT INTO render_outbox (instruction_id) SELECT id FROM ins ORDER BY id RETURNING id, instruction_id
@@ -202,25 +353,34 @@ package struct RenderStore: Sendable {
         return (statement, hashes)
     }
 
-    static func decodeSubmitted(_ rows: PostgresResult, _ batch: [(submission: RenderSubmission, actor: String)], _ hashes: [String]) throws -> [Submitted] {
+    /// The inserted instructions, in the order of `batch`; nil for a keyed submission whose key
+    /// was taken already (`ON CONFLICT DO NOTHING` inserted nothing for it).
+    static func decodeSubmitted(_ rows: PostgresResult, _ batch: [(submission: RenderSubmission, actor: String)], _ hashes: [String]) throws -> [Submitted?] {
         let submissions = batch.map(\.submission)
-        guard rows.count == batch.count else {
-            throw HubError(.unavailable, "the database answered \(rows.count) rows for \(batch.count) submitted instructions")
-        }
+        var answers = [Submitted?](repeating: nil, count: batch.count)
         // The stored instruction is the submission plus what the database assigned: built here
         // rather than decoded back from JSON.
-        return try zip(rows, zip(submissions, hashes)).map { row, item in
-            let (submission, hash) = item
+        for row in rows {
+            let ord = try row.decode(Int.self, at: 4)
+            guard (1...batch.count).contains(ord) else {
+                throw HubError(.unavailable, "the database answered row \(ord) for \(batch.count) submitted instructions")
+            }
+            let submission = submissions[ord - 1]
             let instruction = RenderInstruction(
                 id: try row.decode(Int64.self, at: 0), templateName: submission.templateName, composition: submission.composition,
                 layerData: submission.layerData, outputSettings: submission.outputSettings, status: .pending,
                 priority: submission.priority, trigger: submission.trigger, triggerID: submission.triggerID,
                 cueItemID: submission.cueItemID, retryCount: 0, maxRetries: submission.maxRetries, attempt: 0,
-                errorMessage: nil, dataHash: hash, createdAt: try row.decode(Date.self, at: 1),
+                errorMessage: nil, dataHash: hashes[ord - 1], createdAt: try row.decode(Date.self, at: 1),
                 scheduledAt: try row.decode(Date.self, at: 2), startedAt: nil, completedAt: nil, workerID: nil,
-                leaseExpiresAt: nil, progressFrame: nil, progressTotal: nil, cancelRequested: false)
-            return Submitted(instruction: instruction, outboxID: try row.decode(Int64.self, at: 3))
+                leaseExpiresAt: nil, progressFrame: nil, progressTotal: nil, cancelRequested: false,
+                idempotencyKey: submission.idempotencyKey)
+            answers[ord - 1] = Submitted(instruction: instruction, outboxID: try row.decode(Int64.self, at: 3))
         }
+        for (index, answer) in answers.enumerated() where answer == nil && submissions[index].idempotencyKey == nil {
+            throw HubError(.unavailable, "the database answered \(rows.count) rows for \(batch.count) submitted instructions")
+        }
+        return answers
     }
 
     // MARK: Reads
@@ -228,19 +388,19 @@ package struct RenderStore: Sendable {
     /// The instruction with `id`.
     /// - Throws: ``HubError`` `.notFound`.
     package func instruction(_ id: Int64) async throws -> RenderInstruction {
-        let rows = try await pool.query("SELECT \(fragment: Self.columns) FROM render_instructions WHERE id = \(id)")
+        let rows = try await pool.query("SELECT \(fragment: Self.columns), idempotency_key FROM render_instructions WHERE id = \(id)")
         guard let row = rows.first else { throw HubError(.notFound, "render instruction \(id) does not exist") }
-        return try Self.decodeInstruction(row)
+        return try Self.decodeKeyedInstruction(row)
     }
 
     /// Instructions, newest first, optionally only those in `status`.
     package func list(status: RenderStatus? = nil, limit: Int = 50) async throws -> [RenderInstruction] {
         let rows = try await pool.query("""
-            SELECT \(fragment: Self.columns) FROM render_instructions
+            SELECT \(fragment: Self.columns), idempotency_key FROM render_instructions
             WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
             ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))
             """)
-        return try rows.map(Self.decodeInstruction)
+        return try rows.map(Self.decodeKeyedInstruction)
     }
 
     /// One entry of an instruction's timeline.
