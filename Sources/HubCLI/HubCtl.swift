@@ -21,7 +21,7 @@ struct HubCtl: AsyncParsableCommand {
         version: HubVersion.current,
         subcommands: [
             StatusCommand.self, ConfigCommand.self, MigrateCommand.self, JobsCommand.self, MonitorCommand.self,
-            HandsCommand.self, PlayersCommand.self, CueCommand.self, AEPCommand.self, GraphicsCommand.self,
+            HandsCommand.self, PlayersCommand.self, CueCommand.self, AEPCommand.self, GraphicsCommand.self, DeliveryCommand.self,
             // The flat spellings from before the nouns, hidden: scripts and SPEC §8 use them.
             RenderCommand.self, JobsCommand.RetryCommand<OldSpelling>.self, JobsCommand.BulkRetryCommand<OldSpelling>.self,
             JobsCommand.PriorityCommand<OldSpelling>.self, JobsCommand.CancelCommand<OldSpelling>.self, JobsCommand.ReapCommand<OldSpelling>.self,

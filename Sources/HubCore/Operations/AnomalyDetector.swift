@@ -104,6 +104,14 @@ package struct AnomalyDetector: Sendable {
         snapshot.silentServices = try silent.map {
             .init(id: try $0.decode(String.self, at: 0), kind: try $0.decode(String.self, at: 1), lastHeartbeat: try $0.decode(Date.self, at: 2))
         }
+        // A first failure is often a file still being moved or a share remounting: alert from the second.
+        snapshot.failingDeliveries = try await pool.query("""
+            SELECT instruction_id, directory, attempts, coalesce(last_error, '') FROM render_deliveries
+            WHERE status = 'pending' AND attempts >= 2 ORDER BY id LIMIT 100
+            """).map {
+            .init(instructionID: try $0.decode(Int64.self, at: 0), directory: try $0.decode(String.self, at: 1),
+                  attempts: try $0.decode(Int.self, at: 2), lastError: try $0.decode(String.self, at: 3))
+        }
         return snapshot
     }
 

@@ -46,6 +46,22 @@ package struct MonitorSnapshot: Sendable, Hashable {
     package var orphanHands: [String]?
     /// Registered processes that stopped heartbeating without exiting: id, kind, last heartbeat.
     package var silentServices: [SilentService] = []
+    /// Deliveries to a template's folder that failed twice or more and are still owed.
+    package var failingDeliveries: [FailingDelivery] = []
+
+    /// A delivery that keeps failing.
+    package struct FailingDelivery: Sendable, Hashable {
+        package var instructionID: Int64
+        package var directory: String
+        package var attempts: Int
+        package var lastError: String
+        package init(instructionID: Int64, directory: String, attempts: Int, lastError: String) {
+            self.instructionID = instructionID
+            self.directory = directory
+            self.attempts = attempts
+            self.lastError = lastError
+        }
+    }
 
     /// A process that went silent.
     package struct SilentService: Sendable, Hashable {
@@ -76,7 +92,7 @@ package struct MonitorFinding: Sendable, Hashable, Codable {
 /// with the clock given.
 package enum AnomalyRules {
     /// Every rule the monitor runs (a rule that finds nothing resolves its open events).
-    package static let all = ["delay", "error_spike", "throughput_drop", "queue_length", "orphan_hand", "service_silent"]
+    package static let all = ["delay", "error_spike", "throughput_drop", "queue_length", "orphan_hand", "service_silent", "delivery_failed"]
 
     /// The findings of every rule for `snapshot` taken at `now`.
     package static func evaluate(_ snapshot: MonitorSnapshot, settings: AnomalySettings, now: Date) -> [MonitorFinding] {
@@ -125,6 +141,13 @@ package enum AnomalyRules {
                 rule: "service_silent", subject: service.id, level: service.kind == "hub-worker" ? .error : .warning,
                 message: "\(service.kind) \(service.id) has not sent a heartbeat for \(seconds) s: it crashed, froze or lost the database",
                 details: ["kind": .string(service.kind), "silent_seconds": .integer(Int64(seconds))]))
+        }
+        for delivery in snapshot.failingDeliveries {
+            findings.append(MonitorFinding(
+                rule: "delivery_failed", subject: String(delivery.instructionID), level: .error,
+                message: "render instruction \(delivery.instructionID) is completed but could not be delivered to \(delivery.directory) (\(delivery.attempts) attempts: \(delivery.lastError)); check the folder or mount — the worker keeps trying",
+                details: ["instruction_id": .integer(delivery.instructionID), "directory": .string(delivery.directory),
+                          "attempts": .integer(Int64(delivery.attempts)), "error": .string(delivery.lastError)]))
         }
         return findings
     }

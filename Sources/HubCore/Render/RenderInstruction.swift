@@ -116,6 +116,12 @@ public struct RenderSubmission: Sendable, Hashable {
     /// first one created instead of a new one (``RenderStore/submit(_:notify:deletingPublished:)``);
     /// the same key with a different request (``idempotencyFingerprint``) is refused.
     public var idempotencyKey: String?
+    /// When the instruction becomes due (nil: at once). Until then no worker claims it; it can be
+    /// cancelled or reprioritised. A time in the past means at once.
+    public var scheduledAt: Date?
+
+    /// How far ahead an instruction can be scheduled.
+    public static let maxScheduleAhead: TimeInterval = 366 * 86_400
 
     /// The longest idempotency key accepted.
     public static let maxIdempotencyKeyLength = 255
@@ -125,9 +131,10 @@ public struct RenderSubmission: Sendable, Hashable {
         templateName: String, composition: String = "Main", layerData: [String: JSONValue] = [:],
         outputSettings: OutputSettings = OutputSettings(), priority: Int = 5, maxRetries: Int = 3,
         trigger: RenderTrigger = .manual, triggerID: String? = nil, cueItemID: Int64? = nil,
-        idempotencyKey: String? = nil
+        idempotencyKey: String? = nil, scheduledAt: Date? = nil
     ) {
         self.idempotencyKey = idempotencyKey
+        self.scheduledAt = scheduledAt
         self.templateName = templateName
         self.composition = composition
         self.layerData = layerData
@@ -151,6 +158,9 @@ public struct RenderSubmission: Sendable, Hashable {
         }
         guard (0...100).contains(maxRetries) else { throw HubError(.usage, "max retries \(maxRetries) is outside 0…100") }
         try outputSettings.validate()
+        if let scheduledAt, scheduledAt.timeIntervalSinceNow > Self.maxScheduleAhead {
+            throw HubError(.usage, "the due time \(scheduledAt.formatted(.iso8601)) is more than 366 days ahead")
+        }
         if let key = idempotencyKey {
             guard !key.isEmpty, key.utf8.count <= Self.maxIdempotencyKeyLength else {
                 throw HubError(.usage, "the idempotency key must be 1…\(Self.maxIdempotencyKeyLength) bytes (it is \(key.utf8.count)); use an id of the request, such as a UUID")
@@ -165,7 +175,9 @@ public struct RenderSubmission: Sendable, Hashable {
     /// data, output settings), the priority and the retries. A second submission with the same key
     /// must have the same fingerprint; who submits it and through which trigger do not count.
     package var idempotencyFingerprint: String {
-        Self.hex(SHA256.hash(data: Data("\(dataHash)\u{1F}\(priority)\u{1F}\(maxRetries)".utf8)))
+        // A due time counts (to the millisecond); without one the fingerprint is what it always was.
+        let due = scheduledAt.map { "\u{1F}\(Int64(($0.timeIntervalSince1970 * 1000).rounded()))" } ?? ""
+        return Self.hex(SHA256.hash(data: Data("\(dataHash)\u{1F}\(priority)\u{1F}\(maxRetries)\(due)".utf8)))
     }
 
     private static func hex(_ digest: SHA256.Digest) -> String {

@@ -222,7 +222,18 @@ extension RenderStore {
             -- every processing row through the partial index (dead entries included) and hash them
             -- instead of looking each id up in the primary key.
             WHERE r.id = i.id AND r.lease_token = i.token
-            RETURNING r.id, r.attempt, r.started_at, i.token, i.worker, i.path, i.size, i.frames, i.hit, i.ms
+            RETURNING r.id, r.attempt, r.started_at, i.token, i.worker, i.path, i.size, i.frames, i.hit, i.ms, r.template_name
+        ), delivery AS (
+            -- A template with a delivery folder owes a delivery of this output (migration 0016),
+            -- written with the completion so that no crash in between leaves it undelivered; a
+            -- re-render (after an operator's retry) owes a new one.
+            INSERT INTO render_deliveries (instruction_id, source_path, directory, host)
+            SELECT d.id, d.path, t.directory, \(WorkerProcessIdentity.current.host)
+            FROM done d JOIN render_delivery_targets t ON t.template = d.template_name
+            ON CONFLICT (instruction_id) DO UPDATE
+            SET source_path = EXCLUDED.source_path, directory = EXCLUDED.directory, host = EXCLUDED.host, status = 'pending',
+                attempts = 0, last_error = NULL, next_attempt_at = now(), delivered_path = NULL, checksum = NULL, bytes = NULL,
+                delivered_at = NULL, created_at = now()
         ), output AS (
             INSERT INTO render_outputs (instruction_id, attempt, lease_token, status, output_path, file_size,
                                         frame_count, cache_hit, started_at, render_ms)

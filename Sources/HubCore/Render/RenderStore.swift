@@ -313,19 +313,22 @@ package struct RenderStore: Sendable {
                                      \(PostgresNullableArray(submissions.map(\.cueItemID))),
                                      \(submissions.map(\.maxRetries)), \(hashes), \(batch.map(\.actor)),
                                      \(PostgresNullableArray(submissions.map(\.idempotencyKey))),
-                                     \(PostgresNullableArray(submissions.map { $0.idempotencyKey == nil ? nil : $0.idempotencyFingerprint })))
+                                     \(PostgresNullableArray(submissions.map { $0.idempotencyKey == nil ? nil : $0.idempotencyFingerprint })),
+                                     \(PostgresNullableArray(submissions.map { $0.scheduledAt?.timeIntervalSince1970 })))
                     WITH ORDINALITY AS t(template_name, composition, layer_data, output_settings, priority, trigger_type,
                                          trigger_id, cue_item_id, max_retries, data_hash, actor, idempotency_key,
-                                         idempotency_fingerprint, ord)
+                                         idempotency_fingerprint, due_epoch, ord)
             ), numbered AS (
                 -- ids drawn here, once per row (a CTE is evaluated once), tie each answer to its input
                 SELECT input.*, nextval(pg_get_serial_sequence('render_instructions', 'id')) AS id FROM input
             ), ins AS (
                 INSERT INTO render_instructions (id, template_name, composition, layer_data, output_settings, priority,
                                                  trigger_type, trigger_id, cue_item_id, max_retries, data_hash,
-                                                 idempotency_key, idempotency_fingerprint)
+                                                 idempotency_key, idempotency_fingerprint, scheduled_at)
                 SELECT id, template_name, composition, layer_data, output_settings, priority,
-                       trigger_type, trigger_id, cue_item_id, max_retries, data_hash, idempotency_key, idempotency_fingerprint
+                       trigger_type, trigger_id, cue_item_id, max_retries, data_hash, idempotency_key, idempotency_fingerprint,
+                       -- a due time in the past is now (it must not jump the queue of its priority)
+                       CASE WHEN due_epoch IS NULL THEN now() ELSE greatest(now(), to_timestamp(due_epoch)) END
                 FROM numbered ORDER BY ord
                 -- a key taken already (by a committed row, or one a concurrent statement commits):
                 -- no row; the caller reads the existing instruction back
@@ -335,7 +338,9 @@ package struct RenderStore: Sendable {
                 INSERT INTO render_outbox (instruction_id) SELECT id FROM ins ORDER BY id RETURNING id, instruction_id
             ), timeline AS (
                 INSERT INTO render_timeline (instruction_id, event, to_status, actor, details)
-                SELECT ins.id, 'submitted', 'pending', n.actor, jsonb_build_object('priority', ins.priority, 'trigger', ins.trigger_type)
+                SELECT ins.id, 'submitted', 'pending', n.actor,
+                       jsonb_build_object('priority', ins.priority, 'trigger', ins.trigger_type)
+                       || CASE WHEN n.due_epoch IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('scheduled_at', ins.scheduled_at) END
                 FROM ins JOIN numbered n ON n.id = ins.id
             ), notified AS (
                 SELECT CASE WHEN \(notify) THEN pg_notify(\(Self.pendingChannel), max(id)::text) END AS sent FROM ins

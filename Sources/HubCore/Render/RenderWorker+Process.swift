@@ -272,6 +272,7 @@ extension RenderWorker {
                 count { $0.completed += 1 }
                 await queue.events.render("render_completed", claim.instruction, status: .completed,
                                           extra: ["output": .string(output.path), "cache_hit": .bool(output.cacheHit)])
+                if deliveriesConfigured.withLock({ $0 }) { await deliveryBoard.signal() }
                 return answer.next
             case .failed(let message), .refused(let message):
                 let store = queue.store, policy = configuration.retryPolicy

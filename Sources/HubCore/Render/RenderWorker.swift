@@ -93,6 +93,10 @@ package final class RenderWorker: Sendable {
     package let configuration: RenderWorkerConfiguration
     let logger: Logger
     private let board = WakeUpBoard()
+    /// Wakes the delivery loop after a completion while some template has a delivery folder.
+    let deliveryBoard = WakeUpBoard()
+    /// Whether any template had a delivery folder at the delivery loop's last look.
+    let deliveriesConfigured = PThreadLocked(false)
     let state: PThreadLocked<State>
     /// Slots that look for work at the same moment share one claim statement.
     private let claimer: Coalescer<String, RenderClaim?>
@@ -204,6 +208,17 @@ package final class RenderWorker: Sendable {
             Task { try? await OperationsLoop(worker: self).run() },
         ] : []
         defer { companions.forEach { $0.cancel() } }
+        // Deliveries of completed outputs to the templates' folders (RenderDelivery.swift): woken
+        // by completions, and every 2 s for retries and for what an earlier worker left owed.
+        let deliveries = Task { [self] in
+            while !Task.isCancelled {
+                let configured = (try? await DeliveryStore(pool: queue.store.pool).targets().isEmpty == false) ?? false
+                deliveriesConfigured.withLock { $0 = configured }
+                await deliverDue()
+                await deliveryBoard.wait(timeout: .seconds(2))
+            }
+        }
+        defer { deliveries.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in 0..<max(1, configuration.concurrency) {
                 group.addTask { try await self.runSlot(consumer: "\(self.configuration.consumerPrefix)-\(slot)") }
@@ -278,15 +293,20 @@ package final class RenderWorker: Sendable {
                     continue
                 }
                 do {
+                    let timeout = await idleTimeout()
                     let entries = try await queue.redis.xreadgroup(
                         group: queue.dispatch.group, consumer: consumer, stream: queue.dispatch.stream,
-                        count: 256, block: configuration.idleWait)
+                        count: 256, block: timeout)
                     resignReader()
                     if !entries.isEmpty {
                         // As many idle slots as signals arrived: they claim the rest (this slot
                         // claims one), and one left without work becomes the next reader.
                         await board.signal(upTo: entries.count)
                         _ = try await queue.redis.xack(queue.dispatch.stream, group: queue.dispatch.group, ids: entries.map(\.id))
+                    } else if timeout < configuration.idleWait {
+                        // A scheduled instruction fell due (it was signalled when it was
+                        // submitted): every idle slot looks, as for a signal.
+                        await board.signal()
                     }
                 } catch is CancellationError {
                     resignReader()
@@ -300,7 +320,7 @@ package final class RenderWorker: Sendable {
                     await board.signal()
                 }
             case .databaseFallback:
-                await board.wait(timeout: configuration.idleWait)
+                await board.wait(timeout: await idleTimeout())
                 if ContinuousClock.now - lastRedisCheck >= configuration.redisRetryInterval {
                     lastRedisCheck = ContinuousClock.now
                     if (try? await queue.redis.ping()) != nil {
@@ -315,6 +335,14 @@ package final class RenderWorker: Sendable {
         // in a task of its own, since this slot's task may be cancelled (a sibling slot failed)
         // and a cancelled task's statement is refused before it is sent.
         if let next { await Task { await self.handBackUnstarted(next) }.value }
+    }
+
+    /// How long an idle slot waits for a signal: the idle wait, or until the next scheduled
+    /// instruction falls due when that is sooner (rounded up to the millisecond).
+    func idleTimeout() async -> Duration {
+        let idle = configuration.idleWait
+        guard let seconds = try? await queue.store.secondsUntilNextScheduled() else { return idle }
+        return min(idle, .milliseconds(max(1, Int64((seconds * 1000).rounded(.up)))))
     }
 
     /// Gives back a claim that was never rendered (the worker stopped right after claiming it).
