@@ -14,7 +14,7 @@ struct HubBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub-bench",
         abstract: "Benchmarks of the hub: the drivers against raw C, and render dispatch.",
-        subcommands: [DriversBench.self, DispatchBench.self, EntryBench.self, SyncBench.self, ServerBench.self, GraphicsBench.self, PurgeBench.self],
+        subcommands: [DriversBench.self, DispatchBench.self, EntryBench.self, SyncBench.self, ServerBench.self, GraphicsBench.self, PurgeBench.self, ScheduleBench.self],
         defaultSubcommand: DriversBench.self
     )
 }

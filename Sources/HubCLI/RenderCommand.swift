@@ -11,6 +11,7 @@ extension JobsCommand {
             abstract: "Submit a render instruction and print its id.",
             discussion: """
                 The instruction is committed with its outbox row, then signalled to the workers through Redis; with Redis down it is still committed and workers in fallback mode claim it.
+                With --at or --in, the instruction waits until then (no worker claims it before; it can be cancelled or reprioritised meanwhile) and starts within milliseconds of that time when a worker is idle.
                 With --key, submitting again with the same key prints the id of the instruction the first submission created (and "existing instruction N" on standard error) instead of creating another; the same key with a different template, data, output, priority or retries is refused (exit 1).
                 """
         )
@@ -23,10 +24,38 @@ extension JobsCommand {
         @Option(help: "Output format.") var format: OutputSettings.Format = .mp4
         @Option(help: "Idempotency key (1-255 bytes): a repeated submission with the same key returns the existing instruction.")
         var key: String?
+        @Option(help: ArgumentHelp("Start no earlier than this time: ISO 8601 with a time zone, e.g. 2026-12-07T17:25:00Z or 2026-12-07T18:25:00+01:00.", valueName: "time"),
+                transform: Submit.time)
+        var at: Date?
+        @Option(name: .customLong("in"), help: ArgumentHelp("Start no earlier than this long from now (e.g. 90s, 10m, 2h).", valueName: DurationOption.valueName),
+                transform: DurationOption.seconds)
+        var delay: Double?
         @Option(help: "Who submits (recorded in the timeline).") var actor = ProcessInfo.processInfo.environment["USER"] ?? "hubctl"
         @Flag(help: "Print JSON.") var json = false
 
+        /// An ISO 8601 time with a zone (fractions of a second allowed).
+        static func time(_ text: String) throws -> Date {
+            let plain = ISO8601DateFormatter()
+            let fractional = ISO8601DateFormatter()
+            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            guard let date = plain.date(from: text) ?? fractional.date(from: text) else {
+                throw ValidationError("'\(text)' is not a time: use ISO 8601 with a time zone, e.g. 2026-12-07T17:25:00Z")
+            }
+            return date
+        }
+
+        /// When the instruction is due (nil: now).
+        var dueTime: Date? {
+            if let at { return at }
+            return delay.map { Date().addingTimeInterval($0) }
+        }
+
         func validate() throws {
+            if at != nil && delay != nil { throw ValidationError("give --at or --in, not both") }
+            if let delay, delay < 0 { throw ValidationError("--in must not be negative") }
+            if let due = dueTime, due.timeIntervalSinceNow > RenderSubmission.maxScheduleAhead {
+                throw ValidationError("the due time is more than 366 days ahead")
+            }
             guard (1...10).contains(priority) else { throw ValidationError("--priority must be 1 (highest) … 10 (lowest)") }
             guard (0...100).contains(maxRetries) else { throw ValidationError("--max-retries must be 0…100") }
             if let key {
@@ -56,7 +85,7 @@ extension JobsCommand {
             }
             let submission = RenderSubmission(templateName: template, composition: composition, layerData: layers,
                                               outputSettings: OutputSettings(format: format),
-                                              priority: priority, maxRetries: maxRetries, idempotencyKey: key)
+                                              priority: priority, maxRetries: maxRetries, idempotencyKey: key, scheduledAt: dueTime)
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
                 let queue = clients.renderQueue(source: "hubctl")

@@ -104,6 +104,7 @@ struct RenderRequest: Decodable {
     var triggerID: String?
     var cueItemID: Int64?
     var idempotencyKey: String?
+    var scheduledAt: String?
 
     enum CodingKeys: String, CodingKey {
         case template, composition, data, output, priority, trigger
@@ -111,6 +112,7 @@ struct RenderRequest: Decodable {
         case triggerID = "trigger_id"
         case cueItemID = "cue_item_id"
         case idempotencyKey = "idempotency_key"
+        case scheduledAt = "scheduled_at"
     }
 
     func submission() throws -> RenderSubmission {
@@ -121,10 +123,20 @@ struct RenderRequest: Decodable {
             }
             trigger = parsed
         }
+        var due: Date?
+        if let text = scheduledAt {
+            let plain = ISO8601DateFormatter()
+            let fractional = ISO8601DateFormatter()
+            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            guard let date = plain.date(from: text) ?? fractional.date(from: text) else {
+                throw APIError.validation("scheduled_at must be an RFC 3339 time with a zone, e.g. 2026-12-07T17:25:00Z")
+            }
+            due = date
+        }
         let submission = RenderSubmission(templateName: template, composition: composition ?? "Main", layerData: data ?? [:],
                                           outputSettings: output ?? OutputSettings(), priority: priority ?? 5,
                                           maxRetries: maxRetries ?? 3, trigger: trigger, triggerID: triggerID, cueItemID: cueItemID,
-                                          idempotencyKey: idempotencyKey)
+                                          idempotencyKey: idempotencyKey, scheduledAt: due)
         try submission.validate()
         return submission
     }
