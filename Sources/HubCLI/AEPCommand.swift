@@ -31,6 +31,11 @@ struct AEPCommand: AsyncParsableCommand {
             if json { print(try JSONOutput.encode(result)); return }
             print("registered \(result.compositions.count) composition(s) (\(result.fieldKeys) field keys, \(result.layers) layers): \(result.compositions.joined(separator: ", "))")
             if !result.mediaSources.isEmpty { print("media sources: \(result.mediaSources.joined(separator: ", "))") }
+            for retired in result.retired {
+                let change = retired.previousVersion.map { "version \($0) → \(retired.version)" } ?? "version \(retired.version), none recorded before"
+                let which = retired.instructions.isEmpty ? "" : " (instructions \(retired.instructions.map(String.init).joined(separator: ", "))\(retired.outputs > retired.instructions.count ? ", …" : ""))"
+                print("template \(retired.template) changed (\(change)): \(retired.outputs) cached render(s) retired\(which); the same data renders anew")
+            }
         }
     }
 

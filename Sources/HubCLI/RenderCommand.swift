@@ -30,6 +30,7 @@ extension JobsCommand {
         @Option(name: .customLong("in"), help: ArgumentHelp("Start no earlier than this long from now (e.g. 90s, 10m, 2h).", valueName: DurationOption.valueName),
                 transform: DurationOption.seconds)
         var delay: Double?
+        @Flag(name: .customLong("no-cache"), help: "Render anew even when the render cache holds the same render.") var noCache = false
         @Option(help: "Who submits (recorded in the timeline).") var actor = ProcessInfo.processInfo.environment["USER"] ?? "hubctl"
         @Flag(help: "Print JSON.") var json = false
 
@@ -85,7 +86,7 @@ extension JobsCommand {
             }
             let submission = RenderSubmission(templateName: template, composition: composition, layerData: layers,
                                               outputSettings: OutputSettings(format: format),
-                                              priority: priority, maxRetries: maxRetries, idempotencyKey: key, scheduledAt: dueTime)
+                                              priority: priority, maxRetries: maxRetries, idempotencyKey: key, scheduledAt: dueTime, noCache: noCache)
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
                 let queue = clients.renderQueue(source: "hubctl")

@@ -105,6 +105,7 @@ struct RenderRequest: Decodable {
     var cueItemID: Int64?
     var idempotencyKey: String?
     var scheduledAt: String?
+    var noCache: Bool?
 
     enum CodingKeys: String, CodingKey {
         case template, composition, data, output, priority, trigger
@@ -113,6 +114,7 @@ struct RenderRequest: Decodable {
         case cueItemID = "cue_item_id"
         case idempotencyKey = "idempotency_key"
         case scheduledAt = "scheduled_at"
+        case noCache = "no_cache"
     }
 
     func submission() throws -> RenderSubmission {
@@ -136,7 +138,7 @@ struct RenderRequest: Decodable {
         let submission = RenderSubmission(templateName: template, composition: composition ?? "Main", layerData: data ?? [:],
                                           outputSettings: output ?? OutputSettings(), priority: priority ?? 5,
                                           maxRetries: maxRetries ?? 3, trigger: trigger, triggerID: triggerID, cueItemID: cueItemID,
-                                          idempotencyKey: idempotencyKey, scheduledAt: due)
+                                          idempotencyKey: idempotencyKey, scheduledAt: due, noCache: noCache ?? false)
         try submission.validate()
         return submission
     }

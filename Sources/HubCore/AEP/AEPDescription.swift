@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A composition description file (`hubctl aep import FILE`; format in Docs/players-and-cues.md):
@@ -7,16 +8,34 @@ import Foundation
 package struct AEPDescription: Sendable, Hashable {
     package var compositions: [AEPComposition]
     package var mediaSources: [AEPMediaSource]
+    /// The version the file declares (`"version"` at the top), for every project it describes.
+    package var declaredVersion: String?
+
+    /// Each described project's version: the declared one, else the first 16 hex digits of the
+    /// SHA-256 of its compositions as read (sorted keys), so any change to them is a new version.
+    package var projectVersions: [String: (version: String, declared: Bool)] {
+        var versions: [String: (String, Bool)] = [:]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for project in Set(compositions.map(\.project)) {
+            if let declaredVersion { versions[project] = (declaredVersion, true); continue }
+            let mine = compositions.filter { $0.project == project }.sorted { $0.name < $1.name }
+            let data = (try? encoder.encode(mine)) ?? Data()
+            versions[project] = (SHA256.hash(data: data).prefix(8).map { String(format: "%02x", $0) }.joined(), false)
+        }
+        return versions
+    }
 
     struct File: Decodable {
         var project: String?
+        var version: String?
         var compositions: [Composition]?
         var mediaSources: [Media]?
         /// The limit of every composition of the file that sets none itself.
         var maxRenderSeconds: Int?
 
         enum CodingKeys: String, CodingKey {
-            case project, compositions
+            case project, version, compositions
             case mediaSources = "media_sources"
             case maxRenderSeconds = "max_render_seconds"
         }
@@ -193,6 +212,10 @@ package struct AEPDescription: Sendable, Hashable {
         guard problems.isEmpty else {
             throw HubError(.usage, "\(file) was not imported (nothing written): " + problems.joined(separator: "; "))
         }
-        return AEPDescription(compositions: compositions, mediaSources: media)
+        if let version = decoded.version, version.trimmingCharacters(in: .whitespaces).isEmpty || version.count > 200 {
+            throw HubError(.usage, "\(file): version must be 1…200 characters")
+        }
+        return AEPDescription(compositions: compositions, mediaSources: media,
+                              declaredVersion: decoded.version?.trimmingCharacters(in: .whitespaces))
     }
 }

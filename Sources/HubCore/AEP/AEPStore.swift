@@ -15,6 +15,20 @@ package struct AEPStore: Sendable {
         package var layers: Int
         package var fieldKeys: Int
         package var mediaSources: [String]
+        /// Templates whose version changed with this import, and the cached renders that retires.
+        package var retired: [Retired] = []
+    }
+
+    /// A template whose version changed: its completed outputs of another version no longer
+    /// serve the render cache.
+    package struct Retired: Sendable, Hashable, Codable {
+        package var template: String
+        package var previousVersion: String?
+        package var version: String
+        /// Completed outputs of the template rendered with another (or an unknown) version.
+        package var outputs: Int
+        /// Their instructions (the first 20).
+        package var instructions: [Int64]
     }
 
     /// Registers a description in one transaction: each composition replaces the one of the same
@@ -40,6 +54,26 @@ package struct AEPStore: Sendable {
                     """)
             }
             var result = ImportResult(compositions: [], layers: 0, fieldKeys: 0, mediaSources: description.mediaSources.map(\.kind))
+            for (project, version) in description.projectVersions.sorted(by: { $0.key < $1.key }) {
+                let previous = try await connection.query("SELECT version FROM render_template_versions WHERE template = \(project) FOR UPDATE")
+                    .first.map { try $0.decode(String.self, at: 0) }
+                try await connection.execute("""
+                    INSERT INTO render_template_versions (template, version, declared, updated_by) VALUES (\(project), \(version.version), \(version.declared), \(actor))
+                    ON CONFLICT (template) DO UPDATE SET version = EXCLUDED.version, declared = EXCLUDED.declared,
+                        updated_by = EXCLUDED.updated_by, updated_at = now()
+                    """)
+                guard previous != version.version else { continue }
+                let stale = try await connection.query("""
+                    SELECT count(*), coalesce((array_agg(DISTINCT r.id ORDER BY r.id))[1:20], '{}')
+                    FROM render_outputs o JOIN render_instructions r ON r.id = o.instruction_id
+                    WHERE r.template_name = \(project) AND o.status = 'completed' AND o.template_version IS DISTINCT FROM \(version.version)
+                    """)[0]
+                let outputs = try stale.decode(Int.self, at: 0)
+                if previous != nil || outputs > 0 {
+                    result.retired.append(Retired(template: project, previousVersion: previous, version: version.version,
+                                                  outputs: outputs, instructions: try stale.decode([Int64].self, at: 1)))
+                }
+            }
             for composition in description.compositions {
                 try await connection.execute("DELETE FROM aep_compositions WHERE project = \(composition.project) AND name = \(composition.name)")
                 let id = try await connection.query("""

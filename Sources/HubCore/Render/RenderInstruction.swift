@@ -119,6 +119,9 @@ public struct RenderSubmission: Sendable, Hashable {
     /// When the instruction becomes due (nil: at once). Until then no worker claims it; it can be
     /// cancelled or reprioritised. A time in the past means at once.
     public var scheduledAt: Date?
+    /// Render anew even when the render cache holds an output of the same template version,
+    /// composition, data and settings.
+    public var noCache: Bool
 
     /// How far ahead an instruction can be scheduled.
     public static let maxScheduleAhead: TimeInterval = 366 * 86_400
@@ -131,8 +134,9 @@ public struct RenderSubmission: Sendable, Hashable {
         templateName: String, composition: String = "Main", layerData: [String: JSONValue] = [:],
         outputSettings: OutputSettings = OutputSettings(), priority: Int = 5, maxRetries: Int = 3,
         trigger: RenderTrigger = .manual, triggerID: String? = nil, cueItemID: Int64? = nil,
-        idempotencyKey: String? = nil, scheduledAt: Date? = nil
+        idempotencyKey: String? = nil, scheduledAt: Date? = nil, noCache: Bool = false
     ) {
+        self.noCache = noCache
         self.idempotencyKey = idempotencyKey
         self.scheduledAt = scheduledAt
         self.templateName = templateName
@@ -176,7 +180,7 @@ public struct RenderSubmission: Sendable, Hashable {
     /// must have the same fingerprint; who submits it and through which trigger do not count.
     package var idempotencyFingerprint: String {
         // A due time counts (to the millisecond); without one the fingerprint is what it always was.
-        let due = scheduledAt.map { "\u{1F}\(Int64(($0.timeIntervalSince1970 * 1000).rounded()))" } ?? ""
+        let due = (scheduledAt.map { "\u{1F}\(Int64(($0.timeIntervalSince1970 * 1000).rounded()))" } ?? "") + (noCache ? "\u{1F}no-cache" : "")
         return Self.hex(SHA256.hash(data: Data("\(dataHash)\u{1F}\(priority)\u{1F}\(maxRetries)\(due)".utf8)))
     }
 

@@ -59,7 +59,9 @@ extension RenderStore {
         LEFT JOIN LATERAL (
             SELECT o.output_path, o.file_size, o.frame_count
             FROM render_instructions p JOIN render_outputs o ON o.instruction_id = p.id AND o.status = 'completed'
-            WHERE p.data_hash = c.data_hash AND p.status = 'completed' AND p.id <> c.id
+            WHERE p.data_hash = c.data_hash AND p.status = 'completed' AND p.id <> c.id AND NOT c.no_cache
+              -- rendered with the template's current version (migration 0017)
+              AND o.template_version IS NOT DISTINCT FROM (SELECT v.version FROM render_template_versions v WHERE v.template = c.template_name)
             ORDER BY o.completed_at DESC LIMIT 1
         ) cache ON true
         """
@@ -236,8 +238,9 @@ extension RenderStore {
                 delivered_at = NULL, created_at = now()
         ), output AS (
             INSERT INTO render_outputs (instruction_id, attempt, lease_token, status, output_path, file_size,
-                                        frame_count, cache_hit, started_at, render_ms)
-            SELECT id, attempt, token, 'completed', path, size, frames, hit, started_at, ms
+                                        frame_count, cache_hit, started_at, render_ms, template_version)
+            SELECT id, attempt, token, 'completed', path, size, frames, hit, started_at, ms,
+                   (SELECT v.version FROM render_template_versions v WHERE v.template = done.template_name)
             FROM done RETURNING instruction_id, id
         ), done_timeline AS (
             INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, details)
@@ -390,6 +393,7 @@ extension RenderStore {
             SELECT o.output_path, o.file_size, o.frame_count
             FROM render_instructions r JOIN render_outputs o ON o.instruction_id = r.id AND o.status = 'completed'
             WHERE r.data_hash = \(dataHash) AND r.status = 'completed' AND r.id <> \(id)
+              AND o.template_version IS NOT DISTINCT FROM (SELECT v.version FROM render_template_versions v WHERE v.template = r.template_name)
             ORDER BY o.completed_at DESC LIMIT 5
             """)
         for row in rows {

@@ -314,21 +314,22 @@ package struct RenderStore: Sendable {
                                      \(submissions.map(\.maxRetries)), \(hashes), \(batch.map(\.actor)),
                                      \(PostgresNullableArray(submissions.map(\.idempotencyKey))),
                                      \(PostgresNullableArray(submissions.map { $0.idempotencyKey == nil ? nil : $0.idempotencyFingerprint })),
-                                     \(PostgresNullableArray(submissions.map { $0.scheduledAt?.timeIntervalSince1970 })))
+                                     \(PostgresNullableArray(submissions.map { $0.scheduledAt?.timeIntervalSince1970 })),
+                                     \(submissions.map(\.noCache)))
                     WITH ORDINALITY AS t(template_name, composition, layer_data, output_settings, priority, trigger_type,
                                          trigger_id, cue_item_id, max_retries, data_hash, actor, idempotency_key,
-                                         idempotency_fingerprint, due_epoch, ord)
+                                         idempotency_fingerprint, due_epoch, no_cache, ord)
             ), numbered AS (
                 -- ids drawn here, once per row (a CTE is evaluated once), tie each answer to its input
                 SELECT input.*, nextval(pg_get_serial_sequence('render_instructions', 'id')) AS id FROM input
             ), ins AS (
                 INSERT INTO render_instructions (id, template_name, composition, layer_data, output_settings, priority,
                                                  trigger_type, trigger_id, cue_item_id, max_retries, data_hash,
-                                                 idempotency_key, idempotency_fingerprint, scheduled_at)
+                                                 idempotency_key, idempotency_fingerprint, scheduled_at, no_cache)
                 SELECT id, template_name, composition, layer_data, output_settings, priority,
                        trigger_type, trigger_id, cue_item_id, max_retries, data_hash, idempotency_key, idempotency_fingerprint,
                        -- a due time in the past is now (it must not jump the queue of its priority)
-                       CASE WHEN due_epoch IS NULL THEN now() ELSE greatest(now(), to_timestamp(due_epoch)) END
+                       CASE WHEN due_epoch IS NULL THEN now() ELSE greatest(now(), to_timestamp(due_epoch)) END, no_cache
                 FROM numbered ORDER BY ord
                 -- a key taken already (by a committed row, or one a concurrent statement commits):
                 -- no row; the caller reads the existing instruction back

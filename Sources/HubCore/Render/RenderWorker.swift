@@ -294,19 +294,25 @@ package final class RenderWorker: Sendable {
                 }
                 do {
                     let timeout = await idleTimeout()
+                    // Redis fires a blocked read's timeout at its server tick (100 ms at the default
+                    // hz 10), too coarse for a due time: block until shortly before it, then sleep
+                    // out the rest here (the signals that arrive meanwhile are read right after).
+                    let margin = Duration.milliseconds(200)
+                    if timeout < configuration.idleWait, timeout <= margin {
+                        resignReader()
+                        try? await Task.sleep(for: timeout)
+                        await board.signal()
+                        continue
+                    }
                     let entries = try await queue.redis.xreadgroup(
                         group: queue.dispatch.group, consumer: consumer, stream: queue.dispatch.stream,
-                        count: 256, block: timeout)
+                        count: 256, block: timeout < configuration.idleWait ? timeout - margin : timeout)
                     resignReader()
                     if !entries.isEmpty {
                         // As many idle slots as signals arrived: they claim the rest (this slot
                         // claims one), and one left without work becomes the next reader.
                         await board.signal(upTo: entries.count)
                         _ = try await queue.redis.xack(queue.dispatch.stream, group: queue.dispatch.group, ids: entries.map(\.id))
-                    } else if timeout < configuration.idleWait {
-                        // A scheduled instruction fell due (it was signalled when it was
-                        // submitted): every idle slot looks, as for a signal.
-                        await board.signal()
                     }
                 } catch is CancellationError {
                     resignReader()
