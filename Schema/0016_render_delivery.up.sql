@@ -14,6 +14,7 @@ CREATE TABLE render_delivery_targets (
 CREATE TABLE render_deliveries (
     id               bigserial PRIMARY KEY,
     instruction_id   bigint NOT NULL UNIQUE REFERENCES render_instructions (id) ON DELETE CASCADE,
+    template         text NOT NULL,
     source_path      text NOT NULL,
     directory        text NOT NULL,
     -- The machine whose worker holds the source file (only its workers deliver it).
@@ -31,3 +32,4 @@ CREATE TABLE render_deliveries (
 );
 
 CREATE INDEX render_deliveries_due_idx ON render_deliveries (host, next_attempt_at) WHERE status = 'pending';
+CREATE INDEX render_deliveries_owed_idx ON render_deliveries (template) WHERE status = 'pending';

@@ -14,4 +14,7 @@ CREATE TABLE render_template_versions (
 );
 
 ALTER TABLE render_outputs ADD COLUMN template_version text;
+-- The version current when the instruction was last claimed: what its output was rendered with
+-- (a version imported while the render ran does not relabel it).
+ALTER TABLE render_instructions ADD COLUMN template_version text;
 ALTER TABLE render_instructions ADD COLUMN no_cache boolean NOT NULL DEFAULT false;

@@ -30,6 +30,7 @@ struct DeliveryCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The template (the After Effects project name render instructions name).") var template: String
         @Argument(help: "An absolute folder path as the render machines see it (e.g. /mnt/playout/watch).") var directory: String
+        @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             guard !template.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("the template name is empty") }
@@ -37,10 +38,12 @@ struct DeliveryCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let target = try await DeliveryCommand.withStore(global) {
+            let (target, moved) = try await DeliveryCommand.withStore(global) {
                 try await $0.setTarget(template: template, directory: directory, actor: "hubctl")
             }
+            if json { print(try JSONOutput.encode(target)); return }
             print("template \(target.template): completed renders are delivered to \(target.directory)")
+            if moved > 0 { print("\(moved) owed delivery(ies) of it now go there, at once") }
         }
     }
 
@@ -65,9 +68,11 @@ struct DeliveryCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop delivering a template's renders (deliveries already owed still happen).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The template.") var template: String
+        @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await DeliveryCommand.withStore(global) { try await $0.removeTarget(template: template) }
+            if json { print(try JSONOutput.encode(["template": template, "removed": "true"])); return }
             print("template \(template): no longer delivered")
         }
     }

@@ -20,6 +20,7 @@ public final class InMemoryHub: HubAPI, @unchecked Sendable {
         var instructions: [Int64: RenderInstruction] = [:]
         var outputs: [Int64: [RenderOutput]] = [:]
         var nextID: Int64 = 1
+        var keys: [String: (id: Int64, submission: RenderSubmission)] = [:]
         var subscribers: [UUID: (channels: Set<String>, continuation: AsyncThrowingStream<HubEvent, any Error>.Continuation)] = [:]
     }
 
@@ -130,21 +131,36 @@ public final class InMemoryHub: HubAPI, @unchecked Sendable {
 
     // MARK: HubAPI: rendering
 
-    /// Validates and stores `submission` as a `pending` instruction, and publishes `instruction_updated`.
+    /// Validates and stores `submission` as a `pending` instruction (due at its `scheduledAt`,
+    /// not before now), and publishes `instruction_updated`. A submission whose idempotency key
+    /// was used before returns that instruction as it is now; with another request it is refused
+    /// (``HubCore/HubError`` `.conflict`), as the hub does.
     public func submit(_ submission: RenderSubmission) async throws -> RenderInstruction {
         try submission.validate()
-        let instruction = locked { state -> RenderInstruction in
+        let (instruction, replayed) = try locked { state -> (RenderInstruction, Bool) in
+            if let key = submission.idempotencyKey, let earlier = state.keys[key] {
+                var same = submission
+                same.scheduledAt = earlier.submission.scheduledAt
+                same.trigger = earlier.submission.trigger
+                same.triggerID = earlier.submission.triggerID
+                guard same == earlier.submission else {
+                    throw HubError(.conflict, "idempotency key '\(key)' was used for render instruction \(earlier.id) with a different request")
+                }
+                return (try Self.existing(earlier.id, state), true)
+            }
             let now = Date()
             let instruction = RenderInstruction(
                 id: state.nextID, templateName: submission.templateName, composition: submission.composition,
                 layerData: submission.layerData, outputSettings: submission.outputSettings, priority: submission.priority,
                 trigger: submission.trigger, triggerID: submission.triggerID, cueItemID: submission.cueItemID,
-                maxRetries: submission.maxRetries, dataHash: submission.dataHash, createdAt: now)
+                maxRetries: submission.maxRetries, dataHash: submission.dataHash, createdAt: now,
+                scheduledAt: max(now, submission.scheduledAt ?? now), idempotencyKey: submission.idempotencyKey)
             state.nextID += 1
             state.instructions[instruction.id] = instruction
-            return instruction
+            if let key = submission.idempotencyKey { state.keys[key] = (instruction.id, submission) }
+            return (instruction, false)
         }
-        publish("instruction_updated", instruction)
+        if !replayed { publish("instruction_updated", instruction) }
         return instruction
     }
 
@@ -230,7 +246,7 @@ public final class InMemoryHub: HubAPI, @unchecked Sendable {
             instruction.progressFrame = frame
             instruction.progressTotal = total
         }
-        publish("render_progress", instruction, extra: ["frame": .integer(Int64(frame)), "total": .integer(Int64(total))])
+        publish("render_progress", instruction, extra: ["frame": .integer(Int64(frame)), "total_frames": .integer(Int64(total))])
     }
 
     /// The render succeeded: `completed` with one completed output, `render_completed`. A pending
@@ -247,12 +263,13 @@ public final class InMemoryHub: HubAPI, @unchecked Sendable {
                 instructionID: id, attempt: instruction.attempt, status: .completed, outputPath: outputPath, fileSize: fileSize,
                 frameCount: frameCount, completedAt: instruction.completedAt ?? Date()))
         }
-        publish("render_completed", instruction, extra: ["output_path": .string(outputPath)])
+        publish("render_completed", instruction, extra: ["output": .string(outputPath), "cache_hit": .bool(false)])
         return instruction
     }
 
     /// The attempt failed: back to `pending` while retries are left (`retry_count` + 1), else
-    /// `failed`; a failed output row and `render_failed` either way. A pending instruction is
+    /// `failed` — or `cancelled` when a cancel was requested; a failed output row and
+    /// `render_failed` (`instruction_updated` for a cancel) either way. A pending instruction is
     /// started first.
     @discardableResult
     public func fail(_ id: Int64, error message: String) throws -> RenderInstruction {
@@ -260,7 +277,10 @@ public final class InMemoryHub: HubAPI, @unchecked Sendable {
         let instruction = try transition(id, from: [.processing]) { instruction in
             instruction.errorMessage = message
             instruction.workerID = nil
-            if instruction.retryCount < instruction.maxRetries {
+            if instruction.cancelRequested {
+                instruction.status = .cancelled
+                instruction.completedAt = Date()
+            } else if instruction.retryCount < instruction.maxRetries {
                 instruction.retryCount += 1
                 instruction.status = .pending
             } else {
@@ -272,7 +292,11 @@ public final class InMemoryHub: HubAPI, @unchecked Sendable {
             state.outputs[id, default: []].append(RenderOutput(
                 instructionID: id, attempt: instruction.attempt, status: .failed, errorMessage: message, completedAt: Date()))
         }
-        publish("render_failed", instruction, extra: ["error": .string(message), "retry_count": .integer(Int64(instruction.retryCount))])
+        if instruction.status == .cancelled {
+            publish("instruction_updated", instruction)
+        } else {
+            publish("render_failed", instruction, extra: ["error": .string(message), "retry_count": .integer(Int64(instruction.retryCount))])
+        }
         return instruction
     }
 

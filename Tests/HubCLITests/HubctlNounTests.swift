@@ -8,7 +8,7 @@ import Testing
 /// are hidden aliases that run the very same command, closed values and durations are checked by
 /// the parser (exit 2 naming what is valid), and `migrate down` asks before it drops anything.
 @Suite(.timeLimit(.minutes(3))) struct HubctlNounTests {
-    static let nouns = ["status", "config", "migrate", "jobs", "monitor", "hands", "players", "cue", "aep", "graphics"]
+    static let nouns = ["status", "config", "migrate", "jobs", "monitor", "hands", "players", "cue", "aep", "graphics", "delivery"]
 
     /// The old spellings and the commands they stand for.
     static let aliases: [(old: [String], new: [String])] = [

@@ -237,6 +237,12 @@ import Testing
         _ = try await json(["cue", "staff", "remove"], [session, staff])
         _ = try await json(["cue", "session", "end"], [session])
 
+        // Delivery folders.
+        _ = try await json(["delivery", "set"], ["lower_third", FileManager.default.temporaryDirectory.path])
+        _ = try await json(["delivery", "list"])
+        _ = try await json(["delivery", "status"])
+        _ = try await json(["delivery", "remove"], ["lower_third"])
+
         // Every command prints a result and takes --json, and every one of them was checked above.
         for (binary, name) in [(HubctlTests.hubctl, "hubctl"), (sync, "hub-sync")] {
             let all = try await Self.leaves(binary)

@@ -85,7 +85,9 @@ import Testing
         try await waitUntil("a second failed attempt", timeout: 30) { (try await store.delivery(instruction: instruction.id)?.attempts ?? 0) >= 2 }
         let detector = AnomalyDetector(pool: pool)
         let alerted = try await detector.pass(actor: "test")
-        #expect(alerted.findings.contains { $0.rule == "delivery_failed" && $0.subject == String(instruction.id) })
+        let finding = try #require(alerted.findings.first { $0.rule == "delivery_failed" })
+        #expect(finding.subject.hasSuffix(":" + playout), "one alert per machine and folder")
+        #expect(finding.details["instruction_ids"] == .array([.integer(instruction.id)]))
 
         // The share comes back: the next attempt delivers and the alert resolves.
         try FileManager.default.createDirectory(atPath: playout, withIntermediateDirectories: true)

@@ -66,7 +66,7 @@ package struct AEPStore: Sendable {
                 let stale = try await connection.query("""
                     SELECT count(*), coalesce((array_agg(DISTINCT r.id ORDER BY r.id))[1:20], '{}')
                     FROM render_outputs o JOIN render_instructions r ON r.id = o.instruction_id
-                    WHERE r.template_name = \(project) AND o.status = 'completed' AND o.template_version IS DISTINCT FROM \(version.version)
+                    WHERE r.template_name = \(project) AND o.status = 'completed' AND o.template_version IS NOT DISTINCT FROM \(previous)
                     """)[0]
                 let outputs = try stale.decode(Int.self, at: 0)
                 if previous != nil || outputs > 0 {

@@ -76,7 +76,7 @@ package struct AnomalyDetector: Sendable {
     package func snapshot(at now: Date, settings: AnomalySettings) async throws -> MonitorSnapshot {
         var snapshot = MonitorSnapshot()
         let counts = try await pool.query("""
-            SELECT count(*) FILTER (WHERE status = 'pending' AND created_at <= \(now)),
+            SELECT count(*) FILTER (WHERE status = 'pending' AND created_at <= \(now) AND scheduled_at <= \(now)),
                    count(*) FILTER (WHERE status = 'pending' AND scheduled_at <= \(now) - make_interval(secs => \(settings.delayThreshold.seconds))),
                    min(scheduled_at) FILTER (WHERE status = 'pending' AND scheduled_at <= \(now) - make_interval(secs => \(settings.delayThreshold.seconds))),
                    count(*) FILTER (WHERE status IN ('completed', 'failed') AND completed_at > \(now) - interval '1 hour' AND completed_at <= \(now)),
@@ -106,11 +106,13 @@ package struct AnomalyDetector: Sendable {
         }
         // A first failure is often a file still being moved or a share remounting: alert from the second.
         snapshot.failingDeliveries = try await pool.query("""
-            SELECT instruction_id, directory, attempts, coalesce(last_error, '') FROM render_deliveries
-            WHERE status = 'pending' AND attempts >= 2 ORDER BY id LIMIT 100
+            SELECT host, directory, count(*), (array_agg(instruction_id ORDER BY instruction_id))[1:10],
+                   coalesce((array_agg(last_error ORDER BY id DESC))[1], '')
+            FROM render_deliveries WHERE status = 'pending' AND attempts >= 2
+            GROUP BY host, directory ORDER BY host, directory LIMIT 100
             """).map {
-            .init(instructionID: try $0.decode(Int64.self, at: 0), directory: try $0.decode(String.self, at: 1),
-                  attempts: try $0.decode(Int.self, at: 2), lastError: try $0.decode(String.self, at: 3))
+            .init(host: try $0.decode(String.self, at: 0), directory: try $0.decode(String.self, at: 1), count: try $0.decode(Int.self, at: 2),
+                  instructionIDs: try $0.decode([Int64].self, at: 3), lastError: try $0.decode(String.self, at: 4))
         }
         return snapshot
     }

@@ -46,19 +46,21 @@ package struct MonitorSnapshot: Sendable, Hashable {
     package var orphanHands: [String]?
     /// Registered processes that stopped heartbeating without exiting: id, kind, last heartbeat.
     package var silentServices: [SilentService] = []
-    /// Deliveries to a template's folder that failed twice or more and are still owed.
+    /// Folders whose owed deliveries failed twice or more, by machine and folder.
     package var failingDeliveries: [FailingDelivery] = []
 
-    /// A delivery that keeps failing.
+    /// The deliveries from one machine to one folder that keep failing.
     package struct FailingDelivery: Sendable, Hashable {
-        package var instructionID: Int64
+        package var host: String
         package var directory: String
-        package var attempts: Int
+        package var count: Int
+        package var instructionIDs: [Int64]
         package var lastError: String
-        package init(instructionID: Int64, directory: String, attempts: Int, lastError: String) {
-            self.instructionID = instructionID
+        package init(host: String, directory: String, count: Int, instructionIDs: [Int64], lastError: String) {
+            self.host = host
             self.directory = directory
-            self.attempts = attempts
+            self.count = count
+            self.instructionIDs = instructionIDs
             self.lastError = lastError
         }
     }
@@ -142,12 +144,13 @@ package enum AnomalyRules {
                 message: "\(service.kind) \(service.id) has not sent a heartbeat for \(seconds) s: it crashed, froze or lost the database",
                 details: ["kind": .string(service.kind), "silent_seconds": .integer(Int64(seconds))]))
         }
-        for delivery in snapshot.failingDeliveries {
+        for failing in snapshot.failingDeliveries {
+            let ids = failing.instructionIDs.map(String.init).joined(separator: ", ")
             findings.append(MonitorFinding(
-                rule: "delivery_failed", subject: String(delivery.instructionID), level: .error,
-                message: "render instruction \(delivery.instructionID) is completed but could not be delivered to \(delivery.directory) (\(delivery.attempts) attempts: \(delivery.lastError)); check the folder or mount — the worker keeps trying",
-                details: ["instruction_id": .integer(delivery.instructionID), "directory": .string(delivery.directory),
-                          "attempts": .integer(Int64(delivery.attempts)), "error": .string(delivery.lastError)]))
+                rule: "delivery_failed", subject: "\(failing.host):\(failing.directory)", level: .error,
+                message: "\(failing.count) completed render(s) could not be delivered from \(failing.host) to \(failing.directory) (instructions \(ids)\(failing.count > failing.instructionIDs.count ? ", …" : "")): \(failing.lastError); check the folder or mount — the worker keeps trying",
+                details: ["host": .string(failing.host), "directory": .string(failing.directory), "count": .integer(Int64(failing.count)),
+                          "instruction_ids": .array(failing.instructionIDs.map(JSONValue.integer)), "error": .string(failing.lastError)]))
         }
         return findings
     }

@@ -138,7 +138,12 @@ package struct RenderPurge: Sendable {
     /// The finished rows, as every statement selects them (the partial index
     /// `render_instructions_finished_idx` on `completed_at` serves it).
     static func finished(cutoff: Date) -> PostgresQuery {
-        "status IN ('completed', 'failed', 'cancelled') AND completed_at < \(cutoff)"
+        // A completed render whose delivery to playout is still owed stays (and stays alerted):
+        // purging it would drop the delivery and clear its alert with nothing delivered.
+        """
+        status IN ('completed', 'failed', 'cancelled') AND completed_at < \(cutoff)
+        AND NOT EXISTS (SELECT 1 FROM render_deliveries d WHERE d.instruction_id = render_instructions.id AND d.status = 'pending')
+        """
     }
 
     static func dryRunStatement(cutoff: Date) -> PostgresQuery {

@@ -4,7 +4,7 @@ import HubPostgres
 import Logging
 
 /// Where the completed outputs of one template go: a folder (the playout system's watch folder,
-/// a NAS mount), set with `hubctl render delivery set TEMPLATE DIRECTORY`.
+/// a NAS mount), set with `hubctl delivery set TEMPLATE DIRECTORY`.
 package struct DeliveryTarget: Sendable, Hashable, Codable {
     package var template: String
     package var directory: String
@@ -23,6 +23,7 @@ package struct DeliveryTarget: Sendable, Hashable, Codable {
 package struct Delivery: Sendable, Hashable, Codable {
     package var id: Int64
     package var instructionID: Int64
+    package var template: String
     package var sourcePath: String
     package var directory: String
     package var host: String
@@ -36,7 +37,7 @@ package struct Delivery: Sendable, Hashable, Codable {
     package var deliveredAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case id, host, status, attempts, directory, checksum, bytes
+        case id, host, status, attempts, directory, checksum, bytes, template
         case instructionID = "instruction_id"
         case sourcePath = "source_path"
         case lastError = "last_error"
@@ -47,11 +48,12 @@ package struct Delivery: Sendable, Hashable, Codable {
 
     static let columns: PostgresQuery = """
         id, instruction_id, source_path, directory, host, status, attempts, last_error, next_attempt_at,
-        delivered_path, checksum, bytes, delivered_at
+        delivered_path, checksum, bytes, delivered_at, template
         """
 
     static func decode(_ row: PostgresRow) throws -> Delivery {
         Delivery(id: try row.decode(Int64.self, at: 0), instructionID: try row.decode(Int64.self, at: 1),
+                 template: try row.decode(String.self, at: 13),
                  sourcePath: try row.decode(String.self, at: 2), directory: try row.decode(String.self, at: 3),
                  host: try row.decode(String.self, at: 4), status: try row.decode(String.self, at: 5),
                  attempts: try row.decode(Int.self, at: 6), lastError: try row.decode(String?.self, at: 7),
@@ -68,22 +70,31 @@ package struct DeliveryStore: Sendable {
     package init(pool: PostgresPool) { self.pool = pool }
 
     /// Sets where `template`'s completed outputs go. The folder must be an absolute path; it is
-    /// checked by the worker that delivers (it may be a mount this machine does not have).
+    /// checked by the worker that delivers (it may be a mount this machine does not have). The
+    /// template's deliveries still owed move to the new folder and are due at once.
+    /// - Returns: the target, and how many owed deliveries moved.
     /// - Throws: ``HubError`` `.usage` for an empty template or a relative path.
     @discardableResult
-    package func setTarget(template: String, directory: String, actor: String) async throws -> DeliveryTarget {
+    package func setTarget(template: String, directory: String, actor: String) async throws -> (DeliveryTarget, Int) {
         let name = template.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw HubError(.usage, "the template name is empty") }
         guard directory.hasPrefix("/"), !directory.contains("\0") else {
             throw HubError(.usage, "the delivery folder must be an absolute path (got '\(directory)')")
         }
         let normalized = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        let rows = try await pool.query("""
-            INSERT INTO render_delivery_targets (template, directory, updated_by) VALUES (\(name), \(normalized), \(actor))
-            ON CONFLICT (template) DO UPDATE SET directory = EXCLUDED.directory, updated_by = EXCLUDED.updated_by, updated_at = now()
-            RETURNING template, directory, updated_by, updated_at
-            """)
-        return try Self.target(rows[0])
+        return try await pool.withTransaction { connection in
+            let rows = try await connection.query("""
+                INSERT INTO render_delivery_targets (template, directory, updated_by) VALUES (\(name), \(normalized), \(actor))
+                ON CONFLICT (template) DO UPDATE SET directory = EXCLUDED.directory, updated_by = EXCLUDED.updated_by, updated_at = now()
+                RETURNING template, directory, updated_by, updated_at
+                """)
+            let moved = try await connection.query("""
+                UPDATE render_deliveries SET directory = \(normalized), next_attempt_at = now()
+                WHERE status = 'pending' AND template = \(name) AND directory <> \(normalized)
+                RETURNING id
+                """)
+            return (try Self.target(rows[0]), moved.count)
+        }
     }
 
     /// Removes `template`'s target (deliveries already created still happen).
@@ -118,7 +129,7 @@ package struct DeliveryStore: Sendable {
 
     /// Takes up to `limit` due deliveries of files on `host`, pushing their next attempt
     /// `hold` into the future so that another worker on the machine does not take them meanwhile.
-    package func takeDue(host: String, limit: Int = 8, hold: Duration = .seconds(60)) async throws -> [Delivery] {
+    package func takeDue(host: String, limit: Int = 1, hold: Duration = .seconds(300)) async throws -> [Delivery] {
         try await pool.query("""
             WITH due AS (
                 SELECT id FROM render_deliveries
@@ -128,7 +139,7 @@ package struct DeliveryStore: Sendable {
             UPDATE render_deliveries d SET next_attempt_at = now() + make_interval(secs => \(Double(hold.components.seconds)))
             FROM due WHERE d.id = due.id
             RETURNING d.id, d.instruction_id, d.source_path, d.directory, d.host, d.status, d.attempts, d.last_error,
-                      d.next_attempt_at, d.delivered_path, d.checksum, d.bytes, d.delivered_at
+                      d.next_attempt_at, d.delivered_path, d.checksum, d.bytes, d.delivered_at, d.template
             """).map(Delivery.decode)
     }
 
@@ -137,7 +148,7 @@ package struct DeliveryStore: Sendable {
         try await pool.query("""
             UPDATE render_deliveries SET status = 'delivered', delivered_path = \(path), checksum = \(checksum), bytes = \(bytes),
                    delivered_at = now(), attempts = attempts + 1, last_error = NULL
-            WHERE id = \(id)
+            WHERE id = \(id) AND status = 'pending'
             """)
     }
 
@@ -148,14 +159,6 @@ package struct DeliveryStore: Sendable {
                    next_attempt_at = now() + make_interval(secs => \(Double(retryIn.components.seconds)))
             WHERE id = \(id) AND status = 'pending'
             """)
-    }
-
-    /// Pending deliveries that failed at least once (the monitor's `delivery_failed` rule).
-    package func failing(limit: Int = 100) async throws -> [Delivery] {
-        try await pool.query("""
-            SELECT \(fragment: Delivery.columns) FROM render_deliveries
-            WHERE status = 'pending' AND attempts > 0 ORDER BY id LIMIT \(limit)
-            """).map(Delivery.decode)
     }
 
     private static func target(_ row: PostgresRow) throws -> DeliveryTarget {
@@ -180,6 +183,12 @@ package enum AtomicCopy {
         guard input >= 0 else { throw HubError(.unavailable, "cannot read the output \(source): \(String(cString: strerror(errno)))") }
         defer { close(input) }
         let final = directory + "/" + name
+        // A temporary file an interrupted attempt left (the process killed mid-copy) goes first:
+        // the name is this delivery's own.
+        for leftover in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where leftover.hasPrefix("." + name + ".") && leftover.hasSuffix(".partial") {
+            unlink(directory + "/" + leftover)
+        }
         let temporary = directory + "/." + name + "." + UUID().uuidString.prefix(8).lowercased() + ".partial"
         let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard output >= 0 else {
@@ -260,18 +269,36 @@ extension RenderWorker {
             for delivery in due {
                 var logger = self.logger
                 logger[metadataKey: "instruction_id"] = "\(delivery.instructionID)"
-                let template = (try? await queue.store.instruction(delivery.instructionID).templateName) ?? "render"
-                let name = Self.deliveredName(template: template, instruction: delivery.instructionID, source: delivery.sourcePath)
-                do {
-                    let copied = try AtomicCopy.copy(delivery.sourcePath, into: delivery.directory, as: name)
-                    try await store.delivered(delivery.id, path: copied.path, checksum: copied.checksum, bytes: copied.bytes)
+                let name = Self.deliveredName(template: delivery.template, instruction: delivery.instructionID, source: delivery.sourcePath)
+                // Blocking file I/O (a share can be slow or hang): on a thread of its own, not the
+                // cooperative pool.
+                let copied: Result<(path: String, checksum: String, bytes: Int64), any Error> = await withCheckedContinuation { continuation in
+                    DispatchQueue.global(qos: .utility).async {
+                        continuation.resume(returning: Result { try AtomicCopy.copy(delivery.sourcePath, into: delivery.directory, as: name) })
+                    }
+                }
+                switch copied {
+                case .success(let copy):
+                    // The file is in place: record it, riding out a database blip (the row stays
+                    // held meanwhile; if it cannot be recorded the next attempt copies again).
+                    var recorded = false
+                    for attempt in 1...5 where !recorded {
+                        do {
+                            try await store.delivered(delivery.id, path: copy.path, checksum: copy.checksum, bytes: copy.bytes)
+                            recorded = true
+                        } catch {
+                            logger.warning("instruction \(delivery.instructionID): delivered to \(copy.path) but not recorded (\(error)); trying again")
+                            try? await Task.sleep(for: .milliseconds(200 * attempt))
+                        }
+                    }
+                    guard recorded else { continue }
                     delivered += 1
-                    logger.info("instruction \(delivery.instructionID): delivered to \(copied.path) (\(copied.bytes) bytes, sha256 \(copied.checksum.prefix(12))…)")
+                    logger.info("instruction \(delivery.instructionID): delivered to \(copy.path) (\(copy.bytes) bytes, sha256 \(copy.checksum.prefix(12))…)")
                     if let instruction = try? await queue.store.instruction(delivery.instructionID) {
                         await queue.events.render("render_delivered", instruction, extra: [
-                            "delivered_path": .string(copied.path), "checksum": .string(copied.checksum)])
+                            "delivered_path": .string(copy.path), "checksum": .string(copy.checksum)])
                     }
-                } catch {
+                case .failure(let error):
                     let message = (error as? HubError)?.message ?? "\(error)"
                     let wait = Self.deliveryBackoff(after: delivery.attempts + 1)
                     logger.warning("instruction \(delivery.instructionID): delivery to \(delivery.directory) failed (attempt \(delivery.attempts + 1)): \(message); trying again in \(wait.components.seconds) s")

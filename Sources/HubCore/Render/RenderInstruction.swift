@@ -179,8 +179,8 @@ public struct RenderSubmission: Sendable, Hashable {
     /// data, output settings), the priority and the retries. A second submission with the same key
     /// must have the same fingerprint; who submits it and through which trigger do not count.
     package var idempotencyFingerprint: String {
-        // A due time counts (to the millisecond); without one the fingerprint is what it always was.
-        let due = (scheduledAt.map { "\u{1F}\(Int64(($0.timeIntervalSince1970 * 1000).rounded()))" } ?? "") + (noCache ? "\u{1F}no-cache" : "")
+        // The due time does not count: `--in 10m` retried a second later is the same request.
+        let due = noCache ? "\u{1F}no-cache" : ""
         return Self.hex(SHA256.hash(data: Data("\(dataHash)\u{1F}\(priority)\u{1F}\(maxRetries)\(due)".utf8)))
     }
 

@@ -37,7 +37,8 @@ extension RenderStore {
             SET status = 'processing', lease_token = gen_random_uuid(), worker_id = want.worker,
                 lease_expires_at = now() + make_interval(secs => \(Self.seconds(lease))),
                 started_at = now(), updated_at = now(), attempt = r.attempt + 1,
-                progress_frame = NULL, progress_total = NULL
+                progress_frame = NULL, progress_total = NULL,
+                template_version = (SELECT v.version FROM render_template_versions v WHERE v.template = r.template_name)
             FROM target JOIN want USING (ord)
             WHERE r.id = target.id -- target locked the row and checked it is pending; repeating the
                                    -- check here makes the planner scan every pending row instead
@@ -224,13 +225,14 @@ extension RenderStore {
             -- every processing row through the partial index (dead entries included) and hash them
             -- instead of looking each id up in the primary key.
             WHERE r.id = i.id AND r.lease_token = i.token
-            RETURNING r.id, r.attempt, r.started_at, i.token, i.worker, i.path, i.size, i.frames, i.hit, i.ms, r.template_name
+            RETURNING r.id, r.attempt, r.started_at, i.token, i.worker, i.path, i.size, i.frames, i.hit, i.ms, r.template_name,
+                      r.template_version
         ), delivery AS (
             -- A template with a delivery folder owes a delivery of this output (migration 0016),
-            -- written with the completion so that no crash in between leaves it undelivered; a
-            -- re-render (after an operator's retry) owes a new one.
-            INSERT INTO render_deliveries (instruction_id, source_path, directory, host)
-            SELECT d.id, d.path, t.directory, \(WorkerProcessIdentity.current.host)
+            -- written with the completion so that no crash in between leaves it undelivered. (An
+            -- instruction completes once; the conflict clause only guards a row left by hand.)
+            INSERT INTO render_deliveries (instruction_id, template, source_path, directory, host)
+            SELECT d.id, d.template_name, d.path, t.directory, \(WorkerProcessIdentity.current.host)
             FROM done d JOIN render_delivery_targets t ON t.template = d.template_name
             ON CONFLICT (instruction_id) DO UPDATE
             SET source_path = EXCLUDED.source_path, directory = EXCLUDED.directory, host = EXCLUDED.host, status = 'pending',
@@ -239,8 +241,7 @@ extension RenderStore {
         ), output AS (
             INSERT INTO render_outputs (instruction_id, attempt, lease_token, status, output_path, file_size,
                                         frame_count, cache_hit, started_at, render_ms, template_version)
-            SELECT id, attempt, token, 'completed', path, size, frames, hit, started_at, ms,
-                   (SELECT v.version FROM render_template_versions v WHERE v.template = done.template_name)
+            SELECT id, attempt, token, 'completed', path, size, frames, hit, started_at, ms, template_version
             FROM done RETURNING instruction_id, id
         ), done_timeline AS (
             INSERT INTO render_timeline (instruction_id, event, from_status, to_status, actor, worker_id, lease_token, attempt, details)

@@ -162,8 +162,6 @@ extension RenderWorker {
 }
 
 extension RenderStore {
-    /// Whether a pending instruction is due, locked by another transaction or not (`hub-worker --once`
-    /// asks before it takes a claim that found nothing for an empty queue).
     /// Seconds until the next pending instruction scheduled in the future falls due, by
     /// PostgreSQL's clock (nil when none is): an idle worker wakes then rather than after its
     /// idle wait, so a scheduled instruction starts on time.
@@ -174,6 +172,8 @@ extension RenderStore {
             """)[0].decode(Double?.self, at: 0)
     }
 
+    /// Whether a pending instruction is due, locked by another transaction or not (`hub-worker --once`
+    /// asks before it takes a claim that found nothing for an empty queue).
     func hasDueInstruction() async throws -> Bool {
         try await pool.query("""
             SELECT EXISTS (SELECT 1 FROM render_instructions WHERE status = 'pending' AND scheduled_at <= now() AND NOT cancel_requested)

@@ -225,6 +225,11 @@ package final class RenderWorker: Sendable {
             }
             try await group.waitForAll()
         }
+        // The loop stops between deliveries (a copy under way finishes first); `--once` delivers
+        // what its renders owe before it exits. What is left stays owed for the next worker here.
+        deliveries.cancel()
+        await deliveries.value
+        if configuration.once { await deliverDue() }
         for companion in companions {
             companion.cancel()
             await companion.value

@@ -119,7 +119,7 @@ public final class Hub: HubAPI {
         try await RenderOutput.list(instruction: id, pool: clients.database)
     }
 
-    /// The hub's live events on `channels` (`render-progress`, `render:<id>`, `sync-events`, …),
+    /// The hub's live events on `channels` (`render-progress`, `render:<id>`, `sync-status`, `notifications`, …),
     /// decoded. The stream reconnects by itself when Redis restarts (events published while it
     /// was away are lost: Pub/Sub is a signal, PostgreSQL is the truth); it ends when the
     /// iterating task is cancelled. Messages that are not hub events are skipped.
@@ -196,7 +196,17 @@ public final class Hub: HubAPI {
                     }
                     group.addTask {
                         while !Task.isCancelled && !finished.isSet {
-                            if let current = try? await store.instruction(id), current.status.isFinished {
+                            let current: RenderInstruction?
+                            do {
+                                current = try await store.instruction(id)
+                            } catch let error as HubError where error.code == .notFound {
+                                // Never submitted, or purged: nothing will ever finish it.
+                                if finished.claim() { continuation.finish(throwing: error) }
+                                break
+                            } catch {
+                                current = nil // a blip: look again at the next interval
+                            }
+                            if let current, current.status.isFinished {
                                 try? await Task.sleep(for: .milliseconds(200)) // let the live event arrive first
                                 if finished.claim() {
                                     continuation.yield(HubEvent(type: "instruction_updated", data: [

@@ -1806,6 +1806,7 @@ extension HubSchema {
             CREATE TABLE render_deliveries (
                 id               bigserial PRIMARY KEY,
                 instruction_id   bigint NOT NULL UNIQUE REFERENCES render_instructions (id) ON DELETE CASCADE,
+                template         text NOT NULL,
                 source_path      text NOT NULL,
                 directory        text NOT NULL,
                 -- The machine whose worker holds the source file (only its workers deliver it).
@@ -1823,6 +1824,7 @@ extension HubSchema {
             );
 
             CREATE INDEX render_deliveries_due_idx ON render_deliveries (host, next_attempt_at) WHERE status = 'pending';
+            CREATE INDEX render_deliveries_owed_idx ON render_deliveries (template) WHERE status = 'pending';
             """#,
             down: #"""
             DROP TABLE IF EXISTS render_deliveries;
@@ -1849,10 +1851,14 @@ extension HubSchema {
             );
 
             ALTER TABLE render_outputs ADD COLUMN template_version text;
+            -- The version current when the instruction was last claimed: what its output was rendered with
+            -- (a version imported while the render ran does not relabel it).
+            ALTER TABLE render_instructions ADD COLUMN template_version text;
             ALTER TABLE render_instructions ADD COLUMN no_cache boolean NOT NULL DEFAULT false;
             """#,
             down: #"""
             ALTER TABLE render_instructions DROP COLUMN IF EXISTS no_cache;
+            ALTER TABLE render_instructions DROP COLUMN IF EXISTS template_version;
             ALTER TABLE render_outputs DROP COLUMN IF EXISTS template_version;
             DROP TABLE IF EXISTS render_template_versions;
             """#

@@ -94,6 +94,21 @@ import Testing
         #expect(due?.code == .conflict)
     }
 
+    @Test func keysDueTimesAndCancelsBehaveAsOnTheHub() async throws {
+        let hub = InMemoryHub()
+        let due = Date().addingTimeInterval(600)
+        let first = try await hub.submit(RenderSubmission(templateName: "card", idempotencyKey: "k1", scheduledAt: due))
+        #expect(abs(first.scheduledAt.timeIntervalSince(due)) < 0.001 && first.idempotencyKey == "k1")
+        let again = try await hub.submit(RenderSubmission(templateName: "card", idempotencyKey: "k1", scheduledAt: due.addingTimeInterval(1)))
+        #expect(again.id == first.id && hub.instructions.count == 1, "a replay returns the first instruction")
+        let other = await #expect(throws: HubError.self) { try await hub.submit(RenderSubmission(templateName: "other", idempotencyKey: "k1")) }
+        #expect(other?.code == .conflict)
+        let running = try await hub.submit(RenderSubmission(templateName: "card"))
+        try hub.start(running.id)
+        _ = try await hub.cancel(running.id)
+        #expect(try hub.fail(running.id, error: "killed").status == .cancelled, "a failure of a cancel-requested render ends it cancelled")
+    }
+
     @Test func playersAndCueSheetsAreSearchedAndListedAsTheHubDoes() async throws {
         let hub = InMemoryHub(
             players: [UnifiedPlayer(ref: "wsop:1", wsopPlayerKey: "P-1001", name: "José Ángel", sources: [.name: .wsop]),
