@@ -4,6 +4,10 @@ import HubPostgres
 import HubRedis
 import Logging
 
+/// One dispatch signal: the outbox row, its instruction, and its due time in Unix milliseconds
+/// when it is scheduled later.
+package typealias DispatchSignal = (outboxID: Int64, instructionID: Int64, due: Int64?)
+
 /// Names and limits of the dispatch stream (SPEC §1: stream `render:queue`, group `ae-workers`).
 package struct DispatchConfiguration: Sendable, Hashable {
     /// The Redis stream that carries dispatch signals.
@@ -50,7 +54,7 @@ package struct RenderQueue: Sendable {
     private let submitter: Coalescer<(submission: RenderSubmission, actor: String), RenderStore.Submitted>
     /// Concurrent publishes share one XADD pipeline; their outbox rows are deleted together
     /// (see ``PendingDeletes``).
-    private let publisher: Coalescer<(outboxID: Int64, instructionID: Int64), Bool>
+    private let publisher: Coalescer<DispatchSignal, Bool>
     /// Published outbox rows handed to the next submit statement instead of a `DELETE` (and a
     /// commit) of their own, and how many ``submit(_:actor:)`` calls are under way.
     private let outbox: PThreadLocked<PendingDeletes>
@@ -140,7 +144,7 @@ package struct RenderQueue: Sendable {
         // The event goes out before the dispatch signal, so a watcher sees the instruction
         // submitted before any worker can report it started.
         await events.render("instruction_updated", submitted.instruction)
-        let published = try await publisher.submit((submitted.outboxID, submitted.instruction.id))
+        let published = try await publisher.submit((submitted.outboxID, submitted.instruction.id, Self.dueMillis(submitted.instruction)))
         return Result(instruction: submitted.instruction, published: published)
     }
 
@@ -169,12 +173,19 @@ package struct RenderQueue: Sendable {
         var published: Set<Int64> = []
         if !new.isEmpty {
             await events.render("instruction_updated", new.map(\.instruction))
-            published = Set(await publish(new.map { ($0.outboxID, $0.instruction.id) }))
+            published = Set(await publish(new.map { ($0.outboxID, $0.instruction.id, Self.dueMillis($0.instruction)) }))
         }
         return submitted.map {
             $0.replayed ? Result(instruction: $0.instruction, published: true, replayed: true)
                 : Result(instruction: $0.instruction, published: published.contains($0.outboxID))
         }
+    }
+
+    /// A scheduled instruction's due time in Unix milliseconds, for its dispatch signal (nil when
+    /// it is due at once): the worker reading the signal wakes then without asking PostgreSQL.
+    static func dueMillis(_ instruction: RenderInstruction) -> Int64? {
+        instruction.scheduledAt > instruction.createdAt.addingTimeInterval(0.001)
+            ? Int64((instruction.scheduledAt.timeIntervalSince1970 * 1000).rounded(.up)) : nil
     }
 
     /// Publishes outbox rows left unpublished (a crash between commit and XADD, or Redis down).
@@ -185,14 +196,15 @@ package struct RenderQueue: Sendable {
         guard !backlog.isEmpty else { return 0 }
         // A relay is a deliberate attempt (Redis is back, or a recovery pass): not skipped.
         redisGate.succeeded()
-        let published = await publish(backlog).count
+        // (A relayed signal carries no due time: workers find a scheduled one within a second.)
+        let published = await publish(backlog.map { ($0.outboxID, $0.instructionID, nil) }).count
         if published > 0 { logger.info("relayed \(published) unpublished dispatch signals") }
         return published
     }
 
     /// XADDs one entry per outbox row in one pipeline and marks them published.
     /// - Returns: the outbox ids published (none when Redis is unreachable).
-    func publish(_ rows: [(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
+    func publish(_ rows: [DispatchSignal]) async -> [Int64] {
         await Self.publisher(store: store, redis: redis, dispatch: dispatch, logger: logger, failing: redisFailing,
                              gate: redisGate, deferDeletesTo: nil)(rows)
     }
@@ -202,7 +214,7 @@ package struct RenderQueue: Sendable {
     /// or the sweep.
     private static func publisher(store: RenderStore, redis: RedisClient, dispatch: DispatchConfiguration, logger: Logger,
                                   failing: PThreadLocked<Bool>, gate: OutageGate,
-                                  deferDeletesTo pending: PThreadLocked<PendingDeletes>?) -> @Sendable ([(outboxID: Int64, instructionID: Int64)]) async -> [Int64] {
+                                  deferDeletesTo pending: PThreadLocked<PendingDeletes>?) -> @Sendable ([DispatchSignal]) async -> [Int64] {
         { rows in
             guard !rows.isEmpty else { return [] }
             // Redis failed a moment ago: leave the rows to the relay (fallback workers were woken
@@ -211,6 +223,7 @@ package struct RenderQueue: Sendable {
             let commands: [[RedisArgument]] = rows.map { row in
                 ["XADD", RedisArgument(dispatch.stream), "MAXLEN", "~", RedisArgument(dispatch.maxLength), "*",
                  "instruction", RedisArgument(row.instructionID), "outbox", RedisArgument(row.outboxID)]
+                    + (row.due.map { ["due", RedisArgument($0)] } ?? [])
             }
             let ids = rows.map(\.outboxID)
             let replies: [RedisValue]

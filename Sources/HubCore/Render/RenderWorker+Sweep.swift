@@ -166,9 +166,17 @@ extension RenderStore {
     /// PostgreSQL's clock (nil when none is): an idle worker wakes then rather than after its
     /// idle wait, so a scheduled instruction starts on time.
     func secondsUntilNextScheduled() async throws -> Double? {
+        // One probe of the claim index (priority, scheduled_at, id) per priority: the earliest
+        // future due time of each, instead of reading every pending row (15,000 in a burst) on
+        // every idle wait.
         try await pool.query("""
-            SELECT extract(epoch FROM min(scheduled_at) - clock_timestamp())::float8 FROM render_instructions
-            WHERE status = 'pending' AND scheduled_at > now() AND NOT cancel_requested
+            SELECT extract(epoch FROM min(next.scheduled_at) - clock_timestamp())::float8
+            FROM generate_series(1, 10) AS p(priority)
+            CROSS JOIN LATERAL (
+                SELECT r.scheduled_at FROM render_instructions r
+                WHERE r.status = 'pending' AND r.priority = p.priority AND r.scheduled_at > now() AND NOT r.cancel_requested
+                ORDER BY r.scheduled_at LIMIT 1
+            ) next
             """)[0].decode(Double?.self, at: 0)
     }
 

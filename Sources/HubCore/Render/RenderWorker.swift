@@ -97,6 +97,10 @@ package final class RenderWorker: Sendable {
     let deliveryBoard = WakeUpBoard()
     /// Whether any template had a delivery folder at the delivery loop's last look.
     let deliveriesConfigured = PThreadLocked(false)
+    /// When the next scheduled instruction falls due, as last read from PostgreSQL (at most a
+    /// second ago) and from the due times dispatch signals carry: the Redis reader's idle waits
+    /// cost no query while signals keep coming.
+    let dueCache = PThreadLocked<(checkedAt: ContinuousClock.Instant, next: ContinuousClock.Instant?)?>(nil)
     let state: PThreadLocked<State>
     /// Slots that look for work at the same moment share one claim statement.
     private let claimer: Coalescer<String, RenderClaim?>
@@ -298,21 +302,22 @@ package final class RenderWorker: Sendable {
                     continue
                 }
                 do {
-                    let timeout = await idleTimeout()
+                    let wake = await nextWake(cached: true)
                     // Redis fires a blocked read's timeout at its server tick (100 ms at the default
                     // hz 10), too coarse for a due time: block until shortly before it, then sleep
                     // out the rest here (the signals that arrive meanwhile are read right after).
                     let margin = Duration.milliseconds(200)
-                    if timeout < configuration.idleWait, timeout <= margin {
+                    if wake.due, wake.timeout <= margin {
                         resignReader()
-                        try? await Task.sleep(for: timeout)
+                        try? await Task.sleep(for: wake.timeout)
                         await board.signal()
                         continue
                     }
                     let entries = try await queue.redis.xreadgroup(
                         group: queue.dispatch.group, consumer: consumer, stream: queue.dispatch.stream,
-                        count: 256, block: timeout < configuration.idleWait ? timeout - margin : timeout)
+                        count: 256, block: wake.due ? wake.timeout - margin : wake.timeout)
                     resignReader()
+                    noteDueTimes(entries)
                     if !entries.isEmpty {
                         // As many idle slots as signals arrived: they claim the rest (this slot
                         // claims one), and one left without work becomes the next reader.
@@ -331,7 +336,7 @@ package final class RenderWorker: Sendable {
                     await board.signal()
                 }
             case .databaseFallback:
-                await board.wait(timeout: await idleTimeout())
+                await board.wait(timeout: await nextWake(cached: false).timeout)
                 if ContinuousClock.now - lastRedisCheck >= configuration.redisRetryInterval {
                     lastRedisCheck = ContinuousClock.now
                     if (try? await queue.redis.ping()) != nil {
@@ -349,11 +354,49 @@ package final class RenderWorker: Sendable {
     }
 
     /// How long an idle slot waits for a signal: the idle wait, or until the next scheduled
-    /// instruction falls due when that is sooner (rounded up to the millisecond).
-    func idleTimeout() async -> Duration {
+    /// instruction falls due when that is sooner (`due`; rounded up to the millisecond).
+    ///
+    /// With `cached` (the Redis reader) a look at PostgreSQL less than a second old, updated by the
+    /// due times of the signals read since, stands in for a new one, and the wait ends when it is
+    /// a second old; in fallback mode (no signal carries a due time) every wait looks.
+    func nextWake(cached: Bool) async -> (timeout: Duration, due: Bool) {
         let idle = configuration.idleWait
-        guard let seconds = try? await queue.store.secondsUntilNextScheduled() else { return idle }
-        return min(idle, .milliseconds(max(1, Int64((seconds * 1000).rounded(.up)))))
+        let refresh = min(idle, .seconds(1))
+        var now = ContinuousClock.now
+        if cached, let cache = dueCache.withLock({ $0 }), now - cache.checkedAt < refresh {
+            let fresh = refresh - (now - cache.checkedAt)
+            switch cache.next {
+            case .some(let next) where next > now:
+                return next - now < fresh ? (max(.milliseconds(1), next - now), true) : (fresh, false)
+            case .some:
+                break // fell due: look again (another may follow)
+            case .none:
+                return (max(.milliseconds(1), fresh), false)
+            }
+        }
+        let seconds: Double?
+        do {
+            seconds = try await queue.store.secondsUntilNextScheduled()
+        } catch {
+            return (idle, false)
+        }
+        now = ContinuousClock.now
+        let next = seconds.map { now + .milliseconds(max(1, Int64(($0 * 1000).rounded(.up)))) }
+        dueCache.withLock { $0 = (now, next) }
+        if let next, next - now < idle { return (next - now, true) }
+        return (cached ? refresh : idle, false)
+    }
+
+    /// Takes the due times scheduled instructions' signals carry into ``dueCache``.
+    func noteDueTimes(_ entries: [RedisStreamEntry]) {
+        let dues = entries.compactMap { entry in entry.fields.first { $0.name == "due" }.flatMap { Int64($0.string) } }
+        guard let earliest = dues.min() else { return }
+        let now = ContinuousClock.now
+        let at = now + .milliseconds(earliest - Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        dueCache.withLock { cache in
+            guard let current = cache else { return } // unknown: the next wait looks anyway
+            cache = (current.checkedAt, current.next.map { min($0, at) } ?? at)
+        }
     }
 
     /// Gives back a claim that was never rendered (the worker stopped right after claiming it).
