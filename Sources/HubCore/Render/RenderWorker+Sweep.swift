@@ -168,13 +168,16 @@ extension RenderStore {
     func secondsUntilNextScheduled() async throws -> Double? {
         // One probe of the claim index (priority, scheduled_at, id) per priority: the earliest
         // future due time of each, instead of reading every pending row (15,000 in a burst) on
-        // every idle wait.
+        // every idle wait. "Future" is after the clock as the statement runs, not after now():
+        // a submit that committed after this statement's start but before its snapshot has a
+        // scheduled_at (its own now()) a few microseconds after ours, and is due already.
         try await pool.query("""
             SELECT extract(epoch FROM min(next.scheduled_at) - clock_timestamp())::float8
-            FROM generate_series(1, 10) AS p(priority)
+            FROM (SELECT clock_timestamp() AS at) AS t
+            CROSS JOIN generate_series(1, 10) AS p(priority)
             CROSS JOIN LATERAL (
                 SELECT r.scheduled_at FROM render_instructions r
-                WHERE r.status = 'pending' AND r.priority = p.priority AND r.scheduled_at > now() AND NOT r.cancel_requested
+                WHERE r.status = 'pending' AND r.priority = p.priority AND r.scheduled_at > t.at AND NOT r.cancel_requested
                 ORDER BY r.scheduled_at LIMIT 1
             ) next
             """)[0].decode(Double?.self, at: 0)
