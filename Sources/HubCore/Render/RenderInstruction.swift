@@ -113,8 +113,10 @@ public struct RenderSubmission: Sendable, Hashable {
     /// The cue item it renders (the item then follows the instruction).
     public var cueItemID: Int64?
     /// An idempotency key: a second submission with the same key returns the instruction the
-    /// first one created instead of a new one (``RenderStore/submit(_:notify:deletingPublished:)``);
-    /// the same key with a different request (``idempotencyFingerprint``) is refused.
+    /// first one created instead of a new one, also when both arrive at the same moment; the same
+    /// key with a different request (template, composition, data, output settings, priority,
+    /// retries or `noCache`) is refused with ``HubError`` `.conflict`. 1–255 bytes, no control
+    /// characters (`Idempotency-Key` in the HTTP API, `--key` in `hubctl`).
     public var idempotencyKey: String?
     /// When the instruction becomes due (nil: at once). Until then no worker claims it; it can be
     /// cancelled or reprioritised. A time in the past means at once.
