@@ -42,7 +42,7 @@ struct ScheduleBench: AsyncParsableCommand {
         for mode in (mode == "both" ? ["redis", "fallback"] : [mode]) {
             let redisURL = mode == "redis" ? try settings.redisURL() : "redis://127.0.0.1:1/0"
             let late = try await measure(mode: mode, url: url, redisURL: redisURL)
-            func percentile(_ p: Double) -> Double { late[max(0, min(late.count - 1, Int((Double(late.count) * p).rounded(.up)) - 1))] }
+            func percentile(_ p: Double) -> Double { late.isEmpty ? 0 : late[max(0, min(late.count - 1, Int((Double(late.count) * p).rounded(.up)) - 1))] }
             print([mode.padding(toLength: 8, withPad: " ", startingAt: 0), String(late.count).padding(toLength: 5, withPad: " ", startingAt: 0),
                    String(format: "%.2f ms", percentile(0.5)).padding(toLength: 9, withPad: " ", startingAt: 0),
                    String(format: "%.2f ms", percentile(0.99)).padding(toLength: 9, withPad: " ", startingAt: 0),

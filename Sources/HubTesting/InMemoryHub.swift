@@ -53,6 +53,10 @@ public final class InMemoryHub: HubAPI, @unchecked Sendable {
     /// Adds players.
     public func add(players: [UnifiedPlayer]) { locked { $0.players.append(contentsOf: players) } }
 
+    /// How many event streams (``events(channels:)``, ``follow(_:)``) are listening now: a test
+    /// waits for it before it plays the worker, so no event is published before anyone listens.
+    public var listeners: Int { locked { $0.subscribers.count } }
+
     /// Every instruction submitted so far, oldest first.
     public var instructions: [RenderInstruction] {
         locked { $0.instructions.values.sorted { $0.id < $1.id } }

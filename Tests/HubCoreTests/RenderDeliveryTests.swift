@@ -115,7 +115,9 @@ import Testing
         let playout = try Self.folder("watch")
         let seen = LockedBox<[Int]>([])
         let stop = LockedBox(false)
+        let stopped = LockedBox(false)
         let watcher = Thread {
+            defer { stopped.withLock { $0 = true } }
             while !stop.withLock({ $0 }) {
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: playout)) ?? [] where !name.hasPrefix(".") {
                     let size = (try? FileManager.default.attributesOfItem(atPath: playout + "/" + name)[.size] as? Int) ?? -1
@@ -130,7 +132,7 @@ import Testing
             #expect(copied.bytes == Int64(bytes.count))
         }
         stop.withLock { $0 = true }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the watcher to stop") { stopped.withLock { $0 } }
         let sizes = seen.withLock { $0 }
         #expect(!sizes.isEmpty, "the watcher saw the file")
         #expect(sizes.allSatisfy { $0 == bytes.count }, "every sighting of clip.mov was the whole file: \(Set(sizes))")

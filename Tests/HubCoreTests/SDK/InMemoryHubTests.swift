@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import HubTestSupport
 import HubTesting
 import Testing
 
@@ -53,7 +54,7 @@ import Testing
             for try await event in hub.follow(submitted) { types.append(event.type) }
             return types
         }
-        try await Task.sleep(for: .milliseconds(50)) // let follow subscribe
+        try await waitUntil("follow to listen") { hub.listeners == 1 }
         try hub.start(submitted.id)
         try hub.progress(submitted.id, frame: 10, of: 90)
         try hub.complete(submitted.id, outputPath: "/out/premium.png", fileSize: 1234)
@@ -138,7 +139,7 @@ import Testing
             }
             return types
         }
-        try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("the stream to listen") { hub.listeners == 1 }
         _ = try await hub.submit(RenderSubmission(templateName: "t")) // render channels only
         hub.publish(HubEvent(type: "hand_created", data: ["hand_id": .integer(1)], source: "test"), on: ["sync-status"])
         #expect(try await received.value == ["hand_created"])

@@ -24,7 +24,7 @@ import Testing
             // The worker's part: take the instruction once it is submitted, render, complete.
             while hub.instructions.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
             let id = hub.instructions[0].id
-            try await Task.sleep(for: .milliseconds(20))
+            while hub.listeners == 0 { try await Task.sleep(for: .milliseconds(5)) } // follow listens
             try hub.start(id)
             try hub.complete(id, outputPath: "/renders/\(id).png")
         }
@@ -45,7 +45,7 @@ import Testing
         let worker = Task {
             while hub.instructions.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
             let id = hub.instructions[0].id
-            try await Task.sleep(for: .milliseconds(20))
+            while hub.listeners == 0 { try await Task.sleep(for: .milliseconds(5)) } // follow listens
             for _ in 0...3 { try hub.fail(id, error: "template missing on this machine") }
         }
         let outcome = try await renderer.render(Self.quads)
