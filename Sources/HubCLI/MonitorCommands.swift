@@ -134,10 +134,11 @@ struct MonitorCommand: AsyncParsableCommand {
                 return
             }
             let formatter = ISO8601DateFormatter()
-            var table = [["ID", "KIND", "HOST", "PID", "HEALTH", "MODE", "LAST HEARTBEAT", "VERSION"]]
+            var table = [["ID", "KIND", "HOST", "PID", "HEALTH", "MODE", "TAGS", "LAST HEARTBEAT", "VERSION"]]
             for s in services {
                 let health = s.stoppedAt != nil ? "stopped" : (s.healthy ? "healthy" : "unhealthy")
-                table.append([s.id, s.kind, s.host, String(s.pid), health, s.mode ?? "-", formatter.string(from: s.lastHeartbeat), s.version])
+                let tags = s.kind == "hub-worker" ? (s.tags.isEmpty ? "(none)" : s.tags.joined(separator: ",")) : "-"
+                table.append([s.id, s.kind, s.host, String(s.pid), health, s.mode ?? "-", tags, formatter.string(from: s.lastHeartbeat), s.version])
             }
             print(TextTable.render(table))
         }

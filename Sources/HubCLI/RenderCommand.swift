@@ -31,6 +31,9 @@ extension JobsCommand {
                 transform: DurationOption.seconds)
         var delay: Double?
         @Flag(name: .customLong("no-cache"), help: "Render anew even when the render cache holds the same render.") var noCache = false
+        @Option(help: ArgumentHelp("Tags a worker must have to render it, comma-separated (e.g. gpu,ae-2025), besides those its composition's description requires.",
+                                   valueName: "tags"))
+        var requires: String?
         @Option(help: "Who submits (recorded in the timeline).") var actor = ProcessInfo.processInfo.environment["USER"] ?? "hubctl"
         @Flag(help: "Print JSON.") var json = false
 
@@ -59,6 +62,9 @@ extension JobsCommand {
             }
             guard (1...10).contains(priority) else { throw ValidationError("--priority must be 1 (highest) … 10 (lowest)") }
             guard (0...100).contains(maxRetries) else { throw ValidationError("--max-retries must be 0…100") }
+            if let requires {
+                do { _ = try RenderTags.parse(requires) } catch let error as HubError { throw ValidationError("--requires: \(error.message)") }
+            }
             if let key {
                 do { try RenderSubmission(templateName: "t", idempotencyKey: key).validate() } catch let error as HubError {
                     throw ValidationError("--key: \(error.message)")
@@ -86,7 +92,8 @@ extension JobsCommand {
             }
             let submission = RenderSubmission(templateName: template, composition: composition, layerData: layers,
                                               outputSettings: OutputSettings(format: format),
-                                              priority: priority, maxRetries: maxRetries, idempotencyKey: key, scheduledAt: dueTime, noCache: noCache)
+                                              priority: priority, maxRetries: maxRetries, idempotencyKey: key, scheduledAt: dueTime, noCache: noCache,
+                                              requiredTags: try RenderTags.parse(requires ?? ""))
             try await global.withClients { clients in
                 try await SchemaGuard.verify(clients.database, program: "hubctl")
                 let queue = clients.renderQueue(source: "hubctl")

@@ -106,9 +106,10 @@ struct RenderRequest: Decodable {
     var idempotencyKey: String?
     var scheduledAt: String?
     var noCache: Bool?
+    var requires: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case template, composition, data, output, priority, trigger
+        case template, composition, data, output, priority, trigger, requires
         case maxRetries = "max_retries"
         case triggerID = "trigger_id"
         case cueItemID = "cue_item_id"
@@ -138,7 +139,8 @@ struct RenderRequest: Decodable {
         let submission = RenderSubmission(templateName: template, composition: composition ?? "Main", layerData: data ?? [:],
                                           outputSettings: output ?? OutputSettings(), priority: priority ?? 5,
                                           maxRetries: maxRetries ?? 3, trigger: trigger, triggerID: triggerID, cueItemID: cueItemID,
-                                          idempotencyKey: idempotencyKey, scheduledAt: due, noCache: noCache ?? false)
+                                          idempotencyKey: idempotencyKey, scheduledAt: due, noCache: noCache ?? false,
+                                          requiredTags: requires ?? [])
         try submission.validate()
         return submission
     }
@@ -169,9 +171,10 @@ struct InstructionBody: Encodable {
     var progressTotal: Int?
     var cancelRequested: Bool
     var idempotencyKey: String?
+    var requires: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, template, composition, data, output, status, priority, trigger, attempt
+        case id, template, composition, data, output, status, priority, trigger, attempt, requires
         case triggerID = "trigger_id"
         case cueItemID = "cue_item_id"
         case retryCount = "retry_count"
@@ -212,6 +215,7 @@ struct InstructionBody: Encodable {
         progressTotal = i.progressTotal
         cancelRequested = i.cancelRequested
         idempotencyKey = i.idempotencyKey
+        requires = i.requiredTags
     }
 }
 

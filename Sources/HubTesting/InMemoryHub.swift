@@ -158,7 +158,8 @@ public final class InMemoryHub: HubAPI, @unchecked Sendable {
                 layerData: submission.layerData, outputSettings: submission.outputSettings, priority: submission.priority,
                 trigger: submission.trigger, triggerID: submission.triggerID, cueItemID: submission.cueItemID,
                 maxRetries: submission.maxRetries, dataHash: submission.dataHash, createdAt: now,
-                scheduledAt: max(now, submission.scheduledAt ?? now), idempotencyKey: submission.idempotencyKey)
+                scheduledAt: max(now, submission.scheduledAt ?? now), idempotencyKey: submission.idempotencyKey,
+                requiredTags: try RenderTags.normalize(submission.requiredTags))
             state.nextID += 1
             state.instructions[instruction.id] = instruction
             if let key = submission.idempotencyKey { state.keys[key] = (instruction.id, submission) }

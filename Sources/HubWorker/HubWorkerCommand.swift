@@ -52,6 +52,9 @@ struct HubWorkerCommand: AsyncParsableCommand {
                                valueName: DurationOption.valueName),
             transform: DurationOption.wholeSeconds)
     var maxRenderSeconds: Int?
+    @Option(help: ArgumentHelp("What this machine has, comma-separated (default HUB_WORKER_TAGS): it claims only instructions whose required tags it has all of, e.g. ae-2025,gpu,cyprusdesign.",
+                               valueName: "tags"))
+    var tags: String?
     @Flag(help: "Render what is due now, then exit.") var once = false
     @Option(help: "Serve /metrics (Prometheus; credentials as hub-server's) on this port; 0 picks a free one (address HUB_METRICS_HOST).")
     var metricsPort: Int?
@@ -63,6 +66,9 @@ struct HubWorkerCommand: AsyncParsableCommand {
         if let lease, !(5...3600).contains(lease) { throw ValidationError("--lease must be 5s…1h (5…3600 seconds)") }
         if let maxRenderSeconds, !(1...604_800).contains(maxRenderSeconds) { throw ValidationError("--max-render-seconds must be 1s…7d (1…604800 seconds)") }
         guard (0.05...60).contains(nexrenderPollInterval) else { throw ValidationError("--nexrender-poll-interval must be 50ms…60s") }
+        if let tags {
+            do { _ = try RenderTags.parse(tags) } catch let error as HubError { throw ValidationError("--tags: \(error.message)") }
+        }
     }
 
     func run() async throws {
@@ -74,6 +80,11 @@ struct HubWorkerCommand: AsyncParsableCommand {
         var configuration = RenderWorkerConfiguration()
         configuration.concurrency = concurrency
         configuration.once = once
+        do {
+            configuration.tags = try RenderTags.parse(tags ?? settings.value(.workerTags) ?? "")
+        } catch let error as HubError {
+            throw HubError(.usage, "HUB_WORKER_TAGS: \(error.message)")
+        }
         configuration.recordsCrashes = true
         configuration.lease = .seconds(try lease ?? settings.integer(.leaseSeconds, in: 5...3600))
         configuration.heartbeatInterval = configuration.lease / 4
@@ -109,7 +120,7 @@ struct HubWorkerCommand: AsyncParsableCommand {
             let renderWorker = RenderWorker(queue: runtime.clients.renderQueue(source: "hub-worker:\(configuration.consumerPrefix)"),
                                             backend: backend, configuration: configuration, logger: logger)
             worker.withLock { $0 = renderWorker }
-            logger.notice("hub-worker \(configuration.consumerPrefix): \(concurrency) slot(s), backend \(backend.name), output \(configuration.outputDirectory.path), renders stopped after \(configuration.maxRenderTime.components.seconds) s")
+            logger.notice("hub-worker \(configuration.consumerPrefix): \(concurrency) slot(s), backend \(backend.name), tags \(configuration.tags.isEmpty ? "none" : configuration.tags.joined(separator: ",")), output \(configuration.outputDirectory.path), renders stopped after \(configuration.maxRenderTime.components.seconds) s")
             // The daily purge (HUB_PURGE_FINISHED_AFTER) runs beside the hunter, never in its way.
             if configuration.operations.purge.finishedAfter != nil {
                 return [OperationsLoop(worker: renderWorker), RenderWorkerService(worker: renderWorker, logger: logger), PurgeLoop(worker: renderWorker)]

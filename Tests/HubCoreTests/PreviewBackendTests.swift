@@ -14,7 +14,7 @@ import Testing
                                        "fps": .integer(Int64(fps))].merging(frames.map { ["frameStart": .integer(Int64($0.lowerBound)), "frameEnd": .integer(Int64($0.upperBound))] } ?? [:]) { $1 }),
             "status": .string("processing"), "priority": .integer(5), "trigger": .string("manual"), "retryCount": .integer(0),
             "maxRetries": .integer(3), "attempt": .integer(1), "dataHash": .string(String(repeating: "a", count: 64)),
-            "createdAt": .number(0), "scheduledAt": .number(0), "cancelRequested": .bool(false),
+            "createdAt": .number(0), "scheduledAt": .number(0), "cancelRequested": .bool(false), "requiredTags": .array([]),
         ]
         return try JSONDecoder().decode(RenderInstruction.self, from: Data(JSONValue.object(json).canonicalText.utf8))
     }

@@ -97,7 +97,7 @@ import Testing
             "layerData": .object(document.jsonObject), "outputSettings": .object(settings),
             "status": .string("processing"), "priority": .integer(5), "trigger": .string("manual"), "retryCount": .integer(0),
             "maxRetries": .integer(3), "attempt": .integer(1), "dataHash": .string(String(repeating: "b", count: 64)),
-            "createdAt": .number(0), "scheduledAt": .number(0), "cancelRequested": .bool(false),
+            "createdAt": .number(0), "scheduledAt": .number(0), "cancelRequested": .bool(false), "requiredTags": .array([]),
         ]
         let instruction = try JSONDecoder().decode(RenderInstruction.self, from: Data(JSONValue.object(json).canonicalText.utf8))
         #expect(GFXDataDocument(layerData: instruction.layerData) != nil, "the instruction is a graphics instruction")

@@ -29,7 +29,7 @@ import Testing
             "layerData": .object(["Name 1": .string("Phil Ivey")]), "outputSettings": encoded,
             "status": .string("processing"), "priority": .integer(5), "trigger": .string("manual"), "retryCount": .integer(0),
             "maxRetries": .integer(3), "attempt": .integer(1), "dataHash": .string(String(repeating: "c", count: 64)),
-            "createdAt": .number(0), "scheduledAt": .number(0), "cancelRequested": .bool(false),
+            "createdAt": .number(0), "scheduledAt": .number(0), "cancelRequested": .bool(false), "requiredTags": .array([]),
         ]
         return try JSONDecoder().decode(RenderInstruction.self, from: Data(JSONValue.object(json).canonicalText.utf8))
     }

@@ -21,12 +21,23 @@ package struct AEPComposition: Sendable, Hashable, Codable {
     /// worker's limit (`HUB_MAX_RENDER_SECONDS`).
     package var maxRenderSeconds: Int?
 
+    /// Tags every instruction of it requires of its worker (`requires`, normalized by
+    /// ``RenderTags``); nil: none. They do not change what is rendered, so not its version.
+    package var requiredTags: [String]?
+    /// The most renders of it the farm runs at once (`max_concurrent_renders`); nil: no limit.
+    package var maxConcurrentRenders: Int?
+
     /// What `max_render_seconds` may be: a second to a week (the worker's own range).
     package static let maxRenderSecondsRange = 1...604_800
+    /// What `max_concurrent_renders` may be.
+    package static let maxConcurrentRendersRange = 1...10_000
 
     package init(project: String, name: String, width: Int = 1920, height: Int = 1080, fps: Int = 30, durationFrames: Int? = nil,
-                description: String? = nil, fields: [AEPFieldKey], layers: [AEPLayer], maxRenderSeconds: Int? = nil) {
+                description: String? = nil, fields: [AEPFieldKey], layers: [AEPLayer], maxRenderSeconds: Int? = nil,
+                requiredTags: [String]? = nil, maxConcurrentRenders: Int? = nil) {
         self.maxRenderSeconds = maxRenderSeconds
+        self.requiredTags = requiredTags?.isEmpty == true ? nil : requiredTags
+        self.maxConcurrentRenders = maxConcurrentRenders
         self.project = project
         self.name = name
         self.width = width

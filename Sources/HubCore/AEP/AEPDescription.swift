@@ -19,7 +19,13 @@ package struct AEPDescription: Sendable, Hashable {
         encoder.outputFormatting = [.sortedKeys]
         for project in Set(compositions.map(\.project)) {
             if let declaredVersion { versions[project] = (declaredVersion, true); continue }
-            let mine = compositions.filter { $0.project == project }.sorted { $0.name < $1.name }
+            // What a worker must have and how many render at once change no pixel: not the version.
+            let mine = compositions.filter { $0.project == project }.sorted { $0.name < $1.name }.map { composition in
+                var rendered = composition
+                rendered.requiredTags = nil
+                rendered.maxConcurrentRenders = nil
+                return rendered
+            }
             let data = (try? encoder.encode(mine)) ?? Data()
             versions[project] = (SHA256.hash(data: data).prefix(8).map { String(format: "%02x", $0) }.joined(), false)
         }
@@ -33,11 +39,16 @@ package struct AEPDescription: Sendable, Hashable {
         var mediaSources: [Media]?
         /// The limit of every composition of the file that sets none itself.
         var maxRenderSeconds: Int?
+        /// Tags every composition of the file requires (added to a composition's own).
+        var requires: [String]?
+        /// The concurrency limit of every composition of the file that sets none itself.
+        var maxConcurrentRenders: Int?
 
         enum CodingKeys: String, CodingKey {
-            case project, version, compositions
+            case project, version, compositions, requires
             case mediaSources = "media_sources"
             case maxRenderSeconds = "max_render_seconds"
+            case maxConcurrentRenders = "max_concurrent_renders"
         }
 
         struct Composition: Decodable {
@@ -51,11 +62,14 @@ package struct AEPDescription: Sendable, Hashable {
             var fields: [Field]?
             var layers: [Layer]?
             var maxRenderSeconds: Int?
+            var requires: [String]?
+            var maxConcurrentRenders: Int?
 
             enum CodingKeys: String, CodingKey {
-                case project, name, width, height, fps, description, fields, layers
+                case project, name, width, height, fps, description, fields, layers, requires
                 case durationFrames = "duration_frames"
                 case maxRenderSeconds = "max_render_seconds"
+                case maxConcurrentRenders = "max_concurrent_renders"
             }
         }
 
@@ -96,6 +110,12 @@ package struct AEPDescription: Sendable, Hashable {
         if let limit = decoded.maxRenderSeconds, !AEPComposition.maxRenderSecondsRange.contains(limit) {
             problems.append("max_render_seconds must be \(AEPComposition.maxRenderSecondsRange.lowerBound)…\(AEPComposition.maxRenderSecondsRange.upperBound) seconds, not \(limit)")
         }
+        let concurrency = AEPComposition.maxConcurrentRendersRange
+        if let limit = decoded.maxConcurrentRenders, !concurrency.contains(limit) {
+            problems.append("max_concurrent_renders must be \(concurrency.lowerBound)…\(concurrency.upperBound), not \(limit)")
+        }
+        var fileTags: [String] = []
+        do { fileTags = try RenderTags.normalize(decoded.requires ?? []) } catch let error as HubError { problems.append("requires: \(error.message)") }
         var compositions: [AEPComposition] = []
         var seenCompositions: Set<String> = []
         let keyPattern = /^[a-z][a-z0-9_]*$/
@@ -119,6 +139,11 @@ package struct AEPDescription: Sendable, Hashable {
             if let limit = item.maxRenderSeconds, !AEPComposition.maxRenderSecondsRange.contains(limit) {
                 problems.append("\(label): max_render_seconds must be \(AEPComposition.maxRenderSecondsRange.lowerBound)…\(AEPComposition.maxRenderSecondsRange.upperBound) seconds, not \(limit)")
             }
+            if let limit = item.maxConcurrentRenders, !concurrency.contains(limit) {
+                problems.append("\(label): max_concurrent_renders must be \(concurrency.lowerBound)…\(concurrency.upperBound), not \(limit)")
+            }
+            var tags = fileTags
+            do { tags = try RenderTags.normalize(fileTags + (item.requires ?? [])) } catch let error as HubError { problems.append("\(label): requires: \(error.message)") }
             var fields: [AEPFieldKey] = []
             var layers: [AEPLayer] = []
             var layerOrigin: [String: String] = [:]
@@ -191,7 +216,8 @@ package struct AEPDescription: Sendable, Hashable {
             compositions.append(AEPComposition(project: project, name: name, width: item.width ?? 1920, height: item.height ?? 1080,
                                                fps: item.fps ?? 30, durationFrames: item.durationFrames, description: item.description,
                                                fields: fields, layers: layers,
-                                               maxRenderSeconds: item.maxRenderSeconds ?? decoded.maxRenderSeconds))
+                                               maxRenderSeconds: item.maxRenderSeconds ?? decoded.maxRenderSeconds,
+                                               requiredTags: tags, maxConcurrentRenders: item.maxConcurrentRenders ?? decoded.maxConcurrentRenders))
         }
         var media: [AEPMediaSource] = []
         for (index, source) in (decoded.mediaSources ?? []).enumerated() {

@@ -78,9 +78,10 @@ package struct AEPStore: Sendable {
                 try await connection.execute("DELETE FROM aep_compositions WHERE project = \(composition.project) AND name = \(composition.name)")
                 let id = try await connection.query("""
                     INSERT INTO aep_compositions (project, name, width, height, fps, duration_frames, description, source_file, imported_by,
-                                                  max_render_seconds)
+                                                  max_render_seconds, required_tags, max_concurrent)
                     VALUES (\(composition.project), \(composition.name), \(composition.width), \(composition.height), \(composition.fps),
-                            \(composition.durationFrames), \(composition.description), \(sourceFile), \(actor), \(composition.maxRenderSeconds))
+                            \(composition.durationFrames), \(composition.description), \(sourceFile), \(actor), \(composition.maxRenderSeconds),
+                            \(composition.requiredTags ?? [])::text[], \(composition.maxConcurrentRenders))
                     RETURNING id
                     """)[0].decode(Int64.self, at: 0)
                 let fields = composition.fields
@@ -114,7 +115,7 @@ package struct AEPStore: Sendable {
     /// - Throws: ``HubError`` `.notFound` saying how to register it.
     package func composition(project: String, name: String) async throws -> AEPComposition {
         let rows = try await pool.query("""
-            SELECT id, width, height, fps, duration_frames, description, max_render_seconds
+            SELECT id, width, height, fps, duration_frames, description, max_render_seconds, required_tags, max_concurrent
             FROM aep_compositions WHERE project = \(project) AND name = \(name)
             """)
         guard let row = rows.first else {
@@ -140,7 +141,8 @@ package struct AEPStore: Sendable {
         return AEPComposition(project: project, name: name, width: try row.decode(Int.self, at: 1), height: try row.decode(Int.self, at: 2),
                               fps: try row.decode(Int.self, at: 3), durationFrames: try row.decode(Int?.self, at: 4),
                               description: try row.decode(String?.self, at: 5), fields: fields, layers: layers,
-                              maxRenderSeconds: try row.decode(Int?.self, at: 6))
+                              maxRenderSeconds: try row.decode(Int?.self, at: 6), requiredTags: try row.decode([String].self, at: 7),
+                              maxConcurrentRenders: try row.decode(Int?.self, at: 8))
     }
 
     /// Every media source.

@@ -79,7 +79,7 @@ package struct HubSetting: Sendable, Hashable {
     /// Every known setting, in documentation order.
     package static let all: [HubSetting] = [
         databaseURL, redisURL, databasePoolSize, redisPoolSize, logLevel, logFormat, metricsHost, renderStream, consumerGroup,
-        leaseSeconds, hunterIntervalSeconds, renderBackend, renderCommand, rendererTimeoutSeconds, maxRenderSeconds, retryBaseSeconds,
+        leaseSeconds, hunterIntervalSeconds, renderBackend, renderCommand, rendererTimeoutSeconds, maxRenderSeconds, workerTags, retryBaseSeconds,
         templateDirectory, mediaRoots, mediaURLPrefixes, nexrenderBinary, nexrenderURL, nexrenderSecret, aerenderBinary,
         outputDirectory, serverAddress,
         dashboardUsername, dashboardPassword, apiKeys,

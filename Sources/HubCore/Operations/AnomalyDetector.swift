@@ -114,6 +114,22 @@ package struct AnomalyDetector: Sendable {
             .init(host: try $0.decode(String.self, at: 0), directory: try $0.decode(String.self, at: 1), count: try $0.decode(Int.self, at: 2),
                   instructionIDs: try $0.decode([Int64].self, at: 3), lastError: try $0.decode(String.self, at: 4))
         }
+        // Tagged instructions due now that no live worker has all the tags of: they would wait
+        // silently. (Untagged ones with no worker at all are the delay and service rules' job.)
+        snapshot.unroutable = try await pool.query("""
+            WITH live AS (
+                SELECT ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(details->'tags') = 'array' THEN details->'tags' ELSE '[]' END)) AS tags
+                FROM service_registry
+                WHERE kind = 'hub-worker' AND stopped_at IS NULL AND last_heartbeat > \(now) - make_interval(secs => \(settings.silentAfter.seconds))
+            )
+            SELECT r.required_tags, count(*), (array_agg(r.id ORDER BY r.id))[1:10]
+            FROM render_instructions r
+            WHERE r.status = 'pending' AND r.scheduled_at <= \(now) AND NOT r.cancel_requested AND r.required_tags <> '{}'
+              AND NOT EXISTS (SELECT 1 FROM live WHERE r.required_tags <@ live.tags)
+            GROUP BY r.required_tags ORDER BY r.required_tags LIMIT 100
+            """).map {
+            .init(tags: try $0.decode([String].self, at: 0), count: try $0.decode(Int.self, at: 1), instructionIDs: try $0.decode([Int64].self, at: 2))
+        }
         return snapshot
     }
 

@@ -48,6 +48,20 @@ package struct MonitorSnapshot: Sendable, Hashable {
     package var silentServices: [SilentService] = []
     /// Folders whose owed deliveries failed twice or more, by machine and folder.
     package var failingDeliveries: [FailingDelivery] = []
+    /// Due instructions that require tags no live worker has, by the tags they require.
+    package var unroutable: [Unroutable] = []
+
+    /// Due instructions no live worker can claim: they require `tags`.
+    package struct Unroutable: Sendable, Hashable {
+        package var tags: [String]
+        package var count: Int
+        package var instructionIDs: [Int64]
+        package init(tags: [String], count: Int, instructionIDs: [Int64]) {
+            self.tags = tags
+            self.count = count
+            self.instructionIDs = instructionIDs
+        }
+    }
 
     /// The deliveries from one machine to one folder that keep failing.
     package struct FailingDelivery: Sendable, Hashable {
@@ -94,7 +108,7 @@ package struct MonitorFinding: Sendable, Hashable, Codable {
 /// with the clock given.
 package enum AnomalyRules {
     /// Every rule the monitor runs (a rule that finds nothing resolves its open events).
-    package static let all = ["delay", "error_spike", "throughput_drop", "queue_length", "orphan_hand", "service_silent", "delivery_failed"]
+    package static let all = ["delay", "error_spike", "throughput_drop", "queue_length", "orphan_hand", "service_silent", "delivery_failed", "unroutable"]
 
     /// The findings of every rule for `snapshot` taken at `now`.
     package static func evaluate(_ snapshot: MonitorSnapshot, settings: AnomalySettings, now: Date) -> [MonitorFinding] {
@@ -151,6 +165,15 @@ package enum AnomalyRules {
                 message: "\(failing.count) completed render(s) could not be delivered from \(failing.host) to \(failing.directory) (instructions \(ids)\(failing.count > failing.instructionIDs.count ? ", …" : "")): \(failing.lastError); check the folder or mount — the worker keeps trying",
                 details: ["host": .string(failing.host), "directory": .string(failing.directory), "count": .integer(Int64(failing.count)),
                           "instruction_ids": .array(failing.instructionIDs.map(JSONValue.integer)), "error": .string(failing.lastError)]))
+        }
+        for waiting in snapshot.unroutable {
+            let tags = waiting.tags.joined(separator: ",")
+            let ids = waiting.instructionIDs.map(String.init).joined(separator: ", ")
+            findings.append(MonitorFinding(
+                rule: "unroutable", subject: tags, level: .error,
+                message: "\(waiting.count) render instruction(s) require tags \(tags) that no running worker has (instructions \(ids)\(waiting.count > waiting.instructionIDs.count ? ", …" : "")): start a worker with hub-worker --tags \(tags) (hubctl services shows each worker's tags), or cancel them",
+                details: ["tags": .array(waiting.tags.map(JSONValue.string)), "count": .integer(Int64(waiting.count)),
+                          "instruction_ids": .array(waiting.instructionIDs.map(JSONValue.integer))]))
         }
         return findings
     }

@@ -71,7 +71,6 @@ package struct Reconciler: Sendable {
     }
 
     private var stream: String { queue.dispatch.stream }
-    private var group: String { queue.dispatch.group }
 
     /// Runs one pass.
     /// - Throws: a ``RedisError`` when Redis is unreachable (nothing in PostgreSQL is lost; the next
@@ -79,9 +78,24 @@ package struct Reconciler: Sendable {
     package func reconcile() async throws -> Report {
         var report = Report()
         try await queue.ensureGroup()
-        let pending = try await queue.redis.xpending(stream, group: group, count: settings.scanLimit)
-        let goneConsumers = try await consumersGone()
         var resignal: Set<Int64> = []
+        // The untagged workers' group and one per set of worker tags (RenderTags.group).
+        let base = queue.dispatch.group
+        let groups = try await queue.redis.xinfoGroups(stream).map(\.name).filter { $0 == base || $0.hasPrefix(base + ":") }
+        for group in Set(groups + [base]).sorted() {
+            try await settle(group: group, report: &report, resignal: &resignal)
+        }
+        report.resignalled = try await resignalInstructions(Array(resignal))
+        report.published = try await queue.relay(limit: settings.scanLimit)
+        report.trimmed = try await queue.redis.xtrim(stream, maxLength: settings.maxLength, approximate: true)
+        return report
+    }
+
+    /// Steps 1 and 2 of a pass for one consumer group; the instructions to signal again are added
+    /// to `resignal`.
+    private func settle(group: String, report: inout Report, resignal: inout Set<Int64>) async throws {
+        let pending = try await queue.redis.xpending(stream, group: group, count: settings.scanLimit)
+        let goneConsumers = try await consumersGone(group: group)
         if !pending.isEmpty {
             let instructions = try await instructionIDs(of: pending.map(\.id))
             let states = try await statuses(Array(Set(instructions.values)))
@@ -97,12 +111,12 @@ package struct Reconciler: Sendable {
                     resignal.insert(id)
                 }
             }
-            report.acknowledged = try await queue.redis.xack(stream, group: group, ids: ack)
+            report.acknowledged += try await queue.redis.xack(stream, group: group, ids: ack)
             if !reclaim.isEmpty {
                 // Take the entries over first, so the dead consumer's pending list is empty and
                 // another reconciler cannot act on them; then settle them.
                 let claimed = try await queue.redis.xclaim(stream, group: group, consumer: settings.consumer, minIdle: .zero, ids: reclaim)
-                report.reclaimed = claimed.count
+                report.reclaimed += claimed.count
                 _ = try await queue.redis.xack(stream, group: group, ids: reclaim)
             }
         }
@@ -111,15 +125,12 @@ package struct Reconciler: Sendable {
             if left > 0 { logger.warning("consumer \(consumer) was deleted holding \(left) entries added meanwhile") }
             report.removedConsumers.append(consumer)
         }
-        report.resignalled = try await resignalInstructions(Array(resignal))
-        report.published = try await queue.relay(limit: settings.scanLimit)
-        report.trimmed = try await queue.redis.xtrim(stream, maxLength: settings.maxLength, approximate: true)
-        return report
     }
 
     /// Consumers of the group that are gone: their process is registered and stopped or silent,
     /// or they are unregistered and idle past the limit. The reconciler's own consumer is kept.
-    func consumersGone() async throws -> Set<String> {
+    func consumersGone(group: String? = nil) async throws -> Set<String> {
+        let group = group ?? queue.dispatch.group
         let consumers = try await queue.redis.xinfoConsumers(stream, group: group)
         guard !consumers.isEmpty else { return [] }
         let silent = settings.silentAfter.seconds

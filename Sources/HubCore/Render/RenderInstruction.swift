@@ -54,6 +54,9 @@ public struct RenderInstruction: Sendable, Hashable, Codable, Identifiable {
     public var cancelRequested: Bool
     /// The idempotency key it was submitted with, if any (unique among stored instructions).
     public var idempotencyKey: String? = nil
+    /// Tags a worker must have to claim it, in lower case and sorted (see
+    /// ``RenderSubmission/requiredTags``); empty: any worker.
+    public var requiredTags: [String] = []
 
     /// Creates an instruction value. The hub creates instructions with ``Hub/submit(_:)``; a
     /// consumer builds one to test code that reads them.
@@ -63,8 +66,9 @@ public struct RenderInstruction: Sendable, Hashable, Codable, Identifiable {
                 maxRetries: Int = 3, attempt: Int = 0, errorMessage: String? = nil, dataHash: String = "",
                 createdAt: Date = Date(), scheduledAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil,
                 workerID: String? = nil, leaseExpiresAt: Date? = nil, progressFrame: Int? = nil, progressTotal: Int? = nil,
-                cancelRequested: Bool = false, idempotencyKey: String? = nil) {
+                cancelRequested: Bool = false, idempotencyKey: String? = nil, requiredTags: [String] = []) {
         self.id = id
+        self.requiredTags = requiredTags
         self.templateName = templateName
         self.composition = composition
         self.layerData = layerData
@@ -115,7 +119,7 @@ public struct RenderSubmission: Sendable, Hashable {
     /// An idempotency key: a second submission with the same key returns the instruction the
     /// first one created instead of a new one, also when both arrive at the same moment; the same
     /// key with a different request (template, composition, data, output settings, priority,
-    /// retries or `noCache`) is refused with ``HubError`` `.conflict`. 1–255 bytes, no control
+    /// retries, `noCache` or required tags) is refused with ``HubError`` `.conflict`. 1–255 bytes, no control
     /// characters (`Idempotency-Key` in the HTTP API, `--key` in `hubctl`).
     public var idempotencyKey: String?
     /// When the instruction becomes due (nil: at once). Until then no worker claims it; it can be
@@ -124,6 +128,10 @@ public struct RenderSubmission: Sendable, Hashable {
     /// Render anew even when the render cache holds an output of the same template version,
     /// composition, data and settings.
     public var noCache: Bool
+    /// Tags a worker must have to render it (e.g. `gpu`, `ae-2025`), besides those its
+    /// composition's description requires: only workers started with all of them claim it.
+    /// Letters, digits, `.`, `_` and `-`; compared in lower case.
+    public var requiredTags: [String]
 
     /// How far ahead an instruction can be scheduled.
     public static let maxScheduleAhead: TimeInterval = 366 * 86_400
@@ -136,9 +144,10 @@ public struct RenderSubmission: Sendable, Hashable {
         templateName: String, composition: String = "Main", layerData: [String: JSONValue] = [:],
         outputSettings: OutputSettings = OutputSettings(), priority: Int = 5, maxRetries: Int = 3,
         trigger: RenderTrigger = .manual, triggerID: String? = nil, cueItemID: Int64? = nil,
-        idempotencyKey: String? = nil, scheduledAt: Date? = nil, noCache: Bool = false
+        idempotencyKey: String? = nil, scheduledAt: Date? = nil, noCache: Bool = false, requiredTags: [String] = []
     ) {
         self.noCache = noCache
+        self.requiredTags = requiredTags
         self.idempotencyKey = idempotencyKey
         self.scheduledAt = scheduledAt
         self.templateName = templateName
@@ -164,6 +173,7 @@ public struct RenderSubmission: Sendable, Hashable {
         }
         guard (0...100).contains(maxRetries) else { throw HubError(.usage, "max retries \(maxRetries) is outside 0…100") }
         try outputSettings.validate()
+        _ = try RenderTags.normalize(requiredTags)
         if let scheduledAt, scheduledAt.timeIntervalSinceNow > Self.maxScheduleAhead {
             throw HubError(.usage, "the due time \(scheduledAt.formatted(.iso8601)) is more than 366 days ahead")
         }
@@ -183,7 +193,9 @@ public struct RenderSubmission: Sendable, Hashable {
     package var idempotencyFingerprint: String {
         // The due time does not count: `--in 10m` retried a second later is the same request.
         let due = noCache ? "\u{1F}no-cache" : ""
-        return Self.hex(SHA256.hash(data: Data("\(dataHash)\u{1F}\(priority)\u{1F}\(maxRetries)\(due)".utf8)))
+        let tags = (try? RenderTags.normalize(requiredTags)) ?? requiredTags
+        let requires = tags.isEmpty ? "" : "\u{1F}requires:" + tags.joined(separator: ",")
+        return Self.hex(SHA256.hash(data: Data("\(dataHash)\u{1F}\(priority)\u{1F}\(maxRetries)\(due)\(requires)".utf8)))
     }
 
     private static func hex(_ digest: SHA256.Digest) -> String {

@@ -6,7 +6,9 @@ import Logging
 
 /// One dispatch signal: the outbox row, its instruction, and its due time in Unix milliseconds
 /// when it is scheduled later.
-package typealias DispatchSignal = (outboxID: Int64, instructionID: Int64, due: Int64?)
+/// One dispatch signal: the outbox row, the instruction, its due time when it is scheduled (Unix
+/// ms), and the tags it requires (comma-separated; nil or empty: any worker).
+package typealias DispatchSignal = (outboxID: Int64, instructionID: Int64, due: Int64?, requires: String?)
 
 /// Names and limits of the dispatch stream (SPEC §1: stream `render:queue`, group `ae-workers`).
 package struct DispatchConfiguration: Sendable, Hashable {
@@ -109,9 +111,15 @@ package struct RenderQueue: Sendable {
         }
     }
 
-    /// Creates the consumer group (and the stream) if they do not exist yet.
-    package func ensureGroup() async throws {
-        _ = try await redis.xgroupCreate(dispatch.stream, group: dispatch.group, startID: "0", makeStream: true)
+    /// Creates the consumer group (and the stream) if they do not exist yet: the base group of
+    /// untagged workers, or a group of tagged workers (``RenderTags/group(base:tags:)``).
+    ///
+    /// The base group starts at the stream's beginning, so signals sent before the first worker
+    /// ever started are read. A tagged group starts at its end: its workers claim when they
+    /// start anyway, and must not read the stream's whole history as new signals.
+    package func ensureGroup(_ group: String? = nil) async throws {
+        let name = group ?? dispatch.group
+        _ = try await redis.xgroupCreate(dispatch.stream, group: name, startID: name == dispatch.group ? "0" : "$", makeStream: true)
     }
 
     /// What ``submit(_:actor:)`` did.
@@ -144,7 +152,8 @@ package struct RenderQueue: Sendable {
         // The event goes out before the dispatch signal, so a watcher sees the instruction
         // submitted before any worker can report it started.
         await events.render("instruction_updated", submitted.instruction)
-        let published = try await publisher.submit((submitted.outboxID, submitted.instruction.id, Self.dueMillis(submitted.instruction)))
+        let published = try await publisher.submit((submitted.outboxID, submitted.instruction.id, Self.dueMillis(submitted.instruction),
+                                                             Self.requires(submitted.instruction)))
         return Result(instruction: submitted.instruction, published: published)
     }
 
@@ -173,7 +182,7 @@ package struct RenderQueue: Sendable {
         var published: Set<Int64> = []
         if !new.isEmpty {
             await events.render("instruction_updated", new.map(\.instruction))
-            published = Set(await publish(new.map { ($0.outboxID, $0.instruction.id, Self.dueMillis($0.instruction)) }))
+            published = Set(await publish(new.map { ($0.outboxID, $0.instruction.id, Self.dueMillis($0.instruction), Self.requires($0.instruction)) }))
         }
         return submitted.map {
             $0.replayed ? Result(instruction: $0.instruction, published: true, replayed: true)
@@ -188,6 +197,12 @@ package struct RenderQueue: Sendable {
             ? Int64((instruction.scheduledAt.timeIntervalSince1970 * 1000).rounded(.up)) : nil
     }
 
+    /// The tags an instruction requires, for its dispatch signal (nil when any worker may take it):
+    /// a reader without them does not wake its slots for it.
+    static func requires(_ instruction: RenderInstruction) -> String? {
+        instruction.requiredTags.isEmpty ? nil : instruction.requiredTags.joined(separator: ",")
+    }
+
     /// Publishes outbox rows left unpublished (a crash between commit and XADD, or Redis down).
     /// - Returns: how many were published.
     @discardableResult
@@ -196,8 +211,9 @@ package struct RenderQueue: Sendable {
         guard !backlog.isEmpty else { return 0 }
         // A relay is a deliberate attempt (Redis is back, or a recovery pass): not skipped.
         redisGate.succeeded()
-        // (A relayed signal carries no due time: workers find a scheduled one within a second.)
-        let published = await publish(backlog.map { ($0.outboxID, $0.instructionID, nil) }).count
+        // (A relayed signal carries no due time, and no required tags: workers find a scheduled one
+        // within a second, and every reader that gets one looks at the queue.)
+        let published = await publish(backlog.map { ($0.outboxID, $0.instructionID, nil, nil) }).count
         if published > 0 { logger.info("relayed \(published) unpublished dispatch signals") }
         return published
     }
@@ -224,6 +240,7 @@ package struct RenderQueue: Sendable {
                 ["XADD", RedisArgument(dispatch.stream), "MAXLEN", "~", RedisArgument(dispatch.maxLength), "*",
                  "instruction", RedisArgument(row.instructionID), "outbox", RedisArgument(row.outboxID)]
                     + (row.due.map { ["due", RedisArgument($0)] } ?? [])
+                    + (row.requires.map { ["requires", RedisArgument($0)] } ?? [])
             }
             let ids = rows.map(\.outboxID)
             let replies: [RedisValue]

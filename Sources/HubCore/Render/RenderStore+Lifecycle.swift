@@ -75,16 +75,18 @@ extension RenderStore {
         """
     }
 
-    /// The claim target of ``claimNext(workers:lease:)``: up to `count` due instructions, highest
-    /// priority first, then earliest due, then oldest, skipping rows other claimers hold — read
-    /// through the claim index by `render_claimable` (migration 0009), which returns them in that
-    /// order.
-    private static func nextDue(_ count: Int) -> PostgresQuery {
-        "SELECT id, ord FROM render_claimable(\(count)::integer) WITH ORDINALITY AS due(id, ord)"
+    /// The claim target of ``claimNext(workers:lease:tags:)``: up to `count` due instructions,
+    /// highest priority first, then earliest due, then oldest, skipping rows other claimers hold,
+    /// those that require a tag not in `tags`, and those of a composition at its concurrency limit
+    /// — read through the claim index by `render_claimable` (migrations 0009, 0018), which returns
+    /// them in that order.
+    private static func nextDue(_ count: Int, tags: [String]) -> PostgresQuery {
+        "SELECT id, ord FROM render_claimable(\(count)::integer, \(tags)::text[]) WITH ORDINALITY AS due(id, ord)"
     }
 
     /// Claims instruction `id` for `worker` if it is still pending and due. Exactly one of any
-    /// number of concurrent claimers wins; the others get nil.
+    /// number of concurrent claimers wins; the others get nil. A directed claim (tools and tests
+    /// that stage an instruction): it does not look at required tags or concurrency limits.
     package func claim(_ id: Int64, worker: String, lease: Duration) async throws -> RenderClaim? {
         // FOR UPDATE (not SKIP LOCKED): a concurrent claimer waits, then sees the row processing.
         let target: PostgresQuery = """
@@ -97,16 +99,17 @@ extension RenderStore {
 
     /// Claims the next due instruction — highest priority first, then earliest due, then oldest —
     /// skipping rows other claimers hold (`FOR UPDATE SKIP LOCKED`). Nil when none is due.
-    package func claimNext(worker: String, lease: Duration) async throws -> RenderClaim? {
-        try await claimNext(workers: [worker], lease: lease)[worker]
+    package func claimNext(worker: String, lease: Duration, tags: [String] = []) async throws -> RenderClaim? {
+        try await claimNext(workers: [worker], lease: lease, tags: tags)[worker]
     }
 
-    /// Claims up to one due instruction for each of `workers` (distinct names) in one statement,
-    /// in claim order: the first worker gets the highest-priority instruction. Workers left
-    /// without one are absent from the result.
-    package func claimNext(workers: [String], lease: Duration) async throws -> [String: RenderClaim] {
+    /// Claims up to one due instruction for each of `workers` (distinct names, one machine: they
+    /// share its `tags`) in one statement, in claim order: the first worker gets the
+    /// highest-priority instruction. Only instructions whose required tags are all in `tags`
+    /// (normalized: ``RenderTags``) are taken. Workers left without one are absent from the result.
+    package func claimNext(workers: [String], lease: Duration, tags: [String] = []) async throws -> [String: RenderClaim] {
         guard !workers.isEmpty else { return [:] }
-        let claims = try decodeClaims(try await pool.query(claimQuery(target: Self.nextDue(workers.count), workers: workers, lease: lease)))
+        let claims = try decodeClaims(try await pool.query(claimQuery(target: Self.nextDue(workers.count, tags: tags), workers: workers, lease: lease)))
         return Dictionary(claims.map { ($0.workerID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -171,19 +174,19 @@ extension RenderStore {
     }
 
     /// Completes `batch` and, in the same statement (one round trip, one commit), claims up to one
-    /// due instruction for each of `next` (distinct worker names), as ``claimNext(workers:lease:)``
+    /// due instruction for each of `next` (distinct worker names), as ``claimNext(workers:lease:tags:)``
     /// would: a busy worker slot hands in its finished render and takes its next job at once.
     /// - Returns: one answer per completion (the output row's id, or ``HubError`` `.leaseLost` —
     ///   nothing is written for that one, the others are unaffected), and the claims by worker.
     package func complete(_ batch: [(claim: RenderClaim, output: Output)], thenClaimFor next: [String],
-                         lease: Duration) async throws -> (outputs: [Result<Int64, any Error>], claims: [String: RenderClaim]) {
+                         lease: Duration, tags: [String] = []) async throws -> (outputs: [Result<Int64, any Error>], claims: [String: RenderClaim]) {
         guard !next.isEmpty else { return (try await complete(batch), [:]) }
-        guard !batch.isEmpty else { return ([], try await claimNext(workers: next, lease: lease)) }
+        guard !batch.isEmpty else { return ([], try await claimNext(workers: next, lease: lease, tags: tags)) }
         // One row: the completions as two arrays, joined to every claim (or to none: then the
         // claim columns are NULL). Columns 0–27 are the claim's (``claimSelect``), 28–29 the arrays.
         let rows = try await pool.query("""
             WITH \(fragment: Self.completionCTEs(batch)),
-            \(fragment: claimCTEs(target: Self.nextDue(next.count), workers: next, lease: lease)),
+            \(fragment: claimCTEs(target: Self.nextDue(next.count, tags: tags), workers: next, lease: lease)),
             finished AS (
                 SELECT coalesce(array_agg(instruction_id), '{}') AS ids, coalesce(array_agg(id), '{}') AS outputs FROM output
             )

@@ -82,10 +82,11 @@ package struct RenderStore: Sendable {
         )
     }
 
-    /// ``decodeInstruction(_:)`` of a row of ``columns`` followed by `idempotency_key`.
+    /// ``decodeInstruction(_:)`` of a row of ``columns`` followed by `idempotency_key, required_tags`.
     static func decodeKeyedInstruction(_ row: PostgresRow) throws -> RenderInstruction {
         var instruction = try decodeInstruction(row)
         instruction.idempotencyKey = try row.decode(String?.self, at: 24)
+        instruction.requiredTags = try row.decode([String].self, at: 25)
         return instruction
     }
 
@@ -208,7 +209,7 @@ package struct RenderStore: Sendable {
         -> Swift.Result<Submitted, any Error> {
         let key = submission.idempotencyKey ?? ""
         guard existing.fingerprint == submission.idempotencyFingerprint else {
-            return .failure(HubError(.conflict, "idempotency key '\(key)' was used for render instruction \(existing.instruction.id) with a different request (template, composition, data, output settings, priority or retries); a key names one request: use a new key for a different submission"))
+            return .failure(HubError(.conflict, "idempotency key '\(key)' was used for render instruction \(existing.instruction.id) with a different request (template, composition, data, output settings, priority, retries, no-cache or required tags); a key names one request: use a new key for a different submission"))
         }
         return .success(Submitted(instruction: existing.instruction, outboxID: 0, replayed: true))
     }
@@ -217,7 +218,7 @@ package struct RenderStore: Sendable {
     func instructions(idempotencyKeys keys: [String]) async throws -> [String: (instruction: RenderInstruction, fingerprint: String?)] {
         guard !keys.isEmpty else { return [:] }
         let rows = try await pool.query("""
-            SELECT \(fragment: Self.columns), idempotency_key, idempotency_fingerprint FROM render_instructions
+            SELECT \(fragment: Self.columns), idempotency_key, idempotency_fingerprint, required_tags FROM render_instructions
             WHERE idempotency_key = ANY(\(Array(Set(keys))))
             """)
         var found: [String: (instruction: RenderInstruction, fingerprint: String?)] = [:]
@@ -225,6 +226,7 @@ package struct RenderStore: Sendable {
             var instruction = try Self.decodeInstruction(row)
             guard let key = try row.decode(String?.self, at: 24) else { continue }
             instruction.idempotencyKey = key
+            instruction.requiredTags = try row.decode([String].self, at: 26)
             found[key] = (instruction, try row.decode(String?.self, at: 25))
         }
         return found
@@ -303,6 +305,7 @@ package struct RenderStore: Sendable {
         }
         let submissions = batch.map(\.submission)
         let hashes = submissions.map(\.dataHash)
+        let tags = try submissions.map { try RenderTags.normalize($0.requiredTags).joined(separator: ",") }
         let statement: PostgresQuery = """
             WITH input AS (
                 SELECT * FROM unnest(\(submissions.map(\.templateName)), \(submissions.map(\.composition)),
@@ -315,22 +318,28 @@ package struct RenderStore: Sendable {
                                      \(PostgresNullableArray(submissions.map(\.idempotencyKey))),
                                      \(PostgresNullableArray(submissions.map { $0.idempotencyKey == nil ? nil : $0.idempotencyFingerprint })),
                                      \(PostgresNullableArray(submissions.map { $0.scheduledAt?.timeIntervalSince1970 })),
-                                     \(submissions.map(\.noCache)))
+                                     \(submissions.map(\.noCache)), \(tags))
                     WITH ORDINALITY AS t(template_name, composition, layer_data, output_settings, priority, trigger_type,
                                          trigger_id, cue_item_id, max_retries, data_hash, actor, idempotency_key,
-                                         idempotency_fingerprint, due_epoch, no_cache, ord)
+                                         idempotency_fingerprint, due_epoch, no_cache, requires, ord)
             ), numbered AS (
                 -- ids drawn here, once per row (a CTE is evaluated once), tie each answer to its input
                 SELECT input.*, nextval(pg_get_serial_sequence('render_instructions', 'id')) AS id FROM input
             ), ins AS (
                 INSERT INTO render_instructions (id, template_name, composition, layer_data, output_settings, priority,
                                                  trigger_type, trigger_id, cue_item_id, max_retries, data_hash,
-                                                 idempotency_key, idempotency_fingerprint, scheduled_at, no_cache)
-                SELECT id, template_name, composition, layer_data, output_settings, priority,
-                       trigger_type, trigger_id, cue_item_id, max_retries, data_hash, idempotency_key, idempotency_fingerprint,
+                                                 idempotency_key, idempotency_fingerprint, scheduled_at, no_cache, required_tags)
+                SELECT n.id, n.template_name, n.composition, n.layer_data, n.output_settings, n.priority,
+                       n.trigger_type, n.trigger_id, n.cue_item_id, n.max_retries, n.data_hash, n.idempotency_key, n.idempotency_fingerprint,
                        -- a due time in the past is now (it must not jump the queue of its priority)
-                       CASE WHEN due_epoch IS NULL THEN now() ELSE greatest(now(), to_timestamp(due_epoch)) END, no_cache
-                FROM numbered ORDER BY ord
+                       CASE WHEN n.due_epoch IS NULL THEN now() ELSE greatest(now(), to_timestamp(n.due_epoch)) END, n.no_cache,
+                       -- the submission's tags and its composition's (migration 0018), sorted, once each
+                       CASE WHEN n.requires = '' AND c.required_tags IS NULL THEN '{}'::text[]
+                            ELSE ARRAY(SELECT DISTINCT tag FROM unnest(string_to_array(nullif(n.requires, ''), ',') || coalesce(c.required_tags, '{}')) AS u(tag)
+                                       ORDER BY tag) END
+                FROM numbered n
+                LEFT JOIN aep_compositions c ON c.project = n.template_name AND c.name = n.composition AND c.required_tags <> '{}'
+                ORDER BY n.ord
                 -- a key taken already (by a committed row, or one a concurrent statement commits):
                 -- no row; the caller reads the existing instruction back
                 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -352,7 +361,7 @@ package struct RenderStore: Sendable {
                 DELETE FROM render_outbox WHERE id = ANY(\(published)::bigint[])
             )
             """)
-            SELECT ins.id, ins.created_at, ins.scheduled_at, outbox.id, n.ord
+            SELECT ins.id, ins.created_at, ins.scheduled_at, outbox.id, n.ord, ins.required_tags
             FROM ins JOIN outbox ON outbox.instruction_id = ins.id JOIN numbered n ON n.id = ins.id CROSS JOIN notified
             ORDER BY n.ord
             """
@@ -380,7 +389,7 @@ package struct RenderStore: Sendable {
                 errorMessage: nil, dataHash: hashes[ord - 1], createdAt: try row.decode(Date.self, at: 1),
                 scheduledAt: try row.decode(Date.self, at: 2), startedAt: nil, completedAt: nil, workerID: nil,
                 leaseExpiresAt: nil, progressFrame: nil, progressTotal: nil, cancelRequested: false,
-                idempotencyKey: submission.idempotencyKey)
+                idempotencyKey: submission.idempotencyKey, requiredTags: try row.decode([String].self, at: 5))
             answers[ord - 1] = Submitted(instruction: instruction, outboxID: try row.decode(Int64.self, at: 3))
         }
         for (index, answer) in answers.enumerated() where answer == nil && submissions[index].idempotencyKey == nil {
@@ -394,7 +403,7 @@ package struct RenderStore: Sendable {
     /// The instruction with `id`.
     /// - Throws: ``HubError`` `.notFound`.
     package func instruction(_ id: Int64) async throws -> RenderInstruction {
-        let rows = try await pool.query("SELECT \(fragment: Self.columns), idempotency_key FROM render_instructions WHERE id = \(id)")
+        let rows = try await pool.query("SELECT \(fragment: Self.columns), idempotency_key, required_tags FROM render_instructions WHERE id = \(id)")
         guard let row = rows.first else { throw HubError(.notFound, "render instruction \(id) does not exist") }
         return try Self.decodeKeyedInstruction(row)
     }
@@ -402,7 +411,7 @@ package struct RenderStore: Sendable {
     /// Instructions, newest first, optionally only those in `status`.
     package func list(status: RenderStatus? = nil, limit: Int = 50) async throws -> [RenderInstruction] {
         let rows = try await pool.query("""
-            SELECT \(fragment: Self.columns), idempotency_key FROM render_instructions
+            SELECT \(fragment: Self.columns), idempotency_key, required_tags FROM render_instructions
             WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
             ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))
             """)

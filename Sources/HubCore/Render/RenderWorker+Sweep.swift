@@ -165,7 +165,7 @@ extension RenderStore {
     /// Seconds until the next pending instruction scheduled in the future falls due, by
     /// PostgreSQL's clock (nil when none is): an idle worker wakes then rather than after its
     /// idle wait, so a scheduled instruction starts on time.
-    func secondsUntilNextScheduled() async throws -> Double? {
+    func secondsUntilNextScheduled(tags: [String] = []) async throws -> Double? {
         // One probe of the claim index (priority, scheduled_at, id) per priority: the earliest
         // future due time of each, instead of reading every pending row (15,000 in a burst) on
         // every idle wait. "Future" is after the clock as the statement runs, not after now():
@@ -178,16 +178,25 @@ extension RenderStore {
             CROSS JOIN LATERAL (
                 SELECT r.scheduled_at FROM render_instructions r
                 WHERE r.status = 'pending' AND r.priority = p.priority AND r.scheduled_at > t.at AND NOT r.cancel_requested
+                  AND r.required_tags <@ \(tags)::text[]
                 ORDER BY r.scheduled_at LIMIT 1
             ) next
             """)[0].decode(Double?.self, at: 0)
     }
 
-    /// Whether a pending instruction is due, locked by another transaction or not (`hub-worker --once`
-    /// asks before it takes a claim that found nothing for an empty queue).
-    func hasDueInstruction() async throws -> Bool {
+    /// Whether a pending instruction a worker with `tags` could take is due, locked by another
+    /// transaction or not (`hub-worker --once` asks before it takes a claim that found nothing for
+    /// an empty queue). One whose composition is at its concurrency limit does not count: it waits
+    /// for renders on other machines to finish.
+    func hasDueInstruction(tags: [String] = []) async throws -> Bool {
         try await pool.query("""
-            SELECT EXISTS (SELECT 1 FROM render_instructions WHERE status = 'pending' AND scheduled_at <= now() AND NOT cancel_requested)
+            SELECT EXISTS (
+                SELECT 1 FROM render_instructions r
+                LEFT JOIN aep_compositions c ON c.project = r.template_name AND c.name = r.composition AND c.max_concurrent IS NOT NULL
+                WHERE r.status = 'pending' AND r.scheduled_at <= now() AND NOT r.cancel_requested AND r.required_tags <@ \(tags)::text[]
+                  AND (c.max_concurrent IS NULL OR c.max_concurrent > (
+                      SELECT count(*) FROM render_instructions p
+                      WHERE p.template_name = r.template_name AND p.composition = r.composition AND p.status = 'processing')))
             """)[0].decode(Bool.self, at: 0)
     }
 

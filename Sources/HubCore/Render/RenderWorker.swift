@@ -45,6 +45,9 @@ package struct RenderWorkerConfiguration: Sendable {
     package var outputDirectory: URL = URL(fileURLWithPath: ".hub/output")
     /// Consumer names are `<prefix>-<slot>`; by default host and process id.
     package var consumerPrefix: String = HubInstance.id
+    /// What this machine can render (`hub-worker --tags`, `HUB_WORKER_TAGS`; normalized by
+    /// ``RenderTags``): the worker claims only instructions whose required tags are all here.
+    package var tags: [String] = []
     /// Exit when no instruction is due instead of waiting for more (`hub-worker --once`).
     package var once = false
     /// Whether this process notes its own crash (a fatal signal its code raises) in the output
@@ -68,6 +71,10 @@ package struct RenderWorkerConfiguration: Sendable {
 
 extension HubSetting {
     /// `HUB_MAX_RENDER_SECONDS`: ``RenderWorkerConfiguration/maxRenderTime`` of `hub-worker`.
+    /// `HUB_WORKER_TAGS`: ``RenderWorkerConfiguration/tags`` of `hub-worker` (`--tags` wins).
+    package static let workerTags = HubSetting(name: "HUB_WORKER_TAGS", defaultValue: "",
+        summary: "what this render machine has, comma-separated (e.g. ae-2025,gpu): it claims only instructions whose required tags it has all of", isSecret: false)
+
     package static let maxRenderSeconds = HubSetting(name: "HUB_MAX_RENDER_SECONDS", defaultValue: "3600",
         summary: "the longest one render may run, printing or not, before it is stopped and the attempt fails (retryable); a template's max_render_seconds wins", isSecret: false)
 }
@@ -137,9 +144,10 @@ package final class RenderWorker: Sendable {
         self.state = state
         let mode: @Sendable () -> String = { state.withLock { $0.mode.metricLabel } }
         let lease = configuration.lease
+        let tags = configuration.tags
         self.claimer = Coalescer(maxBatch: max(1, configuration.concurrency), maxConcurrentFlushes: 1) { consumers in
             do {
-                let claims = try await store.claimNext(workers: consumers, lease: lease)
+                let claims = try await store.claimNext(workers: consumers, lease: lease, tags: tags)
                 RenderWorker.measure(Array(claims.values), mode: mode())
                 return consumers.map { .success(claims[$0]) }
             } catch {
@@ -149,7 +157,7 @@ package final class RenderWorker: Sendable {
         self.completer = Coalescer(maxBatch: max(1, configuration.concurrency), maxConcurrentFlushes: 2) { batch in
             let items = batch.map { (claim: $0.claim, output: $0.output) }
             do {
-                let (outputs, claims) = try await store.complete(items, thenClaimFor: batch.compactMap(\.next), lease: lease)
+                let (outputs, claims) = try await store.complete(items, thenClaimFor: batch.compactMap(\.next), lease: lease, tags: tags)
                 RenderWorker.measure(Array(claims.values), mode: mode())
                 // A slot gets the job claimed for it even when its own completion was refused (a
                 // lost lease): the claim is current either way and must not wait for its lease to expire.
@@ -191,6 +199,7 @@ package final class RenderWorker: Sendable {
         await sweepLeftovers()
         do {
             try await queue.ensureGroup()
+            if readGroup != queue.dispatch.group { try await queue.ensureGroup(readGroup) }
             try await queue.relay()
         } catch {
             switchMode(to: .databaseFallback, because: error)
@@ -258,10 +267,16 @@ package final class RenderWorker: Sendable {
         var claimFailures = 0
         // `--once`: how often a due instruction held by another transaction was looked at again.
         var heldRechecks = 0
+        // The signals just read were all for instructions this machine cannot take: read again
+        // without a claim that would find nothing new.
+        var skipClaim = false
         while !isStopping && !Task.isCancelled {
             let claim: RenderClaim?
             if let claimed = next.take() {
                 claim = claimed
+            } else if skipClaim {
+                skipClaim = false
+                claim = nil
             } else {
                 do {
                     claim = try await claimer.submit(consumer)
@@ -287,7 +302,7 @@ package final class RenderWorker: Sendable {
                 // The claim skips rows another transaction holds a lock on — the reconciler
                 // signalling a row written with SQL holds one while it inserts its timeline entry —
                 // so nothing claimed is not yet an empty queue: look again while one is due (10 s at most).
-                if heldRechecks < 100, (try? await queue.store.hasDueInstruction()) == true {
+                if heldRechecks < 100, (try? await queue.store.hasDueInstruction(tags: configuration.tags)) == true {
                     if heldRechecks == 0 { logger.notice("slot \(consumer): an instruction is due but held by another transaction; looking again") }
                     heldRechecks += 1
                     try? await Task.sleep(for: .milliseconds(100))
@@ -314,22 +329,24 @@ package final class RenderWorker: Sendable {
                         continue
                     }
                     let entries = try await queue.redis.xreadgroup(
-                        group: queue.dispatch.group, consumer: consumer, stream: queue.dispatch.stream,
+                        group: readGroup, consumer: consumer, stream: queue.dispatch.stream,
                         count: 256, block: wake.due ? wake.timeout - margin : wake.timeout)
                     resignReader()
                     noteDueTimes(entries)
                     if !entries.isEmpty {
-                        // As many idle slots as signals arrived: they claim the rest (this slot
-                        // claims one), and one left without work becomes the next reader.
-                        await board.signal(upTo: entries.count)
-                        _ = try await queue.redis.xack(queue.dispatch.stream, group: queue.dispatch.group, ids: entries.map(\.id))
+                        // As many idle slots as signals this machine can serve arrived: they claim
+                        // the rest (this slot claims one), and one left without work becomes the
+                        // next reader. Signals of instructions needing tags it lacks wake nobody.
+                        let servable = entries.filter(canServe).count
+                        if servable > 0 { await board.signal(upTo: servable) } else { skipClaim = true }
+                        _ = try await queue.redis.xack(queue.dispatch.stream, group: readGroup, ids: entries.map(\.id))
                     }
                 } catch is CancellationError {
                     resignReader()
                     return
                 } catch let error as RedisError where error.serverErrorPrefix == "NOGROUP" {
                     resignReader()
-                    try? await queue.ensureGroup()
+                    try? await queue.ensureGroup(readGroup)
                 } catch {
                     resignReader()
                     switchMode(to: .databaseFallback, because: error)
@@ -376,7 +393,7 @@ package final class RenderWorker: Sendable {
         }
         let seconds: Double?
         do {
-            seconds = try await queue.store.secondsUntilNextScheduled()
+            seconds = try await queue.store.secondsUntilNextScheduled(tags: configuration.tags)
         } catch {
             return (idle, false)
         }
@@ -385,6 +402,17 @@ package final class RenderWorker: Sendable {
         dueCache.withLock { $0 = (now, next) }
         if let next, next - now < idle { return (next - now, true) }
         return (cached ? refresh : idle, false)
+    }
+
+    /// The consumer group this worker's reader reads in (``RenderTags/group(base:tags:)``).
+    var readGroup: String { RenderTags.group(base: queue.dispatch.group, tags: configuration.tags) }
+
+    /// Whether this machine has every tag a dispatch signal says its instruction requires (a
+    /// signal without `requires` names an instruction any worker may take, or comes from the relay).
+    func canServe(_ entry: RedisStreamEntry) -> Bool {
+        guard let requires = entry.fields.first(where: { $0.name == "requires" })?.string, !requires.isEmpty else { return true }
+        let mine = Set(configuration.tags)
+        return requires.split(separator: ",").allSatisfy { mine.contains(String($0)) }
     }
 
     /// Takes the due times scheduled instructions' signals carry into ``dueCache``.

@@ -56,7 +56,7 @@ extension RenderWorker {
     /// The registry details of a worker: slots, backend and completions.
     package var registryDetails: [String: JSONValue] {
         ["slots": .integer(Int64(configuration.concurrency)), "backend": .string(backend.name),
-         "completed": .integer(Int64(summary.completed))]
+         "completed": .integer(Int64(summary.completed)), "tags": .array(configuration.tags.map(JSONValue.string))]
     }
 
     /// The worker's registry heartbeat when it runs standalone: its mode and ``registryDetails``.

@@ -16,6 +16,8 @@ package struct ServiceRegistry: Sendable {
         package var stoppedAt: Date?
         /// Heartbeat within the health window and not stopped.
         package var healthy: Bool
+        /// A worker's capability tags (`hub-worker --tags`); empty for other processes.
+        package var tags: [String] = []
     }
 
     /// The database.
@@ -50,7 +52,8 @@ package struct ServiceRegistry: Sendable {
         let window = Double(healthWindow.components.seconds)
         let rows = try await pool.query("""
             SELECT id, kind, host, pid, version, mode, started_at, last_heartbeat, stopped_at,
-                   stopped_at IS NULL AND last_heartbeat > now() - make_interval(secs => \(window)) AS healthy
+                   stopped_at IS NULL AND last_heartbeat > now() - make_interval(secs => \(window)) AS healthy,
+                   ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(details->'tags') = 'array' THEN details->'tags' ELSE '[]' END))
             FROM service_registry
             WHERE (\(kind)::text IS NULL OR kind = \(kind)) AND last_heartbeat > now() - interval '1 day'
             ORDER BY last_heartbeat DESC
@@ -59,7 +62,8 @@ package struct ServiceRegistry: Sendable {
             Entry(id: try row.decode(String.self, at: 0), kind: try row.decode(String.self, at: 1), host: try row.decode(String.self, at: 2),
                   pid: try row.decode(Int.self, at: 3), version: try row.decode(String.self, at: 4), mode: try row.decode(String?.self, at: 5),
                   startedAt: try row.decode(Date.self, at: 6), lastHeartbeat: try row.decode(Date.self, at: 7),
-                  stoppedAt: try row.decode(Date?.self, at: 8), healthy: try row.decode(Bool.self, at: 9))
+                  stoppedAt: try row.decode(Date?.self, at: 8), healthy: try row.decode(Bool.self, at: 9),
+                  tags: try row.decode([String].self, at: 10))
         }
     }
 }
