@@ -7,8 +7,10 @@ import Logging
 /// One dispatch signal: the outbox row, its instruction, and its due time in Unix milliseconds
 /// when it is scheduled later.
 /// One dispatch signal: the outbox row, the instruction, its due time when it is scheduled (Unix
-/// ms), and the tags it requires (comma-separated; nil or empty: any worker).
-package typealias DispatchSignal = (outboxID: Int64, instructionID: Int64, due: Int64?, requires: String?)
+/// ms), the tags it requires (comma-separated; nil or empty: any worker), and the text of an
+/// `instruction_updated` event to publish on the instruction's render channels just before it, in
+/// the same pipeline (nil: none).
+package typealias DispatchSignal = (outboxID: Int64, instructionID: Int64, due: Int64?, requires: String?, event: String?)
 
 /// Names and limits of the dispatch stream (SPEC §1: stream `render:queue`, group `ae-workers`).
 package struct DispatchConfiguration: Sendable, Hashable {
@@ -150,10 +152,18 @@ package struct RenderQueue: Sendable {
         let submitted = try await submitter.submit((submission, actor))
         if submitted.replayed { return Result(instruction: submitted.instruction, published: true, replayed: true) }
         // The event goes out before the dispatch signal, so a watcher sees the instruction
-        // submitted before any worker can report it started.
-        await events.render("instruction_updated", submitted.instruction)
-        let published = try await publisher.submit((submitted.outboxID, submitted.instruction.id, Self.dueMillis(submitted.instruction),
-                                                             Self.requires(submitted.instruction)))
+        // submitted before any worker can report it started: in the signal's own pipeline (one
+        // round trip between the commit and the XADD, not two), unless a cue item follows the
+        // instruction (its cue_item_updated event needs a read first).
+        let instruction = submitted.instruction
+        var event: String?
+        if instruction.cueItemID == nil {
+            event = events.renderEventText("instruction_updated", instruction)
+        } else {
+            await events.render("instruction_updated", instruction)
+        }
+        let published = try await publisher.submit((submitted.outboxID, instruction.id, Self.dueMillis(instruction),
+                                                    Self.requires(instruction), event))
         return Result(instruction: submitted.instruction, published: published)
     }
 
@@ -182,7 +192,7 @@ package struct RenderQueue: Sendable {
         var published: Set<Int64> = []
         if !new.isEmpty {
             await events.render("instruction_updated", new.map(\.instruction))
-            published = Set(await publish(new.map { ($0.outboxID, $0.instruction.id, Self.dueMillis($0.instruction), Self.requires($0.instruction)) }))
+            published = Set(await publish(new.map { ($0.outboxID, $0.instruction.id, Self.dueMillis($0.instruction), Self.requires($0.instruction), nil) }))
         }
         return submitted.map {
             $0.replayed ? Result(instruction: $0.instruction, published: true, replayed: true)
@@ -213,7 +223,7 @@ package struct RenderQueue: Sendable {
         redisGate.succeeded()
         // (A relayed signal carries no due time, and no required tags: workers find a scheduled one
         // within a second, and every reader that gets one looks at the queue.)
-        let published = await publish(backlog.map { ($0.outboxID, $0.instructionID, nil, nil) }).count
+        let published = await publish(backlog.map { ($0.outboxID, $0.instructionID, nil, nil, nil) }).count
         if published > 0 { logger.info("relayed \(published) unpublished dispatch signals") }
         return published
     }
@@ -236,11 +246,20 @@ package struct RenderQueue: Sendable {
             // Redis failed a moment ago: leave the rows to the relay (fallback workers were woken
             // by the NOTIFY of their submit) instead of failing again on every submit.
             guard gate.shouldAttempt else { return [] }
-            let commands: [[RedisArgument]] = rows.map { row in
-                ["XADD", RedisArgument(dispatch.stream), "MAXLEN", "~", RedisArgument(dispatch.maxLength), "*",
-                 "instruction", RedisArgument(row.instructionID), "outbox", RedisArgument(row.outboxID)]
-                    + (row.due.map { ["due", RedisArgument($0)] } ?? [])
-                    + (row.requires.map { ["requires", RedisArgument($0)] } ?? [])
+            var commands: [[RedisArgument]] = []
+            // Where each row's XADD is in the pipeline (its event's PUBLISHes go just before it).
+            var signalAt: [Int] = []
+            for row in rows {
+                if let event = row.event {
+                    for channel in HubEvent.renderChannels(instruction: row.instructionID) {
+                        commands.append(["PUBLISH", RedisArgument(channel), RedisArgument(event)])
+                    }
+                }
+                signalAt.append(commands.count)
+                commands.append(["XADD", RedisArgument(dispatch.stream), "MAXLEN", "~", RedisArgument(dispatch.maxLength), "*",
+                                 "instruction", RedisArgument(row.instructionID), "outbox", RedisArgument(row.outboxID)]
+                                + (row.due.map { ["due", RedisArgument($0)] } ?? [])
+                                + (row.requires.map { ["requires", RedisArgument($0)] } ?? []))
             }
             let ids = rows.map(\.outboxID)
             let replies: [RedisValue]
@@ -258,7 +277,7 @@ package struct RenderQueue: Sendable {
             }
             gate.succeeded()
             failing.withLock { $0 = false }
-            let done = zip(ids, replies).filter { $0.1.string != nil }.map(\.0)
+            let done = zip(ids, signalAt).filter { $0.1 < replies.count && replies[$0.1].string != nil }.map(\.0)
             if let pending {
                 switch pending.withLock({ $0.defer(done, publishedFor: rows.count) }) {
                 case .now: break

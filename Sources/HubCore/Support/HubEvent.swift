@@ -147,6 +147,24 @@ package struct EventPublisher: Sendable {
         _ = try? await batcher.submit((text, type, channels))
     }
 
+    /// The data of a render event: the instruction's id, template and status, and `extra`.
+    static func renderData(_ instruction: RenderInstruction, status: RenderStatus? = nil, extra: [String: JSONValue] = [:]) -> [String: JSONValue] {
+        var data: [String: JSONValue] = [
+            "instruction_id": .integer(instruction.id),
+            "template": .string(instruction.templateName),
+            "status": .string((status ?? instruction.status).rawValue),
+        ]
+        data.merge(extra) { $1 }
+        return data
+    }
+
+    /// The JSON text of a render event, for a caller that sends it in a pipeline of its own
+    /// (the submit path sends `instruction_updated` with the dispatch signal: one round trip,
+    /// the event first).
+    package func renderEventText(_ type: String, _ instruction: RenderInstruction) -> String {
+        HubEvent(type: type, data: Self.renderData(instruction), source: source).json
+    }
+
     /// Publishes the same render event for each of `instructions` in one pipeline (the bulk
     /// submit path).
     package func render(_ type: String, _ instructions: [RenderInstruction]) async {
@@ -161,13 +179,7 @@ package struct EventPublisher: Sendable {
     /// Publishes a render event on the render channels, with the instruction's id, template, status
     /// and any extra fields.
     package func render(_ type: String, _ instruction: RenderInstruction, status: RenderStatus? = nil, extra: [String: JSONValue] = [:]) async {
-        var data: [String: JSONValue] = [
-            "instruction_id": .integer(instruction.id),
-            "template": .string(instruction.templateName),
-            "status": .string((status ?? instruction.status).rawValue),
-        ]
-        data.merge(extra) { $1 }
-        await publish(type, data: data, channels: HubEvent.renderChannels(instruction: instruction.id))
+        await publish(type, data: Self.renderData(instruction, status: status, extra: extra), channels: HubEvent.renderChannels(instruction: instruction.id))
         if let cueItemID = instruction.cueItemID, let cueItems, type != "render_progress" {
             do {
                 let item = try await cueItems.item(cueItemID)
