@@ -75,6 +75,7 @@ struct JobsCommand: AsyncParsableCommand {
                 print("status \(job.status.rawValue), priority \(job.priority), attempt \(job.attempt), retries \(job.retryCount)/\(job.maxRetries)")
                 if let frame = job.progressFrame { print("progress \(frame)/\(job.progressTotal.map(String.init) ?? "?") frames") }
                 if let error = job.errorMessage { print("last error: \(error)") }
+                if !job.requiredTags.isEmpty { print("requires tags: \(job.requiredTags.joined(separator: ",")) (only a worker started with all of them claims it)") }
                 print("layers: \(JSONValue.object(job.layerData).canonicalText)")
                 print("")
                 if !attempts.isEmpty {
