@@ -10,7 +10,8 @@
 -- enforces it: claimers that meet a limited composition decide one at a time (a transaction-level
 -- advisory lock held to their commit), count its processing instructions with a fresh snapshot,
 -- and pass over it when it is full. Without any limit declared the claim is the single ordered
--- index scan of 0009.
+-- index scan of 0009; with limits it is the same scan, in rounds (one more per composition found
+-- full).
 
 ALTER TABLE render_instructions ADD COLUMN required_tags text[] NOT NULL DEFAULT '{}';
 COMMENT ON COLUMN render_instructions.required_tags IS 'Tags a worker must have to claim it (lower case, sorted): the composition''s "requires" and the submission''s --requires.';
@@ -29,18 +30,25 @@ ROWS 4
 SET enable_sort = off
 AS $$
 DECLARE
-    -- compositions (template, unit separator, composition) found at their limit in this call
+    -- the limited compositions (template, unit separator, composition) and their limits
+    limited_keys text[];
+    limits integer[];
+    -- limited compositions found at their limit in this call
     full_keys text[] := '{}';
     -- what this call picked: the outer statement marks them processing after it returns, so
     -- they are counted here
     picked bigint[] := '{}';
     picked_keys text[] := '{}';
     candidate record;
-    candidate_key text;
+    slot integer;
     running integer;
-    restart boolean;
+    found_full boolean;
+    fetched integer;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM aep_compositions c WHERE c.max_concurrent IS NOT NULL) THEN
+    SELECT coalesce(array_agg(c.project || chr(31) || c.name), '{}'), coalesce(array_agg(c.max_concurrent), '{}')
+    INTO limited_keys, limits
+    FROM aep_compositions c WHERE c.max_concurrent IS NOT NULL;
+    IF cardinality(limited_keys) = 0 THEN
         RETURN QUERY
             SELECT r.id FROM render_instructions r
             WHERE r.status = 'pending' AND r.scheduled_at <= now() AND NOT r.cancel_requested
@@ -50,53 +58,52 @@ BEGIN
             FOR UPDATE OF r SKIP LOCKED;
         RETURN;
     END IF;
-    -- Limits declared: walk the candidates in claim order, locking each one only when it is
-    -- taken. A composition found full is left out and the walk starts again without it (at most
-    -- once per limited composition), so a backlog of a full one is not read on every claim.
+    -- Limits declared: the same ordered scan, a round at a time, for the places still open.
+    -- A row of a limited composition is taken only while the composition is below its limit;
+    -- one found full is left out of the next round (which fills the places it did not take).
+    -- Its row stays locked until this claim commits: no one may take it meanwhile anyway.
     LOOP
-        restart := false;
+        found_full := false;
+        fetched := 0;
         FOR candidate IN
-            SELECT r.id, r.template_name, r.composition, c.max_concurrent
+            SELECT r.id, r.template_name, r.composition, r.template_name || chr(31) || r.composition AS key
             FROM render_instructions r
-            LEFT JOIN aep_compositions c
-                   ON c.project = r.template_name AND c.name = r.composition AND c.max_concurrent IS NOT NULL
             WHERE r.status = 'pending' AND r.scheduled_at <= now() AND NOT r.cancel_requested
               AND r.required_tags <@ tags
-              AND NOT (r.template_name || chr(31) || r.composition = ANY (full_keys))
-              AND NOT (r.id = ANY (picked))
+              AND r.template_name || chr(31) || r.composition <> ALL (full_keys)
+              AND r.id <> ALL (picked)
             ORDER BY r.priority, r.scheduled_at, r.id
+            LIMIT wanted - cardinality(picked)
+            FOR UPDATE OF r SKIP LOCKED
         LOOP
-            candidate_key := candidate.template_name || chr(31) || candidate.composition;
-            IF candidate.max_concurrent IS NOT NULL THEN
+            fetched := fetched + 1;
+            IF candidate.key = ANY (full_keys) THEN
+                CONTINUE;
+            END IF;
+            slot := array_position(limited_keys, candidate.key);
+            IF slot IS NOT NULL THEN
                 -- One claimer at a time decides on limited compositions, until it commits (its
-                -- claims are then visible as processing to the next). One lock for all of them:
-                -- claimers that meet several cannot deadlock on their order.
+                -- claims are then visible as processing to the next, whose count is a new
+                -- statement with a new snapshot). One lock for all of them: claimers that meet
+                -- several cannot deadlock on their order; claims that meet none never wait.
                 PERFORM pg_advisory_xact_lock(7526466960337251840);
                 SELECT count(*) INTO running FROM render_instructions p
                 WHERE p.template_name = candidate.template_name AND p.composition = candidate.composition
                   AND p.status = 'processing';
-                running := running + coalesce(array_length(array_positions(picked_keys, candidate_key), 1), 0);
-                IF running >= candidate.max_concurrent THEN
-                    full_keys := full_keys || candidate_key;
-                    restart := true;
-                    EXIT;
+                running := running + coalesce(cardinality(array_positions(picked_keys, candidate.key)), 0);
+                IF running >= limits[slot] THEN
+                    full_keys := full_keys || candidate.key;
+                    found_full := true;
+                    CONTINUE;
                 END IF;
             END IF;
-            -- Taken unless another claimer holds it, or it changed since the walk began.
-            PERFORM 1 FROM render_instructions r
-            WHERE r.id = candidate.id AND r.status = 'pending' AND NOT r.cancel_requested AND r.scheduled_at <= now()
-            FOR UPDATE SKIP LOCKED;
-            IF FOUND THEN
-                picked := picked || candidate.id;
-                picked_keys := picked_keys || candidate_key;
-                id := candidate.id;
-                RETURN NEXT;
-                IF array_length(picked, 1) >= wanted THEN
-                    RETURN;
-                END IF;
-            END IF;
+            picked := picked || candidate.id;
+            picked_keys := picked_keys || candidate.key;
+            id := candidate.id;
+            RETURN NEXT;
         END LOOP;
-        EXIT WHEN NOT restart;
+        -- Done when every place is taken, or the round found nothing left to take.
+        EXIT WHEN cardinality(picked) >= wanted OR NOT found_full OR fetched = 0;
     END LOOP;
 END
 $$;
