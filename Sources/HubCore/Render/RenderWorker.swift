@@ -70,11 +70,11 @@ package struct RenderWorkerConfiguration: Sendable {
 }
 
 extension HubSetting {
-    /// `HUB_MAX_RENDER_SECONDS`: ``RenderWorkerConfiguration/maxRenderTime`` of `hub-worker`.
     /// `HUB_WORKER_TAGS`: ``RenderWorkerConfiguration/tags`` of `hub-worker` (`--tags` wins).
     package static let workerTags = HubSetting(name: "HUB_WORKER_TAGS", defaultValue: nil,
         summary: "what this render machine has, comma-separated (e.g. ae-2025,gpu): it claims only instructions whose required tags it has all of", isSecret: false)
 
+    /// `HUB_MAX_RENDER_SECONDS`: ``RenderWorkerConfiguration/maxRenderTime`` of `hub-worker`.
     package static let maxRenderSeconds = HubSetting(name: "HUB_MAX_RENDER_SECONDS", defaultValue: "3600",
         summary: "the longest one render may run, printing or not, before it is stopped and the attempt fails (retryable); a template's max_render_seconds wins", isSecret: false)
 }
