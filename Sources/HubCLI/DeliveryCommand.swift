@@ -3,7 +3,7 @@ import Foundation
 import HubCommandSupport
 import HubCore
 
-/// `hubctl delivery set|list|remove|status`: where each template's completed outputs are copied
+/// `hubctl delivery set|list|remove|status|drop`: where each template's completed outputs are copied
 /// (a NAS mount, the playout system's watch folder), and how those copies went.
 struct DeliveryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +15,7 @@ struct DeliveryCommand: AsyncParsableCommand {
             so a watcher never sees a partial file. A failed copy is retried (5 s doubling to 5 min) and \
             raises the monitor's delivery_failed alert; the render stays completed.
             """,
-        subcommands: [Set.self, List.self, Remove.self, Status.self]
+        subcommands: [Set.self, List.self, Remove.self, Status.self, Drop.self]
     )
 
     static func withStore<T>(_ global: GlobalOptions, _ body: (DeliveryStore) async throws -> T) async throws -> T {
@@ -74,6 +74,29 @@ struct DeliveryCommand: AsyncParsableCommand {
             try await DeliveryCommand.withStore(global) { try await $0.removeTarget(template: template) }
             if json { print(try JSONOutput.encode(["template": template, "removed": "true"])); return }
             print("template \(template): no longer delivered")
+        }
+    }
+
+    struct Drop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give up an owed delivery (its machine is gone for good, or the file was copied by hand).",
+            discussion: "It is marked dropped with your reason and no longer owed: no worker tries it again, the delivery_failed alert resolves, the purge may remove its instruction. Example: hubctl delivery drop 42 --reason \"render-3 decommissioned; copied by hand\"")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The render instruction whose delivery is owed.") var instruction: Int64
+        @Option(help: "Why (recorded with your name).") var reason: String
+        @Option(help: "Who drops it (recorded).") var actor = ProcessInfo.processInfo.environment["USER"] ?? "hubctl"
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason must say why") }
+        }
+
+        func run() async throws {
+            let delivery = try await DeliveryCommand.withStore(global) {
+                try await $0.drop(instruction: instruction, actor: actor, reason: reason)
+            }
+            if json { print(try JSONOutput.encode(delivery)); return }
+            print("instruction \(instruction): delivery to \(delivery.directory) dropped (\(delivery.lastError ?? reason))")
         }
     }
 

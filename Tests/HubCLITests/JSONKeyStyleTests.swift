@@ -242,6 +242,11 @@ import Testing
         _ = try await json(["delivery", "list"])
         _ = try await json(["delivery", "status"])
         _ = try await json(["delivery", "remove"], ["lower_third"])
+        try await pool.query("""
+            INSERT INTO render_deliveries (instruction_id, template, source_path, directory, host)
+            VALUES (\(Int64(job)!), 'lower_third', '/gone/lower_third.png', '/mnt/playout', 'render-3')
+            """)
+        _ = try await json(["delivery", "drop"], [job, "--reason", "render-3 decommissioned"])
 
         // Every command prints a result and takes --json, and every one of them was checked above.
         for (binary, name) in [(HubctlTests.hubctl, "hubctl"), (sync, "hub-sync")] {

@@ -106,6 +106,46 @@ import Testing
         await redis.close()
     }
 
+    /// The machine that holds the file is gone for good: the operator drops the owed delivery, the
+    /// alert resolves, no worker takes it again, and the purge may remove the instruction.
+    @Test func anOwedDeliveryDroppedByAnOperatorIsNoLongerOwed() async throws {
+        let (pool, redis, queue) = try producer()
+        let playout = try Self.folder("gone") + "/never-mounted"
+        let store = DeliveryStore(pool: pool)
+        try await store.setTarget(template: "outro", directory: playout, actor: "test")
+        let script = try writeScript("printf 'frame' > \"$2\"")
+        let worker = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch,
+                                             backend: CommandBackend(executable: script), concurrency: 1, name: "dropping")
+        let instruction = try await queue.submit(RenderSubmission(templateName: "outro", outputSettings: OutputSettings(format: .png)), actor: "test").instruction
+        try await waitUntil("a failed delivery attempt", timeout: 30) { (try await store.delivery(instruction: instruction.id)?.attempts ?? 0) >= 1 }
+        try await pool.query("UPDATE render_deliveries SET next_attempt_at = now() WHERE instruction_id = \(instruction.id)")
+        try await waitUntil("a second failed attempt", timeout: 30) { (try await store.delivery(instruction: instruction.id)?.attempts ?? 0) >= 2 }
+        _ = try await worker.stop()
+        let detector = AnomalyDetector(pool: pool)
+        #expect(try await detector.pass(actor: "test").findings.contains { $0.rule == "delivery_failed" })
+        // While it is owed, the purge keeps the instruction.
+        let cutoff = Date().addingTimeInterval(3600)
+        #expect(try await RenderPurge(pool: pool).run(finishedBefore: cutoff, dryRun: true).removed.instructions == 0)
+
+        let dropped = try await store.drop(instruction: instruction.id, actor: "kim", reason: "render-3 decommissioned")
+        #expect(dropped.status == "dropped")
+        #expect(dropped.lastError == "dropped by kim: render-3 decommissioned")
+        #expect(try await store.deliveries(pendingOnly: true).isEmpty)
+        try await pool.query("UPDATE render_deliveries SET next_attempt_at = now() WHERE instruction_id = \(instruction.id)")
+        #expect(try await store.takeDue(host: dropped.host, limit: 10).isEmpty, "no worker takes a dropped delivery")
+        let cleared = try await detector.pass(actor: "test")
+        #expect(!cleared.findings.contains { $0.rule == "delivery_failed" })
+        #expect(cleared.resolved.contains { $0.rule == "delivery_failed" })
+        #expect(try await RenderPurge(pool: pool).run(finishedBefore: cutoff, dryRun: true).removed.instructions == 1)
+
+        // Dropping again answers the same; an instruction that owes nothing is told so.
+        #expect(try await store.drop(instruction: instruction.id, actor: "kim", reason: "again").lastError == "dropped by kim: render-3 decommissioned")
+        let none = await #expect(throws: HubError.self) { try await store.drop(instruction: 999_999, actor: "kim", reason: "typo") }
+        #expect(none?.code == .notFound)
+        await pool.close()
+        await redis.close()
+    }
+
     /// A watcher polling the folder never sees the final name before the file is whole.
     @Test func aWatcherNeverSeesAPartialFile() async throws {
         let source = try Self.folder("render") + "/big.mov"

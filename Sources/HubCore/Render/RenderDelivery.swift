@@ -102,7 +102,7 @@ package struct DeliveryStore: Sendable {
     package func removeTarget(template: String) async throws {
         let rows = try await pool.query("DELETE FROM render_delivery_targets WHERE template = \(template) RETURNING template")
         guard !rows.isEmpty else {
-            throw HubError(.notFound, "template '\(template)' has no delivery folder: `hubctl render delivery list` shows those set")
+            throw HubError(.notFound, "template '\(template)' has no delivery folder: `hubctl delivery list` shows those set")
         }
     }
 
@@ -141,6 +141,28 @@ package struct DeliveryStore: Sendable {
             RETURNING d.id, d.instruction_id, d.source_path, d.directory, d.host, d.status, d.attempts, d.last_error,
                       d.next_attempt_at, d.delivered_path, d.checksum, d.bytes, d.delivered_at, d.template
             """).map(Delivery.decode)
+    }
+
+    /// Gives up an owed delivery (its machine is gone for good, or the file was copied by hand):
+    /// it is `dropped`, with who and why in its last error, and no longer owed — no worker tries it
+    /// again, the `delivery_failed` alert resolves, and the purge may remove its instruction.
+    /// - Returns: the delivery as it is now.
+    /// - Throws: ``HubError`` `.notFound` when instruction `id` has no delivery, `.conflict` when
+    ///   it was delivered already.
+    package func drop(instruction id: Int64, actor: String, reason: String) async throws -> Delivery {
+        let rows = try await pool.query("""
+            UPDATE render_deliveries SET status = 'dropped', last_error = \("dropped by \(actor): \(reason)")
+            WHERE instruction_id = \(id) AND status = 'pending'
+            RETURNING \(fragment: Delivery.columns)
+            """)
+        if let row = rows.first { return try Delivery.decode(row) }
+        guard let delivery = try await delivery(instruction: id) else {
+            throw HubError(.notFound, "instruction \(id) owes no delivery (its template had no delivery folder when it completed): `hubctl delivery status --pending` lists those owed")
+        }
+        guard delivery.status == "dropped" else {
+            throw HubError(.conflict, "the delivery of instruction \(id) is \(delivery.status) already (\(delivery.deliveredPath ?? "")); nothing to drop")
+        }
+        return delivery
     }
 
     /// Records a delivery done.
