@@ -39,10 +39,7 @@ extension JobsCommand {
 
         /// An ISO 8601 time with a zone (fractions of a second allowed).
         static func time(_ text: String) throws -> Date {
-            let plain = ISO8601DateFormatter()
-            let fractional = ISO8601DateFormatter()
-            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            guard let date = plain.date(from: text) ?? fractional.date(from: text) else {
+            guard let date = ISO8601DateFormatter.time(text) else {
                 throw ValidationError("'\(text)' is not a time: use ISO 8601 with a time zone, e.g. 2026-12-07T17:25:00Z")
             }
             return date

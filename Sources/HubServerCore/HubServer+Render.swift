@@ -128,10 +128,7 @@ struct RenderRequest: Decodable {
         }
         var due: Date?
         if let text = scheduledAt {
-            let plain = ISO8601DateFormatter()
-            let fractional = ISO8601DateFormatter()
-            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            guard let date = plain.date(from: text) ?? fractional.date(from: text) else {
+            guard let date = ISO8601DateFormatter.time(text) else {
                 throw APIError.validation("scheduled_at must be an RFC 3339 time with a zone, e.g. 2026-12-07T17:25:00Z")
             }
             due = date

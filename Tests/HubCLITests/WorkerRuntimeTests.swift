@@ -88,13 +88,16 @@ import Testing
         let (env, pool) = try await prepare()
         let render = try script("echo 'progress: 1/10'\nsleep 60\nprintf done > \"$2\"\n")
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("hub-runtime-out-\(UUID())").path
-        let worker = try ChaosTests.Worker(["--backend", "command", "--command", render, "--output-dir", output, "--grace", "10m"], environment: env)
+        var notices = env
+        notices["HUB_LOG_LEVEL"] = "notice" // its "stopping" line says it took the first signal
+        let worker = try ChaosTests.Worker(["--backend", "command", "--command", render, "--output-dir", output, "--grace", "10m"], environment: notices)
         defer { if worker.process.isRunning { worker.signal(SIGKILL) } }
         try await insert(pool, "long")
         try await waitUntil("the render to start", timeout: 60) { try await status(pool, "long") == ["processing"] }
         worker.signal(SIGTERM)
-        try await Task.sleep(for: .milliseconds(500))
+        try await waitUntil("hub-worker to take the first signal", timeout: 30) { worker.output.contains("stopping: no new claims") }
         #expect(worker.process.isRunning, "the first signal waits for the render (grace 10 min)")
+        #expect(try await status(pool, "long") == ["processing"], "the render goes on")
         worker.signal(SIGTERM)
         try await waitUntil("hub-worker to exit after the second signal", timeout: 30) { !worker.process.isRunning }
         #expect(worker.process.terminationStatus == 0)

@@ -22,6 +22,30 @@ import Testing
         await pool.close()
     }
 
+    /// A pool, a Redis client and a queue on this suite's database and stream.
+    func producer(connections: Int = 4, redisURL: String? = nil) throws -> (PostgresPool, RedisClient, RenderQueue) {
+        let pool = try PostgresPool(url: url, maxConnections: connections)
+        let redis = try RedisClient(url: redisURL ?? endpoints.redisURL)
+        return (pool, redis, RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch))
+    }
+
+    /// Waits until `workers` wait for signals: in Redis mode each has a slot reading the stream
+    /// (its reader role taken); in fallback mode as many connections to this database listen for
+    /// NOTIFY.
+    func waitUntilIdle(fallback: Bool, workers: [WorkerHarness], pool: PostgresPool) async throws {
+        if fallback {
+            try await waitUntil("\(workers.count) workers listening for NOTIFY", timeout: 20) {
+                try await pool.query("""
+                    SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                    """)[0].decode(Int.self, at: 0) >= workers.count
+            }
+        } else {
+            try await waitUntil("every worker's reader on the stream", timeout: 20) {
+                workers.allSatisfy { $0.worker.state(\.readerActive) }
+            }
+        }
+    }
+
     /// The claims recorded for `id`: the workers that claimed it, in order.
     func claimers(_ pool: PostgresPool, _ id: Int64) async throws -> [String] {
         try await pool.query("""
@@ -37,10 +61,8 @@ import Testing
 
     @Test(arguments: [false, true])
     func twoWorkersWithDifferentTagsEachTakeOnlyWhatTheyCan(fallback: Bool) async throws {
-        let pool = try PostgresPool(url: url, maxConnections: 4)
         let redisURL = fallback ? "redis://127.0.0.1:1/0" : endpoints.redisURL
-        let redis = try RedisClient(url: redisURL)
-        let queue = RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch)
+        let (pool, redis, queue) = try producer(redisURL: redisURL)
         // The composition itself requires ae-2025 (its description); submissions add gpu.
         _ = try await AEPStore(pool: pool).importDescription(try Self.description("""
             {"name": "Heavy3D", "requires": ["AE-2025"], "fields": [{"key": "name"}]}
@@ -55,7 +77,7 @@ import Testing
         }
         let plain = try WorkerHarness.start(databaseURL: url, redisURL: redisURL, dispatch: dispatch, backend: NoopBackend(),
                                             concurrency: 2, name: "plain-\(mode)") { $0.idleWait = .seconds(60) }
-        try await Task.sleep(for: .milliseconds(500)) // both idle, their readers blocked
+        try await waitUntilIdle(fallback: fallback, workers: [gpu, plain], pool: pool)
 
         // One at a time while both are idle: each must reach the one machine that can take it.
         var tagged: [Int64] = []
@@ -114,9 +136,7 @@ import Testing
     }
 
     @Test func anInstructionNoLiveWorkerCanTakeRaisesAnAlertUntilOneCan() async throws {
-        let pool = try PostgresPool(url: url, maxConnections: 4)
-        let redis = try RedisClient(url: endpoints.redisURL)
-        let queue = RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch)
+        let (pool, redis, queue) = try producer()
         let plain = try WorkerHarness.start(databaseURL: url, redisURL: endpoints.redisURL, dispatch: dispatch, backend: NoopBackend(),
                                             concurrency: 1, name: "plain-alert")
         try await waitUntil("the worker registered", timeout: 10) {
@@ -152,9 +172,7 @@ import Testing
     }
 
     @Test func claimsKeepACompositionWithinItsConcurrencyLimitUnderConcurrentClaimers() async throws {
-        let pool = try PostgresPool(url: url, maxConnections: 12)
-        let redis = try RedisClient(url: endpoints.redisURL)
-        let queue = RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch)
+        let (pool, redis, queue) = try producer(connections: 12)
         _ = try await AEPStore(pool: pool).importDescription(try Self.description("""
             {"name": "Heavy", "max_concurrent_renders": 2, "fields": [{"key": "name"}]},
             {"name": "Light", "fields": [{"key": "name"}]}
@@ -200,9 +218,7 @@ import Testing
     }
 
     @Test func realWorkersNeverRunMoreThanTheLimitAtOnce() async throws {
-        let pool = try PostgresPool(url: url, maxConnections: 4)
-        let redis = try RedisClient(url: endpoints.redisURL)
-        let queue = RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch)
+        let (pool, redis, queue) = try producer()
         _ = try await AEPStore(pool: pool).importDescription(try Self.description("""
             {"name": "Heavy", "max_concurrent_renders": 2, "fields": [{"key": "name"}]}
             """), sourceFile: "farm.json", actor: "test")

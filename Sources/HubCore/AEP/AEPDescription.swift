@@ -27,7 +27,7 @@ package struct AEPDescription: Sendable, Hashable {
                 return rendered
             }
             let data = (try? encoder.encode(mine)) ?? Data()
-            versions[project] = (SHA256.hash(data: data).prefix(8).map { String(format: "%02x", $0) }.joined(), false)
+            versions[project] = (Hex.string(SHA256.hash(data: data).prefix(8)), false)
         }
         return versions
     }

@@ -75,7 +75,7 @@ extension PlayerStore {
             throw HubError(missing, "cannot read \(path): the file does not exist or is not readable")
         }
         let info = try ImageProbe.inspect(data, name: path)
-        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let hash = Hex.sha256(data)
         return PreparedImage(path: url.path, info: info, byteSize: Int64(data.count), sha256: hash)
     }
 

@@ -255,7 +255,7 @@ package enum AtomicCopy {
         // The rename itself is durable once the folder is flushed (best effort: some shares refuse).
         let folder = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folder >= 0 { _ = fsync(folder); close(folder) }
-        let checksum = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let checksum = Hex.string(hasher.finalize())
         return (final, checksum, total)
     }
 }

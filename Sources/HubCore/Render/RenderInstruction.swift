@@ -195,18 +195,7 @@ public struct RenderSubmission: Sendable, Hashable {
         let due = noCache ? "\u{1F}no-cache" : ""
         let tags = (try? RenderTags.normalize(requiredTags)) ?? requiredTags
         let requires = tags.isEmpty ? "" : "\u{1F}requires:" + tags.joined(separator: ",")
-        return Self.hex(SHA256.hash(data: Data("\(dataHash)\u{1F}\(priority)\u{1F}\(maxRetries)\(due)\(requires)".utf8)))
-    }
-
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in digest {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        return Hex.sha256(Data("\(dataHash)\u{1F}\(priority)\u{1F}\(maxRetries)\(due)\(requires)".utf8))
     }
 
     /// The render-cache key: SHA-256 of the template, composition, bound data and output settings.
@@ -215,13 +204,6 @@ public struct RenderSubmission: Sendable, Hashable {
         encoder.outputFormatting = [.sortedKeys]
         let settings = (try? encoder.encode(outputSettings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let text = [templateName, composition, JSONValue.object(layerData).canonicalText, settings].joined(separator: "\u{1F}")
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(text.utf8)) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        return Hex.sha256(Data(text.utf8))
     }
 }

@@ -28,7 +28,7 @@ package struct Migration: Sendable, Hashable {
     /// checksum, and an edit to either is noticed.
     package var checksum: String {
         let digest = SHA256.hash(data: Data((Self.normalize(up) + "\n-- down --\n" + Self.normalize(down)).utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return Hex.string(digest)
     }
 
     /// The text as the checksum sees it.

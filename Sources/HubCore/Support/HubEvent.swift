@@ -81,6 +81,16 @@ extension ISO8601DateFormatter {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter
     }()
+
+    /// An RFC 3339 time with a zone, with or without fractions of a second
+    /// (`2026-12-07T17:25:00Z`, `2026-12-07T18:25:00.5+01:00`); nil for anything else. Its own
+    /// formatters: callers parse at the same time (API requests), and a formatter is not safe to
+    /// share for that.
+    package static func time(_ text: String) -> Date? {
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return ISO8601DateFormatter().date(from: text) ?? fractional.date(from: text)
+    }
 }
 
 /// Publishes ``HubEvent``s on Redis, never throwing: events are best-effort signals.

@@ -137,16 +137,7 @@ package struct GFXImporter: Sendable {
     }
 
     /// SHA-256 of `data` as lower-case hex.
-    static func sha256(_ data: Data) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(64)
-        for byte in SHA256.hash(data: data) {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    static func sha256(_ data: Data) -> String { Hex.sha256(data) }
 
     /// The recorded status of each of `paths` that has one.
     func recordedPaths(_ paths: [String]) async throws -> [String: GFXRecordedPath] {
