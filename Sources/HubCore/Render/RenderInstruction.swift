@@ -199,11 +199,15 @@ public struct RenderSubmission: Sendable, Hashable {
     }
 
     /// The render-cache key: SHA-256 of the template, composition, bound data and output settings.
-    public var dataHash: String {
+    public var dataHash: String { dataHash(layerText: JSONValue.object(layerData).canonicalText) }
+
+    /// ``dataHash`` from the layer data's canonical text, when the caller has it already (the
+    /// submit statement sends the same text as the `jsonb` value).
+    func dataHash(layerText: String) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let settings = (try? encoder.encode(outputSettings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let text = [templateName, composition, JSONValue.object(layerData).canonicalText, settings].joined(separator: "\u{1F}")
+        let text = [templateName, composition, layerText, settings].joined(separator: "\u{1F}")
         return Hex.sha256(Data(text.utf8))
     }
 }

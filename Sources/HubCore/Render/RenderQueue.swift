@@ -84,7 +84,10 @@ package struct RenderQueue: Sendable {
         self.redisFailing = redisFailing
         let outbox = PThreadLocked(PendingDeletes())
         self.outbox = outbox
-        self.submitter = Coalescer(maxBatch: 200, maxConcurrentFlushes: 2) { [store] batch in
+        // One submit statement at a time: the submits that arrive meanwhile go in the next one.
+        // Two at a time made batches half as large for the same commits, and cost 20 % more CPU
+        // per instruction (hub-bench dispatch, Docs/performance.md).
+        self.submitter = Coalescer(maxBatch: 200, maxConcurrentFlushes: 1) { [store] batch in
             let notify = redisFailing.withLock { $0 }
             // The rows published since the last statement go along (deleted in this one).
             let published = outbox.withLock { $0.take() }

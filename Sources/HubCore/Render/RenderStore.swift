@@ -58,8 +58,8 @@ package struct RenderStore: Sendable {
             id: try row.decode(Int64.self, at: 0),
             templateName: try row.decode(String.self, at: 1),
             composition: try row.decode(String.self, at: 2),
-            layerData: try row.decode(PostgresJSON<[String: JSONValue]>.self, at: 3).value,
-            outputSettings: try row.decode(PostgresJSON<OutputSettings>.self, at: 4).value,
+            layerData: try row.decode(JSONObjectColumn.self, at: 3).value,
+            outputSettings: try row.decode(OutputSettingsColumn.self, at: 4).value,
             status: status,
             priority: try row.decode(Int.self, at: 6),
             trigger: trigger,
@@ -304,12 +304,14 @@ package struct RenderStore: Sendable {
             String(decoding: PostgresJSON(value).postgresBind.bytes ?? [], as: UTF8.self)
         }
         let submissions = batch.map(\.submission)
-        let hashes = submissions.map(\.dataHash)
+        // The canonical text (sorted keys) is both the stored value and the hashed one: encoded once.
+        let layerTexts = submissions.map { JSONValue.object($0.layerData).canonicalText }
+        let hashes = zip(submissions, layerTexts).map { $0.dataHash(layerText: $1) }
         let tags = try submissions.map { try RenderTags.normalize($0.requiredTags).joined(separator: ",") }
         let statement: PostgresQuery = """
             WITH input AS (
                 SELECT * FROM unnest(\(submissions.map(\.templateName)), \(submissions.map(\.composition)),
-                                     \(submissions.map { json($0.layerData) })::jsonb[],
+                                     \(layerTexts)::jsonb[],
                                      \(submissions.map { json($0.outputSettings) })::jsonb[],
                                      \(submissions.map(\.priority)), \(submissions.map(\.trigger.rawValue)),
                                      \(PostgresNullableArray(submissions.map(\.triggerID))),

@@ -86,13 +86,14 @@ extension RenderWorker {
     /// Where an attempt writes before its output is renamed to `finalPath` (same directory, so the
     /// rename is atomic; hidden, so a watch folder ignores it).
     func partialPath(for finalPath: String) -> String {
-        let url = URL(fileURLWithPath: finalPath)
-        return url.deletingLastPathComponent().appendingPathComponent(Self.partialPrefix(.current) + url.lastPathComponent).path
+        // String work, no URL: `URL(fileURLWithPath:)` and `appendingPathComponent` stat the path.
+        guard let slash = finalPath.lastIndex(of: "/") else { return Self.partialPrefix(.current) + finalPath }
+        return finalPath[...slash] + Self.partialPrefix(.current) + finalPath[finalPath.index(after: slash)...]
     }
 
     /// The pid file of the render of `claim`.
     func pidFile(for claim: RenderClaim) -> RenderProcessFile {
-        RenderProcessFile(path: runtimeDirectory.appendingPathComponent("render-\(claim.leaseToken.uuidString.lowercased()).pid"),
+        RenderProcessFile(path: runtimeDirectory.appending(path: "render-\(claim.leaseToken.uuidString.lowercased()).pid", directoryHint: .notDirectory),
                           worker: .current)
     }
 
