@@ -159,6 +159,12 @@ package struct RenderQueue: Sendable {
         // round trip between the commit and the XADD, not two), unless a cue item follows the
         // instruction (its cue_item_updated event needs a read first).
         let instruction = submitted.instruction
+        // Redis failed a moment ago: the publisher would leave the signal to the relay (fallback
+        // workers were woken by the submit's NOTIFY) — no event text, no trip through it.
+        guard redisGate.shouldAttempt else {
+            if instruction.cueItemID != nil { await events.render("instruction_updated", instruction) }
+            return Result(instruction: instruction, published: false)
+        }
         var event: String?
         if instruction.cueItemID == nil {
             event = events.renderEventText("instruction_updated", instruction)

@@ -308,6 +308,9 @@ package struct RenderStore: Sendable {
         let layerTexts = submissions.map { JSONValue.object($0.layerData).canonicalText }
         let hashes = zip(submissions, layerTexts).map { $0.dataHash(layerText: $1) }
         let tags = try submissions.map { try RenderTags.normalize($0.requiredTags).joined(separator: ",") }
+        // ON CONFLICT makes every row a speculative insertion (an extra lock and WAL record per
+        // row): only a batch with an idempotency key has it (a statement of its own, prepared apart).
+        let keyed = submissions.contains { $0.idempotencyKey != nil }
         let statement: PostgresQuery = """
             WITH input AS (
                 SELECT * FROM unnest(\(submissions.map(\.templateName)), \(submissions.map(\.composition)),
@@ -341,11 +344,13 @@ package struct RenderStore: Sendable {
                                        ORDER BY tag) END
                 FROM numbered n
                 LEFT JOIN aep_compositions c ON c.project = n.template_name AND c.name = n.composition AND c.required_tags <> '{}'
-                ORDER BY n.ord
+                ORDER BY n.ord\(fragment: keyed ? """
+
                 -- a key taken already (by a committed row, or one a concurrent statement commits):
                 -- no row; the caller reads the existing instruction back
                 ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                RETURNING *
+                """ : "")
+                RETURNING id, created_at, scheduled_at, required_tags, priority, trigger_type
             ), outbox AS (
                 INSERT INTO render_outbox (instruction_id) SELECT id FROM ins ORDER BY id RETURNING id, instruction_id
             ), timeline AS (

@@ -87,14 +87,15 @@ extension RenderWorker {
             return decided ?? .shutdown
         }
         var move: OutputMove?
+        let wrote = FileManager.default.fileExists(atPath: partial)
         if case .rendered(var output) = outcome, output.path == partial {
             // The completion names the final path; the file moves there once it is recorded.
             output.path = outputPath
             outcome = .rendered(output)
             // (A backend that writes nothing, noop, has nothing to move.)
-            if FileManager.default.fileExists(atPath: partial) { move = OutputMove(from: partial, to: outputPath) }
+            if wrote { move = OutputMove(from: partial, to: outputPath) }
         }
-        if move == nil, FileManager.default.fileExists(atPath: partial) { try? FileManager.default.removeItem(atPath: partial) }
+        if move == nil, wrote { try? FileManager.default.removeItem(atPath: partial) }
         return await record(outcome, for: claim, started: started, thenClaimFor: consumer, moving: move)
     }
 

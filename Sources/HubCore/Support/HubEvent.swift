@@ -104,6 +104,8 @@ package struct EventPublisher: Sendable {
     private let failing: PThreadLocked<Bool>
     /// Looks up the cue item of an instruction, so its changes reach `broadcast-{session_id}`.
     let cueItems: CueStore?
+    /// Closed for half a second after a failed publish: events are dropped meanwhile.
+    private let gate: OutageGate
     /// Events published at the same time share one pipeline (one round trip), in order.
     private let batcher: Coalescer<(text: String, type: String, channels: [String]), Void>
 
@@ -120,6 +122,7 @@ package struct EventPublisher: Sendable {
         let failing = PThreadLocked(false)
         self.failing = failing
         let gate = OutageGate()
+        self.gate = gate
         self.batcher = Coalescer(maxBatch: 256, maxConcurrentFlushes: 1) { events in
             // In an outage, events go unpublished anyway: try Redis again only every half second.
             guard gate.shouldAttempt else { return events.map { _ in .success(()) } }
@@ -152,6 +155,8 @@ package struct EventPublisher: Sendable {
     /// Publishes `type` with `data` on `channels` in one pipeline (shared with any events
     /// published at the same moment). Never throws: a failure is logged.
     package func publish(_ type: String, data: [String: JSONValue], channels: [String], correlationID: String? = nil) async {
+        // In an outage the batcher would drop it: not even written (the fallback mode's hot path).
+        guard gate.shouldAttempt else { return }
         let text = HubEvent(type: type, data: data, source: source, correlationID: correlationID).json
         guard !channels.isEmpty else { return }
         _ = try? await batcher.submit((text, type, channels))
