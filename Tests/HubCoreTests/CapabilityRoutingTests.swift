@@ -29,23 +29,6 @@ import Testing
         return (pool, redis, RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch))
     }
 
-    /// Waits until `workers` wait for signals: in Redis mode each has a slot reading the stream
-    /// (its reader role taken); in fallback mode as many connections to this database listen for
-    /// NOTIFY.
-    func waitUntilIdle(fallback: Bool, workers: [WorkerHarness], pool: PostgresPool) async throws {
-        if fallback {
-            try await waitUntil("\(workers.count) workers listening for NOTIFY", timeout: 20) {
-                try await pool.query("""
-                    SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'
-                    """)[0].decode(Int.self, at: 0) >= workers.count
-            }
-        } else {
-            try await waitUntil("every worker's reader on the stream", timeout: 20) {
-                workers.allSatisfy { $0.worker.state(\.readerActive) }
-            }
-        }
-    }
-
     /// The claims recorded for `id`: the workers that claimed it, in order.
     func claimers(_ pool: PostgresPool, _ id: Int64) async throws -> [String] {
         try await pool.query("""
@@ -77,7 +60,7 @@ import Testing
         }
         let plain = try WorkerHarness.start(databaseURL: url, redisURL: redisURL, dispatch: dispatch, backend: NoopBackend(),
                                             concurrency: 2, name: "plain-\(mode)") { $0.idleWait = .seconds(60) }
-        try await waitUntilIdle(fallback: fallback, workers: [gpu, plain], pool: pool)
+        try await WorkerHarness.waitUntilIdle([gpu, plain], fallback: fallback, pool: pool)
 
         // One at a time while both are idle: each must reach the one machine that can take it.
         var tagged: [Int64] = []

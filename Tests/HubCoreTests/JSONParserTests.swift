@@ -68,7 +68,7 @@ import Testing
     /// Random values written the way PostgreSQL prints jsonb, and compactly by JSONEncoder: the
     /// parser and JSONDecoder agree on every one.
     @Test func agreesWithJSONDecoderOnRandomValues() throws {
-        var generator = SplitMix(seed: 0x5EED_1234)
+        var generator = SplitMix64(seed: 0x5EED_1234)
         let encoder = JSONEncoder()
         for _ in 0..<500 {
             let value = Self.randomValue(depth: 0, &generator)
@@ -80,7 +80,7 @@ import Testing
         }
     }
 
-    private static func randomValue(depth: Int, _ g: inout SplitMix) -> JSONValue {
+    private static func randomValue(depth: Int, _ g: inout SplitMix64) -> JSONValue {
         switch g.next() % (depth > 3 ? 5 : 7) {
         case 0: return .null
         case 1: return .bool(g.next() % 2 == 0)
@@ -107,18 +107,5 @@ import Testing
         default:
             return String(decoding: try! JSONEncoder().encode(value), as: UTF8.self)
         }
-    }
-}
-
-/// A small seeded generator, so a failure can be reproduced.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

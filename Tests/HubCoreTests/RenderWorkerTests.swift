@@ -1,5 +1,5 @@
 import Foundation
-import HubCore
+@testable import HubCore
 import HubPostgres
 import HubRedis
 import HubTestSupport
@@ -32,6 +32,23 @@ struct WorkerHarness {
         let worker = RenderWorker(queue: RenderQueue(store: RenderStore(pool: pool), redis: redis, dispatch: dispatch),
                                   backend: backend, configuration: configuration)
         return WorkerHarness(pool: pool, redis: redis, worker: worker, task: Task { try await worker.run() })
+    }
+
+    /// Waits until `workers` wait for signals: in Redis mode each has a slot reading the stream
+    /// (its reader role taken); in fallback mode as many connections to the database of `pool`
+    /// listen for NOTIFY.
+    static func waitUntilIdle(_ workers: [WorkerHarness], fallback: Bool, pool: PostgresPool) async throws {
+        if fallback {
+            try await waitUntil("\(workers.count) workers listening for NOTIFY", timeout: 20) {
+                try await pool.query("""
+                    SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                    """)[0].decode(Int.self, at: 0) >= workers.count
+            }
+        } else {
+            try await waitUntil("every worker's reader on the stream", timeout: 20) {
+                workers.allSatisfy { $0.worker.state(\.readerActive) }
+            }
+        }
     }
 
     func stop() async throws -> RenderWorkerSummary {

@@ -42,7 +42,7 @@ import Testing
         let worker = try WorkerHarness.start(databaseURL: url, redisURL: redisURL, dispatch: dispatch,
                                              backend: CommandBackend(executable: script), concurrency: 2,
                                              name: fallback ? "sched-db" : "sched-redis") { $0.idleWait = .seconds(60) }
-        try await Task.sleep(for: .milliseconds(500)) // the worker is idle, its reader blocked
+        try await WorkerHarness.waitUntilIdle([worker], fallback: fallback, pool: pool) // idle, its reader blocked
         let due = Date().addingTimeInterval(2)
         let instruction = try await queue.submit(RenderSubmission(templateName: "schedule_card", outputSettings: OutputSettings(format: .png),
                                                                   scheduledAt: due), actor: "test").instruction

@@ -140,35 +140,8 @@ package struct JSONParser {
                 return try utf8(text[...])
             case UInt8(ascii: "\\"):
                 index += 1
-                guard index < bytes.count else { throw failure("unexpected end of the text") }
-                let escaped = bytes[index]
-                index += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escaped)
-                case UInt8(ascii: "b"): text.append(0x08)
-                case UInt8(ascii: "f"): text.append(0x0C)
-                case UInt8(ascii: "n"): text.append(0x0A)
-                case UInt8(ascii: "r"): text.append(0x0D)
-                case UInt8(ascii: "t"): text.append(0x09)
-                case UInt8(ascii: "u"):
-                    var scalar = try hex4()
-                    if (0xD800...0xDBFF).contains(scalar) {
-                        // A high surrogate must be followed by an escaped low one.
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                            throw failure("a lone surrogate in a \\u escape")
-                        }
-                        index += 2
-                        let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw failure("a lone surrogate in a \\u escape") }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(scalar) {
-                        throw failure("a lone surrogate in a \\u escape")
-                    }
-                    guard let unicode = Unicode.Scalar(scalar) else { throw failure("an invalid \\u escape") }
-                    text.append(contentsOf: String(Character(unicode)).utf8)
-                default:
-                    throw failure("an invalid escape")
-                }
+                let decoded = bytes.withUnsafeBufferPointer { JSONEscape.decode($0, at: &index, into: &text) }
+                guard decoded else { throw failure("an invalid escape (a bad letter or \\u escape, or a lone surrogate)") }
             default:
                 guard byte >= 0x20 else { throw failure("control character in a string") }
                 text.append(byte)
@@ -176,24 +149,6 @@ package struct JSONParser {
             }
         }
         throw failure("unterminated string")
-    }
-
-    private mutating func hex4() throws(Failure) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw failure("unexpected end of the text") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw failure("an invalid \\u escape")
-            }
-            value = value << 4 | UInt32(digit)
-            index += 1
-        }
-        return value
     }
 
     private func utf8(_ slice: ArraySlice<UInt8>) throws(Failure) -> String {

@@ -447,51 +447,13 @@ enum GFXFastDecoder {
                     guard let text = String(validating: utf8, as: UTF8.self) else { throw GiveUp() }
                     return text
                 case UInt8(ascii: "\\"):
-                    let escape = try take()
-                    switch escape {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
-                    case UInt8(ascii: "b"): utf8.append(0x08)
-                    case UInt8(ascii: "f"): utf8.append(0x0C)
-                    case UInt8(ascii: "n"): utf8.append(0x0A)
-                    case UInt8(ascii: "r"): utf8.append(0x0D)
-                    case UInt8(ascii: "t"): utf8.append(0x09)
-                    case UInt8(ascii: "u"):
-                        var scalar = try hex4()
-                        if (0xD800..<0xDC00).contains(scalar) {
-                            // A high surrogate must be followed by an escaped low one.
-                            guard try take() == UInt8(ascii: "\\"), try take() == UInt8(ascii: "u") else { throw GiveUp() }
-                            let low = try hex4()
-                            guard (0xDC00..<0xE000).contains(low) else { throw GiveUp() }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else if (0xDC00..<0xE000).contains(scalar) {
-                            throw GiveUp()
-                        }
-                        guard let unicode = Unicode.Scalar(scalar) else { throw GiveUp() }
-                        utf8.append(contentsOf: Array(String(Character(unicode)).utf8))
-                    default: throw GiveUp()
-                    }
+                    guard JSONEscape.decode(UnsafeBufferPointer(start: bytes, count: count), at: &index, into: &utf8) else { throw GiveUp() }
                 default:
                     guard byte >= 0x20 else { throw GiveUp() }
                     utf8.append(byte)
                 }
             }
             throw GiveUp()
-        }
-
-        mutating func hex4() throws -> UInt32 {
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                let byte = try take()
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                default: throw GiveUp()
-                }
-                value = value << 4 | UInt32(digit)
-            }
-            return value
         }
 
         /// A key without escapes (a key with one could still name a field: JSONDecoder decides), as

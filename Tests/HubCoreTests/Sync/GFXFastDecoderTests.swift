@@ -108,7 +108,7 @@ import Testing
     /// Seeded mutations of the real exports (bytes flipped, cut, repeated, swapped for JSON
     /// punctuation): whenever the fast reader reads one, the Codable path reads the same.
     @Test func mutatedExportsNeverReadDifferently() throws {
-        var random = Mutations(seed: 0x5EED_F00D)
+        var random = SplitMix64(seed: 0x5EED_F00D)
         let samples = [try F.sample(F.firstName), try F.sample(F.secondName)]
         let alphabet = Array("{}[]\":,0123456789-.eEtrufalsn \\u".utf8)
         var fastRead = 0, bothRead = 0
@@ -200,20 +200,5 @@ import Testing
             }
         }
         return found.lazy.compactMap { $0 }.first
-    }
-}
-
-extension GFXFastDecoderTests {
-    /// SplitMix64: the same mutations on every run.
-    struct Mutations {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

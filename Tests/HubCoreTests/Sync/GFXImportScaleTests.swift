@@ -62,8 +62,14 @@ import Testing
     @Test func unchangedFilesAreNotReadAndChangedOnesAre() async throws {
         let pool = try await F.migratedPool()
         let (root, urls) = try Self.tree()
-        try await Task.sleep(for: .milliseconds(100))
         let importer = Self.importer(pool)
+        // The files' last change (ctime, set by the tree's touch) must lie beyond the racy margin,
+        // or the first import's reads would not count as proof.
+        try await waitUntil("the files' last change beyond the racy margin", timeout: 10) {
+            urls.allSatisfy { url in
+                GFXFileStat.of(url.path).map { GFXFileStat.nowNs() - $0.changedNs > importer.racyMarginNs } ?? false
+            }
+        }
         let first = try await importer.importFiles(try GFXScanner.scan([root.path]))
         #expect(first.counts.filesImported == 2 && first.filesNotRead == 0)
         let recorded = try await pool.query("SELECT path, file_hash, byte_size FROM gfx_file_paths ORDER BY path")

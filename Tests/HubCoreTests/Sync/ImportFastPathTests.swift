@@ -45,7 +45,7 @@ import Testing
     @Test func nameKeysOfASCIINamesMatchTheGeneralRule() {
         func general(_ name: String) -> String { name.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased() }
         var names = ["asd", "ASD", "  Phil   Ivey ", "SEAT 1", "\tA.\r\nB\u{0B}C\u{0C}d", "", "   ", "x\u{1C}y", "O'Neil-Smith", "a\u{7F}b"]
-        var random = GFXFastDecoderTests.Mutations(seed: 7)
+        var random = SplitMix64(seed: 7)
         for _ in 0..<5_000 {
             names.append(String(decoding: (0..<Int(random.next() % 12)).map { _ in UInt8(random.next() % 128) }, as: UTF8.self))
         }
